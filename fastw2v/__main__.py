@@ -1,0 +1,17 @@
+"""``python -m fastw2v`` and the ``fastw2v`` console script."""
+import sys
+
+
+def main(argv=None):
+    """Entry point of the command line."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("--version", "version"):
+        from fastw2v._config import show_config
+        show_config()
+        return 0
+    from fastw2v import cli
+    return cli.main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""The package is importable, compiled and reports how it was built."""
+import subprocess
+import sys
+
+import fastw2v
+from fastw2v._config import build_info
+
+
+def test_version_is_a_string():
+    assert isinstance(fastw2v.__version__, str) and fastw2v.__version__.count(".") == 2
+
+
+def test_compiled_extension_is_active():
+    info = build_info()
+    assert info["compiled"] is True, info
+    assert "-O3" in info["compile_args"]
+    assert "cython_blas" in info["blas"]
+
+
+def test_module_version_command_prints_build():
+    out = subprocess.run([sys.executable, "-m", "fastw2v", "--version"], capture_output=True,
+                         text=True, check=True).stdout
+    assert fastw2v.__version__ in out and "compile_args" in out
