@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of fastw2v against gensim (``make bench``)."""

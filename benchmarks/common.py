@@ -1,0 +1,111 @@
+"""Shared pieces of the benchmark scripts: data paths, timing, memory, tables, results."""
+import gzip
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
+DEMO_CORPUS = os.path.join(ROOT, "examples", "enwiki-demo.txt.gz")
+RESULTS_DIR = os.path.join(ROOT, "benchmarks", "results")
+_CACHE = os.path.join(tempfile.gettempdir(), "fastw2v-bench")
+
+
+def shared_path(*parts):
+    """Path of a file under ``../shared/data``, or None (with a message) when it is absent."""
+    path = os.path.join(SHARED_DATA, *parts)
+    if not os.path.exists(path):
+        print("note: %s not found; ../shared/data is not beside the repository" % path)
+        return None
+    return path
+
+
+def eval_path(name):
+    """An evaluation file (``questions-words.txt``, ``wordsim353.tsv``) shipped with fastw2v."""
+    return os.path.join(ROOT, "fastw2v", "data", name)
+
+
+def decompressed(path, max_bytes=None):
+    """Decompress a ``.gz`` corpus once into a temp dir (optionally only its first bytes)."""
+    os.makedirs(_CACHE, exist_ok=True)
+    name = os.path.basename(path).replace(".gz", "")
+    if max_bytes:
+        name += ".%d" % max_bytes
+    target = os.path.join(_CACHE, name)
+    if not os.path.exists(target):
+        tmp = target + ".tmp"
+        with gzip.open(path, "rb") as fin, open(tmp, "wb") as fout:
+            if max_bytes:
+                data = fin.read(max_bytes)
+                fout.write(data[: data.rfind(b" ")] if b" " in data else data)
+            else:
+                shutil.copyfileobj(fin, fout, 1 << 24)
+        os.replace(tmp, target)
+    return target
+
+
+def default_corpus(quick=False):
+    """The benchmark corpus: enwiki2015-text8like (or the shipped demo slice when quick/absent)."""
+    full = None if quick else shared_path("enwiki2015-text8like.gz")
+    return decompressed(full) if full else decompressed(DEMO_CORPUS)
+
+
+class Timer:
+    """``with Timer() as t: ...`` then ``t.seconds``."""
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+
+
+def peak_rss_mb():
+    """Peak resident memory of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def machine_description():
+    """One line describing the CPU, core count and Python."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, %d cores, Python %s" % (cpu, os.cpu_count(), platform.python_version())
+
+
+def format_table(rows, columns):
+    """Render ``rows`` (dicts) as a Markdown table with the given column keys."""
+    def cell(value):
+        if isinstance(value, float):
+            return "%.3g" % value if abs(value) < 100 else "%.0f" % value
+        return "" if value is None else str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_json(name, payload):
+    """Write ``benchmarks/results/<name>.json`` with the machine description added."""
+    os.makedirs(RESULTS_DIR, exist_ok=True)
+    payload = dict(payload, machine=machine_description())
+    path = os.path.join(RESULTS_DIR, name + ".json")
+    with open(path, "w") as f:
+        json.dump(payload, f, indent=2)
+    return path
