@@ -1,6 +1,9 @@
 """fastw2v: fast word2vec with a gensim-compatible API."""
 from fastw2v._config import show_config
 from fastw2v._version import __version__
+from fastw2v.corpora import LineSentence, PathLineSentences, Text8Corpus
 from fastw2v.keyedvectors import KeyedVectors
+from fastw2v.word2vec import Word2Vec
 
-__all__ = ["KeyedVectors", "show_config", "__version__"]
+__all__ = ["KeyedVectors", "LineSentence", "PathLineSentences", "Text8Corpus", "Word2Vec",
+           "show_config", "__version__"]

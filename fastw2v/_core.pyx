@@ -1,30 +1,280 @@
 # cython: language_level=3
-"""Compiled training kernels of fastw2v (placeholder until the trainer lands)."""
+"""Compiled training kernels: the Python-facing side of ``_kernels.h``.
+
+``TrainingKernel`` holds the model's arrays; ``train_batch`` trains sentences of word ids
+and ``train_file_range`` reads, converts and trains a byte range of a text file, both with
+the GIL released. Argument checking happens in ``fastw2v.training``; here we only check
+what would otherwise make the C code read or write out of bounds.
+"""
+import numpy as np
+
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+
+from fastw2v._vocab cimport (TOKEN_END, TOKEN_NEWLINE, TOKEN_WORD, Tokenizer, WordHash,
+                             tokenizer_close, tokenizer_next, tokenizer_open)
+
+cdef extern from "_kernels.h" nogil:
+    enum: FW_SIGMOID_TABLE_SIZE
+    ctypedef struct fw_model:
+        float *syn0
+        float *syn1neg
+        float *syn1
+        int dim, sg, negative, hs, window, cbow_mean, shrink_windows
+        const uint64_t *keep_threshold
+        const uint32_t *alias_prob
+        const int32_t *alias_index
+        int32_t vocab_size
+        const int64_t *code_offsets
+        const uint8_t *codes
+        const int32_t *points
+        const float *sigmoid_table
+    ctypedef struct fw_worker:
+        uint64_t rng
+        double loss
+        int64_t trained_words
+        float *hidden
+        float *grad
+        int32_t *kept
+    void fw_fill_sigmoid_table(float *table)
+    void fw_train_batch(const fw_model *m, fw_worker *w, const int32_t *ids, const int64_t *ends,
+                        int64_t n_sentences, float alpha_start, float alpha_end, int compute_loss)
 
 cdef extern from *:
     """
     #ifndef FASTW2V_COMPILE_ARGS
     #define FASTW2V_COMPILE_ARGS "unknown"
     #endif
-    static int fastw2v_cpu_has(const char *feature) {
-    #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    static int fw_cpu_supports(int level) {
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
         __builtin_cpu_init();
-        if (feature[0] == 'a' && feature[3] == '2') return __builtin_cpu_supports("avx2");
-        if (feature[0] == 'a' && feature[3] == '5') return __builtin_cpu_supports("avx512f");
-        if (feature[0] == 'f') return __builtin_cpu_supports("fma");
+        if (level == 3) return __builtin_cpu_supports("x86-64-v3");
+        if (level == 4) return __builtin_cpu_supports("x86-64-v4");
     #endif
         return 0;
     }
     """
     const char *FASTW2V_COMPILE_ARGS
-    int fastw2v_cpu_has(const char *feature)
+    int fw_cpu_supports(int level)
 
 
 def build_info():
-    """Compile flags and the CPU features seen at run time."""
-    return {
-        "compile_args": FASTW2V_COMPILE_ARGS.decode(),
-        "cpu_avx2": bool(fastw2v_cpu_has(b"avx2")),
-        "cpu_avx512f": bool(fastw2v_cpu_has(b"avx512f")),
-        "cpu_fma": bool(fastw2v_cpu_has(b"fma")),
-    }
+    """Compile flags and the kernel variant chosen for this CPU at run time."""
+    if fw_cpu_supports(4):
+        variant = "x86-64-v4 (AVX-512)"
+    elif fw_cpu_supports(3):
+        variant = "x86-64-v3 (AVX2, FMA)"
+    else:
+        variant = "baseline"
+    return {"compile_args": FASTW2V_COMPILE_ARGS.decode(), "kernel_variant": variant}
+
+
+cdef class WorkerState:
+    """One training thread's random generator, tallies and scratch buffers."""
+    cdef fw_worker state
+    cdef int64_t kept_capacity
+
+    def __cinit__(self, int dim, uint64_t seed):
+        self.state.hidden = <float *>malloc(dim * sizeof(float))
+        self.state.grad = <float *>malloc(dim * sizeof(float))
+        self.state.kept = NULL
+        self.kept_capacity = 0
+        if self.state.hidden == NULL or self.state.grad == NULL:
+            raise MemoryError()
+        self.state.rng = seed if seed else 0x9E3779B97F4A7C15ULL
+        self.state.loss = 0.0
+        self.state.trained_words = 0
+
+    def __dealloc__(self):
+        free(self.state.hidden)
+        free(self.state.grad)
+        free(self.state.kept)
+
+    cdef int reserve(self, int64_t n) except -1 nogil:
+        if n > self.kept_capacity:
+            self.state.kept = <int32_t *>realloc(self.state.kept, max(n, 1) * sizeof(int32_t))
+            if self.state.kept == NULL:
+                with gil:
+                    raise MemoryError()
+            self.kept_capacity = n
+        return 0
+
+    @property
+    def rng(self):
+        """The generator's 64-bit state (saved with checkpoints)."""
+        return self.state.rng
+
+    @rng.setter
+    def rng(self, uint64_t value):
+        self.state.rng = value if value else 0x9E3779B97F4A7C15ULL
+
+    def take_tallies(self):
+        """Return ``(trained_words, loss)`` since the last call and reset them."""
+        result = (self.state.trained_words, self.state.loss)
+        self.state.trained_words = 0
+        self.state.loss = 0.0
+        return result
+
+
+cdef class TrainingKernel:
+    """The arrays and settings of one training run, shared by all worker threads."""
+    cdef fw_model model
+    cdef object arrays
+    cdef float[::1] sigmoid_table
+
+    def __init__(self, float[:, ::1] syn0, syn1neg, syn1, const uint64_t[::1] keep_threshold,
+                 const uint32_t[::1] alias_prob, const int32_t[::1] alias_index,
+                 const int64_t[::1] code_offsets, const uint8_t[::1] codes,
+                 const int32_t[::1] points, int sg, int hs, int negative, int window,
+                 int cbow_mean, int shrink_windows):
+        cdef int32_t n = syn0.shape[0]
+        cdef float[:, ::1] out_neg, out_hs
+        if keep_threshold.shape[0] != n:
+            raise ValueError("keep_threshold has %d rows, vocabulary %d" % (keep_threshold.shape[0], n))
+        self.arrays = (syn0, syn1neg, syn1, keep_threshold, alias_prob, alias_index,
+                       code_offsets, codes, points)
+        self.sigmoid_table = np.empty(FW_SIGMOID_TABLE_SIZE + 1, dtype=np.float32)
+        fw_fill_sigmoid_table(&self.sigmoid_table[0])
+        self.model.syn0 = &syn0[0, 0]
+        self.model.dim = syn0.shape[1]
+        self.model.vocab_size = n
+        self.model.sg = sg
+        self.model.hs = hs
+        self.model.negative = negative
+        self.model.window = window
+        self.model.cbow_mean = cbow_mean
+        self.model.shrink_windows = shrink_windows
+        self.model.keep_threshold = &keep_threshold[0]
+        self.model.sigmoid_table = &self.sigmoid_table[0]
+        self.model.syn1neg = NULL
+        self.model.syn1 = NULL
+        if negative:
+            out_neg = syn1neg
+            if out_neg.shape[0] != n or out_neg.shape[1] != syn0.shape[1]:
+                raise ValueError("syn1neg must have the shape of syn0")
+            if alias_prob.shape[0] != n or alias_index.shape[0] != n:
+                raise ValueError("the negative sampling table must have one entry per word")
+            self.model.syn1neg = &out_neg[0, 0]
+            self.model.alias_prob = &alias_prob[0]
+            self.model.alias_index = &alias_index[0]
+        if hs:
+            out_hs = syn1
+            if out_hs.shape[1] != syn0.shape[1] or code_offsets.shape[0] != n + 1:
+                raise ValueError("syn1 and the Huffman codes do not match the vocabulary")
+            if codes.shape[0] != code_offsets[n] or points.shape[0] != code_offsets[n]:
+                raise ValueError("Huffman codes and points must have code_offsets[-1] entries")
+            if codes.shape[0] and (np.max(points) >= out_hs.shape[0] or np.min(points) < 0):
+                raise ValueError("a Huffman point lies outside syn1")
+            self.model.syn1 = &out_hs[0, 0]
+            self.model.code_offsets = &code_offsets[0]
+            self.model.codes = &codes[0] if codes.shape[0] else NULL
+            self.model.points = &points[0] if points.shape[0] else NULL
+
+    def train_batch(self, WorkerState worker, const int32_t[::1] ids, const int64_t[::1] ends,
+                    float alpha_start, float alpha_end, bint compute_loss):
+        """Train on sentences ``ids[ends[s-1]:ends[s]]`` without the GIL.
+
+        Returns
+        -------
+        int
+            Number of words trained (after subsampling).
+        """
+        cdef int64_t n_sentences = ends.shape[0], i, longest = 0, prev = 0
+        cdef int32_t n = self.model.vocab_size
+        cdef int bad = 0
+        if n_sentences == 0:
+            return 0
+        if ends[n_sentences - 1] != ids.shape[0]:
+            raise ValueError("sentence ends do not cover the ids")
+        with nogil:
+            for i in range(n_sentences):
+                if ends[i] < prev:
+                    bad = 1
+                longest = max(longest, ends[i] - prev)
+                prev = ends[i]
+            for i in range(ids.shape[0]):
+                if ids[i] < 0 or ids[i] >= n:
+                    bad = 1
+        if bad:
+            raise ValueError("word ids out of range or sentence ends not increasing")
+        if ids.shape[0] == 0:
+            return 0
+        cdef int64_t before = worker.state.trained_words
+        with nogil:
+            worker.reserve(longest)
+            fw_train_batch(&self.model, &worker.state, &ids[0], &ends[0], n_sentences,
+                           alpha_start, alpha_end, compute_loss)
+        return worker.state.trained_words - before
+
+    def train_file_range(self, WorkerState worker, WordHash words, path, int64_t start,
+                         int64_t end, float alpha_start, float alpha_end, bint compute_loss):
+        """Read the words starting in bytes ``[start, end)`` of a text file and train on them.
+
+        Lines are sentences; words are looked up in ``words`` (ids of this model's vocabulary)
+        and unknown ones dropped, all without the GIL.
+
+        Returns
+        -------
+        (int, int)
+            Raw words read and words trained (after subsampling).
+        """
+        if len(words) != self.model.vocab_size:
+            raise ValueError("the word table does not match the model's vocabulary")
+        cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
+        cdef const char *cpath = path_bytes
+        cdef Tokenizer t
+        t.fh = NULL
+        t.buf = NULL
+        t.token = NULL
+        cdef int kind, failed = 0
+        cdef int64_t raw = 0, n = 0, n_sentences = 0, capacity = 1 << 16, ends_capacity = 1024
+        cdef int64_t word, longest = 0, line_start = 0
+        cdef int32_t *ids = <int32_t *>malloc(capacity * sizeof(int32_t))
+        cdef int64_t *ends = <int64_t *>malloc(ends_capacity * sizeof(int64_t))
+        cdef int64_t before = worker.state.trained_words
+        try:
+            with nogil:
+                if ids == NULL or ends == NULL or tokenizer_open(&t, cpath, start, end) < 0:
+                    failed = 1
+                while not failed:
+                    kind = tokenizer_next(&t)
+                    if kind == TOKEN_WORD:
+                        raw += 1
+                        word = words.lookup(t.token, t.token_len)
+                        if word < 0:
+                            continue
+                        if n == capacity:
+                            capacity *= 2
+                            ids = <int32_t *>realloc(ids, capacity * sizeof(int32_t))
+                            if ids == NULL:
+                                failed = 2
+                                break
+                        ids[n] = <int32_t>word
+                        n += 1
+                        continue
+                    if n > line_start:
+                        if n_sentences == ends_capacity:
+                            ends_capacity *= 2
+                            ends = <int64_t *>realloc(ends, ends_capacity * sizeof(int64_t))
+                            if ends == NULL:
+                                failed = 2
+                                break
+                        ends[n_sentences] = n
+                        n_sentences += 1
+                        longest = max(longest, n - line_start)
+                        line_start = n
+                    if kind != TOKEN_NEWLINE:
+                        break
+                if not failed and n_sentences:
+                    worker.reserve(longest)
+                    fw_train_batch(&self.model, &worker.state, ids, ends, n_sentences,
+                                   alpha_start, alpha_end, compute_loss)
+        finally:
+            tokenizer_close(&t)
+            free(ids)
+            free(ends)
+        if failed == 1:
+            raise OSError("cannot read corpus file %r" % (path,))
+        if failed:
+            raise MemoryError("out of memory while reading %r" % (path,))
+        return raw, worker.state.trained_words - before

@@ -1,0 +1,42 @@
+from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdio cimport FILE
+
+
+cdef class WordHash:
+    """Open-addressing hash table from UTF-8 words to dense ids, with counts."""
+    cdef int32_t *slots
+    cdef int64_t n_slots
+    cdef char *arena
+    cdef int64_t arena_used, arena_size
+    cdef int64_t *offsets
+    cdef int32_t *lengths
+    cdef uint64_t *hashes
+    cdef int64_t *counts
+    cdef int64_t size, capacity
+
+    cdef int64_t lookup(self, const char *word, int32_t length) noexcept nogil
+    cdef int64_t add(self, const char *word, int32_t length, int64_t count) noexcept nogil
+    cdef int grow_entries(self) noexcept nogil
+    cdef int rehash(self, int64_t n_slots) noexcept nogil
+
+
+cdef enum:
+    TOKEN_END = 0
+    TOKEN_WORD = 1
+    TOKEN_NEWLINE = 2
+
+
+cdef struct Tokenizer:
+    FILE *fh
+    char *buf
+    int64_t buf_len, buf_pos
+    int64_t offset        # file offset of buf[buf_pos]
+    int64_t end           # stop before tokens starting at or after this offset
+    char *token
+    int32_t token_len, token_cap
+    int eof
+
+
+cdef int tokenizer_open(Tokenizer *t, const char *path, int64_t start, int64_t end) noexcept nogil
+cdef void tokenizer_close(Tokenizer *t) noexcept nogil
+cdef int tokenizer_next(Tokenizer *t) noexcept nogil

@@ -1,0 +1,431 @@
+# cython: language_level=3
+"""Compiled vocabulary kernels: word counting, words to ids, and a streaming file tokenizer.
+
+The file tokenizer and the byte-keyed hash table run without the GIL; they serve
+``corpus_file`` mode, where the corpus never becomes Python strings.
+"""
+import numpy as np
+
+from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.object cimport PyObject
+from cpython.unicode cimport PyUnicode_Check
+from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdio cimport EOF, FILE, fclose, fopen, fread, fseek, getc, SEEK_SET
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcmp, memcpy
+
+cdef extern from *:
+    """
+    #include <stdio.h>
+    #if defined(_WIN32)
+    #define fw_fseek64 _fseeki64
+    #else
+    #define fw_fseek64 fseeko
+    #endif
+    """
+    int fw_fseek64(FILE *stream, long long offset, int whence) nogil
+
+cdef enum:
+    BUFFER_SIZE = 1 << 20
+    # word2vec.c truncates words at 100 bytes; we keep far longer ones, but a "word" with no
+    # whitespace in sight (a binary file) must not grow without bound.
+    MAX_TOKEN_BYTES = 4096
+
+cdef inline bint is_space(char c) noexcept nogil:
+    return c == b' ' or c == b'\n' or c == b'\t' or c == b'\r' or c == b'\v' or c == b'\f'
+
+
+cdef inline uint64_t fnv1a(const char *word, int32_t length) noexcept nogil:
+    cdef uint64_t h = 14695981039346656037ULL
+    cdef int32_t i
+    for i in range(length):
+        h = (h ^ <unsigned char>word[i]) * 1099511628211ULL
+    return h
+
+
+cdef class WordHash:
+    """Hash table from UTF-8 words (bytes) to dense ids ``0..len-1``, with a count per word."""
+
+    def __cinit__(self):
+        self.n_slots = 0
+        self.size = 0
+        self.capacity = 0
+        self.arena_used = 0
+        self.arena_size = 0
+
+    def __dealloc__(self):
+        free(self.slots)
+        free(self.arena)
+        free(self.offsets)
+        free(self.lengths)
+        free(self.hashes)
+        free(self.counts)
+
+    def __init__(self, words=()):
+        if self.rehash(1024) or self.grow_entries():
+            raise MemoryError()
+        for word in words:
+            data = word.encode("utf8") if isinstance(word, str) else bytes(word)
+            if self.add(data, len(data), 0) < 0:
+                raise MemoryError()
+
+    def __len__(self):
+        return self.size
+
+    def get(self, word):
+        """Id of ``word`` (str or bytes), or -1."""
+        data = word.encode("utf8") if isinstance(word, str) else bytes(word)
+        return self.lookup(data, len(data))
+
+    def words_and_counts(self):
+        """All words (decoded UTF-8 str, in id order) and their counts as int64 array."""
+        words = []
+        cdef int64_t i
+        for i in range(self.size):
+            raw = self.arena[self.offsets[i]:self.offsets[i] + self.lengths[i]]
+            try:
+                words.append(raw.decode("utf8"))
+            except UnicodeDecodeError as exc:
+                raise ValueError("corpus word %r is not valid UTF-8: %s" % (raw, exc)) from None
+        counts = np.empty(self.size, dtype=np.int64)
+        cdef int64_t[::1] view = counts
+        for i in range(self.size):
+            view[i] = self.counts[i]
+        return words, counts
+
+    def prune(self, int64_t min_count):
+        """Drop words counted fewer than ``min_count`` times (ids are renumbered)."""
+        cdef int64_t i, kept = 0, used = 0
+        for i in range(self.size):
+            if self.counts[i] < min_count:
+                continue
+            memcpy(self.arena + used, self.arena + self.offsets[i], self.lengths[i])
+            self.offsets[kept] = used
+            self.lengths[kept] = self.lengths[i]
+            self.hashes[kept] = self.hashes[i]
+            self.counts[kept] = self.counts[i]
+            used += self.lengths[i]
+            kept += 1
+        self.size = kept
+        self.arena_used = used
+        if self.rehash(self.n_slots):
+            raise MemoryError()
+
+    cdef int64_t lookup(self, const char *word, int32_t length) noexcept nogil:
+        cdef uint64_t h = fnv1a(word, length)
+        cdef int64_t mask = self.n_slots - 1
+        cdef int64_t slot = <int64_t>(h & mask)
+        cdef int32_t entry
+        while True:
+            entry = self.slots[slot]
+            if entry < 0:
+                return -1
+            if (self.hashes[entry] == h and self.lengths[entry] == length
+                    and memcmp(self.arena + self.offsets[entry], word, length) == 0):
+                return entry
+            slot = (slot + 1) & mask
+
+    cdef int64_t add(self, const char *word, int32_t length, int64_t count) noexcept nogil:
+        """Add ``count`` to ``word`` (inserting it); its id, or -1 when out of memory."""
+        cdef uint64_t h = fnv1a(word, length)
+        cdef int64_t mask = self.n_slots - 1
+        cdef int64_t slot = <int64_t>(h & mask)
+        cdef int32_t entry
+        while True:
+            entry = self.slots[slot]
+            if entry < 0:
+                break
+            if (self.hashes[entry] == h and self.lengths[entry] == length
+                    and memcmp(self.arena + self.offsets[entry], word, length) == 0):
+                self.counts[entry] += count
+                return entry
+            slot = (slot + 1) & mask
+        if self.size == self.capacity and self.grow_entries():
+            return -1
+        if self.arena_used + length > self.arena_size:
+            self.arena_size = 2 * (self.arena_size + length)
+            self.arena = <char *>realloc(self.arena, self.arena_size)
+            if self.arena == NULL:
+                return -1
+        memcpy(self.arena + self.arena_used, word, length)
+        entry = <int32_t>self.size
+        self.offsets[entry] = self.arena_used
+        self.lengths[entry] = length
+        self.hashes[entry] = h
+        self.counts[entry] = count
+        self.arena_used += length
+        self.slots[slot] = entry
+        self.size += 1
+        if 2 * self.size > self.n_slots and self.rehash(2 * self.n_slots):
+            return -1
+        return entry
+
+    cdef int grow_entries(self) noexcept nogil:
+        cdef int64_t capacity = 2 * self.capacity if self.capacity else 1024
+        self.offsets = <int64_t *>realloc(self.offsets, capacity * sizeof(int64_t))
+        self.lengths = <int32_t *>realloc(self.lengths, capacity * sizeof(int32_t))
+        self.hashes = <uint64_t *>realloc(self.hashes, capacity * sizeof(uint64_t))
+        self.counts = <int64_t *>realloc(self.counts, capacity * sizeof(int64_t))
+        if not (self.offsets and self.lengths and self.hashes and self.counts):
+            return -1
+        self.capacity = capacity
+        return 0
+
+    cdef int rehash(self, int64_t n_slots) noexcept nogil:
+        cdef int64_t i, slot, mask = n_slots - 1
+        free(self.slots)
+        self.slots = <int32_t *>malloc(n_slots * sizeof(int32_t))
+        if self.slots == NULL:
+            return -1
+        self.n_slots = n_slots
+        for i in range(n_slots):
+            self.slots[i] = -1
+        for i in range(self.size):
+            slot = <int64_t>(self.hashes[i] & mask)
+            while self.slots[slot] >= 0:
+                slot = (slot + 1) & mask
+            self.slots[slot] = <int32_t>i
+        return 0
+
+
+cdef int tokenizer_open(Tokenizer *t, const char *path, int64_t start, int64_t end) noexcept nogil:
+    """Open ``path`` to read the tokens that start in bytes ``[start, end)``; -1 on error."""
+    t.fh = fopen(path, "rb")
+    t.buf = <char *>malloc(BUFFER_SIZE)
+    t.token = <char *>malloc(MAX_TOKEN_BYTES)
+    t.token_cap = MAX_TOKEN_BYTES
+    t.token_len = 0
+    t.buf_len = 0
+    t.buf_pos = 0
+    t.eof = 0
+    t.end = end
+    t.offset = start
+    if t.fh == NULL or t.buf == NULL or t.token == NULL:
+        return -1
+    cdef int c
+    if start > 0:
+        # a word cut by `start` belongs to the range before
+        if fw_fseek64(t.fh, start - 1, SEEK_SET) != 0:
+            return -1
+        c = getc(t.fh)
+        if c != EOF and not is_space(<char>c):
+            while True:
+                c = getc(t.fh)
+                if c == EOF or is_space(<char>c):
+                    break
+                t.offset += 1
+            if c != EOF:
+                # hand the separator back through the buffer
+                t.buf[0] = <char>c
+                t.buf_len = 1
+    return 0
+
+
+cdef void tokenizer_close(Tokenizer *t) noexcept nogil:
+    if t.fh != NULL:
+        fclose(t.fh)
+    free(t.buf)
+    free(t.token)
+    t.fh = NULL
+    t.buf = NULL
+    t.token = NULL
+
+
+cdef inline int tokenizer_fill(Tokenizer *t) noexcept nogil:
+    """Refill the buffer; 0 at end of file."""
+    if t.eof:
+        return 0
+    t.buf_len = <int64_t>fread(t.buf, 1, BUFFER_SIZE, t.fh)
+    t.buf_pos = 0
+    if t.buf_len == 0:
+        t.eof = 1
+    return t.buf_len > 0
+
+
+cdef int tokenizer_next(Tokenizer *t) noexcept nogil:
+    """Advance to the next word (TOKEN_WORD, in t.token), line end (TOKEN_NEWLINE) or the end."""
+    cdef char c
+    while True:
+        if t.buf_pos == t.buf_len and not tokenizer_fill(t):
+            return TOKEN_END
+        c = t.buf[t.buf_pos]
+        if not is_space(c):
+            break
+        if t.offset >= t.end:
+            return TOKEN_END
+        t.buf_pos += 1
+        t.offset += 1
+        if c == b'\n':
+            return TOKEN_NEWLINE
+    if t.offset >= t.end:
+        return TOKEN_END
+    t.token_len = 0
+    while True:
+        if t.buf_pos == t.buf_len and not tokenizer_fill(t):
+            break
+        c = t.buf[t.buf_pos]
+        if is_space(c):
+            break
+        if t.token_len < t.token_cap:
+            t.token[t.token_len] = c
+            t.token_len += 1
+        t.buf_pos += 1
+        t.offset += 1
+    return TOKEN_WORD
+
+
+def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1):
+    """Count the words of a text file in compiled code, without the GIL.
+
+    Lines are sentences; words are split on ASCII whitespace. When ``max_vocab_size`` is
+    positive, the rarest words are pruned as in gensim whenever the vocabulary grows past it.
+
+    Returns
+    -------
+    (WordHash, int, int, int)
+        The counted words, the number of non-empty lines, of words, and the final ``min_reduce``.
+    """
+    cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
+    cdef const char *cpath = path_bytes
+    cdef WordHash words = WordHash()
+    cdef Tokenizer t
+    t.fh = NULL
+    t.buf = NULL
+    t.token = NULL
+    cdef int kind, failed = 0, line_has_words = 0
+    cdef int64_t sentences = 0, total = 0, since_check = 0, min_reduce = 1
+    cdef int64_t stop = end if end >= 0 else (<int64_t>1 << 62)
+    if tokenizer_open(&t, cpath, start, stop) < 0:
+        tokenizer_close(&t)
+        raise OSError("cannot open corpus file %r" % (path,))
+    try:
+        while True:
+            with nogil:
+                while True:
+                    kind = tokenizer_next(&t)
+                    if kind == TOKEN_WORD:
+                        if words.add(t.token, t.token_len, 1) < 0:
+                            failed = 1
+                            break
+                        total += 1
+                        since_check += 1
+                        line_has_words = 1
+                    elif kind == TOKEN_NEWLINE:
+                        sentences += line_has_words
+                        line_has_words = 0
+                    else:
+                        break
+                    if (max_vocab_size > 0 and words.size > max_vocab_size
+                            and (kind == TOKEN_NEWLINE or since_check >= 10000)):
+                        break
+                    if kind == TOKEN_NEWLINE:
+                        since_check = 0
+            if failed:
+                raise MemoryError("out of memory while counting words")
+            if kind == TOKEN_END:
+                break
+            words.prune(min_reduce)
+            min_reduce += 1
+            since_check = 0
+    finally:
+        tokenizer_close(&t)
+    sentences += line_has_words
+    return words, sentences, total, min_reduce
+
+
+cdef class WordCounter:
+    """Count the words of an iterable of sentences (lists of str) with one dict lookup a word."""
+    cdef public dict index
+    cdef object counts_array
+    cdef int64_t[::1] counts
+    cdef public int64_t total_words, sentences
+
+    def __init__(self):
+        self.index = {}
+        self.counts_array = np.zeros(1024, dtype=np.int64)
+        self.counts = self.counts_array
+        self.total_words = 0
+        self.sentences = 0
+
+    def add_sentence(self, sentence):
+        """Count one sentence; raises TypeError on anything but a list/tuple of str."""
+        cdef Py_ssize_t slot, size
+        cdef PyObject *found
+        if isinstance(sentence, str) or not isinstance(sentence, (list, tuple)):
+            sentence = check_sentence(sentence)
+        for token in sentence:
+            found = PyDict_GetItem(self.index, token)
+            if found == NULL:
+                if not PyUnicode_Check(token):
+                    raise TypeError("sentences must contain str tokens, got %r of type %s"
+                                    % (token, type(token).__name__))
+                size = len(self.index)
+                if size == self.counts.shape[0]:
+                    self.counts_array = np.concatenate([self.counts_array,
+                                                        np.zeros(size, dtype=np.int64)])
+                    self.counts = self.counts_array
+                PyDict_SetItem(self.index, token, size)
+                slot = size
+            else:
+                slot = <object>found
+            self.counts[slot] += 1
+        self.total_words += len(sentence)
+        self.sentences += 1
+
+    def __len__(self):
+        return len(self.index)
+
+    def as_dict(self):
+        """The counts as a ``{word: count}`` dict."""
+        counts = self.counts_array
+        return {word: int(counts[slot]) for word, slot in self.index.items()}
+
+    def replace(self, dict word_counts):
+        """Reset the counts to ``word_counts`` (after pruning)."""
+        self.index = {}
+        self.counts_array = np.zeros(max(1024, 2 * len(word_counts)), dtype=np.int64)
+        self.counts = self.counts_array
+        for slot, (word, count) in enumerate(word_counts.items()):
+            self.index[word] = slot
+            self.counts[slot] = count
+
+
+def check_sentence(sentence):
+    """Return ``sentence`` as a list of tokens, or raise TypeError saying what is wrong."""
+    if isinstance(sentence, (str, bytes)):
+        raise TypeError("each sentence must be a list of str tokens, got a %s (%r...); split "
+                        "your text into tokens, e.g. [line.split() for line in lines]"
+                        % (type(sentence).__name__, sentence[:30]))
+    try:
+        return list(sentence)
+    except TypeError:
+        raise TypeError("each sentence must be a list of str tokens, got %r" % (sentence,)) from None
+
+
+def sentences_to_ids(list sentences, dict key_to_index):
+    """Map a batch of sentences to in-vocabulary word ids.
+
+    Returns
+    -------
+    (ndarray of int32, ndarray of int64, int)
+        Ids of all sentences back to back (out-of-vocabulary words dropped), the cumulative
+        end of each sentence in that array, and the raw number of words in the batch.
+    """
+    cdef Py_ssize_t n_raw = 0, n = 0, s = 0
+    cdef PyObject *found
+    cdef list sentence
+    for sentence in sentences:
+        n_raw += len(sentence)
+    ids = np.empty(n_raw, dtype=np.int32)
+    ends = np.empty(len(sentences), dtype=np.int64)
+    cdef int32_t[::1] ids_view = ids
+    cdef int64_t[::1] ends_view = ends
+    for sentence in sentences:
+        for token in sentence:
+            found = PyDict_GetItem(key_to_index, token)
+            if found != NULL:
+                ids_view[n] = <object>found
+                n += 1
+        ends_view[s] = n
+        s += 1
+    return ids[:n], ends, n_raw

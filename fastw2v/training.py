@@ -1,0 +1,242 @@
+"""Training orchestration: worker threads feeding the compiled kernels, one epoch at a time.
+
+Two feeding paths share one learning-rate schedule and one tally:
+
+- iterable mode: the calling thread reads sentences and packs them into jobs of about
+  ``batch_words`` words; each worker converts a job to word ids (a short GIL-held step)
+  and trains it with the GIL released;
+- file mode: each worker takes the next 1 MB byte range of the corpus file and reads,
+  converts and trains it entirely in compiled code, without the GIL.
+"""
+import logging
+import os
+import queue
+import threading
+import time
+
+from fastw2v import _vocab
+
+logger = logging.getLogger(__name__)
+
+FILE_CHUNK_BYTES = 1 << 20
+
+
+class LearningRate:
+    """Linear decay from ``start`` to ``end`` over all epochs of one ``train()`` call.
+
+    Work is measured in units (raw words, sentences or bytes); ``reserve(units)`` hands a
+    job the learning rates at its first and last unit, in the order jobs start.
+    """
+
+    def __init__(self, start, end, epochs, units_per_epoch):
+        self.start, self.end = float(start), float(end)
+        self.total_units = float(max(units_per_epoch, 1)) * epochs
+        self.units_per_epoch = units_per_epoch
+        self.done = 0.0
+        self.lock = threading.Lock()
+
+    def begin_epoch(self, epoch):
+        self.done = float(epoch) * max(self.units_per_epoch, 1)
+
+    def at(self, units):
+        """Learning rate after ``units`` units of the whole run."""
+        alpha = self.start - (self.start - self.end) * (units / self.total_units)
+        return max(self.end, alpha) if self.start >= self.end else alpha
+
+    def reserve(self, units):
+        with self.lock:
+            first = self.done
+            self.done += units
+        return self.at(first), self.at(first + units)
+
+    @property
+    def current(self):
+        return self.at(self.done)
+
+
+class EpochTally:
+    """Thread-safe counts of one epoch: raw words read, words trained, loss, errors."""
+
+    def __init__(self):
+        self.raw_words = 0
+        self.trained_words = 0
+        self.sentences = 0
+        self.units = 0
+        self.error = None
+        self.lock = threading.Lock()
+
+    def add(self, raw_words, trained_words, sentences=0, units=0):
+        with self.lock:
+            self.raw_words += raw_words
+            self.trained_words += trained_words
+            self.sentences += sentences
+            self.units += units
+
+    def fail(self, exc):
+        with self.lock:
+            if self.error is None:
+                self.error = exc
+
+
+class Reporter:
+    """Progress of a ``train()`` call: a tqdm bar and/or gensim-style log lines."""
+
+    def __init__(self, total_units, unit, show_bar, report_delay=1.0):
+        self.bar = None
+        self.report_delay = report_delay
+        self.last_report = time.monotonic()
+        self.reported_units = 0
+        if show_bar:
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=total_units, unit=unit, unit_scale=True, dynamic_ncols=True,
+                            desc="training", smoothing=0.1)
+
+    def update(self, epoch, tally, alpha, loss=None):
+        units = tally.units
+        if self.bar is not None:
+            self.bar.update(units - self.reported_units)
+            postfix = {"epoch": epoch + 1, "alpha": "%.5f" % alpha}
+            if loss is not None:
+                postfix["loss"] = "%.4g" % loss
+            self.bar.set_postfix(postfix, refresh=False)
+        self.reported_units = units
+        now = time.monotonic()
+        if now - self.last_report >= self.report_delay:
+            self.last_report = now
+            logger.info("EPOCH %i - PROGRESS: %i raw words, %i trained, alpha %.6f",
+                        epoch + 1, tally.raw_words, tally.trained_words, alpha)
+
+    def next_epoch(self):
+        self.reported_units = 0
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _wait(threads, on_tick):
+    """Join ``threads`` while staying responsive to KeyboardInterrupt; tick periodically."""
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.1)
+            on_tick()
+
+
+def train_epoch_iterable(kernel, workers, corpus, key_to_index, schedule, unit, batch_words,
+                         compute_loss, tally, tick):
+    """Train one pass over an iterable of sentences with ``len(workers)`` threads.
+
+    ``unit`` is ``"words"`` or ``"sentences"``: what the schedule counts progress in. Counts
+    go to ``tally``; ``tick()`` is called regularly from this (the calling) thread.
+    """
+    jobs = queue.Queue(maxsize=2 * len(workers))
+    stop = threading.Event()
+
+    def work(state):
+        try:
+            while True:
+                job = jobs.get()
+                if job is None or stop.is_set():
+                    return
+                ids, ends, raw = _vocab.sentences_to_ids(job, key_to_index)
+                units = raw if unit == "words" else len(job)
+                alpha_start, alpha_end = schedule.reserve(units)
+                trained = kernel.train_batch(state, ids, ends, alpha_start, alpha_end, compute_loss)
+                tally.add(raw, trained, len(job), units)
+        except BaseException as exc:  # surfaced by the feeding thread
+            tally.fail(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=work, args=(state,), daemon=True) for state in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        job, job_words = [], 0
+        for sentence in corpus:
+            if stop.is_set():
+                break
+            if type(sentence) is not list:
+                sentence = _vocab.check_sentence(sentence)
+            job.append(sentence)
+            job_words += len(sentence)
+            if job_words >= batch_words:
+                _put(jobs, job, stop, tick)
+                job, job_words = [], 0
+        if job:
+            _put(jobs, job, stop, tick)
+        for _ in threads:
+            _put(jobs, None, stop, tick, force=True)
+        _wait(threads, tick)
+    except BaseException:
+        stop.set()
+        _drain(jobs, len(threads))
+        for thread in threads:
+            thread.join()
+        raise
+    if tally.error is not None:
+        raise tally.error
+
+
+def _put(jobs, item, stop, tick, force=False):
+    while True:
+        if stop.is_set() and not force:
+            return
+        try:
+            jobs.put(item, timeout=0.1)
+            tick()
+            return
+        except queue.Full:
+            tick()
+
+
+def _drain(jobs, n_threads):
+    """Empty the job queue and wake every worker with a stop marker."""
+    while True:
+        try:
+            jobs.get_nowait()
+        except queue.Empty:
+            break
+    for _ in range(n_threads):
+        try:
+            jobs.put_nowait(None)
+        except queue.Full:
+            break
+
+
+def train_epoch_file(kernel, workers, word_table, path, schedule, compute_loss, tally, tick):
+    """Train one pass over a text file, split into 1 MB byte ranges shared by the workers."""
+    size = os.path.getsize(path)
+    n_chunks = (size + FILE_CHUNK_BYTES - 1) // FILE_CHUNK_BYTES
+    next_chunk = iter(range(n_chunks))
+    chunk_lock = threading.Lock()
+    stop = threading.Event()
+
+    def work(state):
+        try:
+            while not stop.is_set():
+                with chunk_lock:
+                    chunk = next(next_chunk, None)
+                    if chunk is None:
+                        return
+                    start = chunk * FILE_CHUNK_BYTES
+                    end = min(start + FILE_CHUNK_BYTES, size)
+                    alpha_start, alpha_end = schedule.reserve(end - start)
+                raw, trained = kernel.train_file_range(state, word_table, path, start, end,
+                                                       alpha_start, alpha_end, compute_loss)
+                tally.add(raw, trained, 0, end - start)
+        except BaseException as exc:
+            tally.fail(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=work, args=(state,), daemon=True) for state in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        _wait(threads, tick)
+    except BaseException:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        raise
+    if tally.error is not None:
+        raise tally.error

@@ -1,0 +1,187 @@
+"""Vocabulary: counting words, choosing the vocabulary, and the tables training draws from.
+
+Everything here follows gensim 4's ``Word2Vec`` semantics: ``min_count``, ``max_vocab_size``
+pruning, ``max_final_vocab``, ``trim_rule``, ``sorted_vocab``, frequent-word subsampling
+and the unigram**0.75 negative-sampling distribution, and a Huffman tree for hierarchical
+softmax.
+"""
+import heapq
+import logging
+import types
+
+import numpy as np
+
+from fastw2v import _vocab
+
+logger = logging.getLogger(__name__)
+
+RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
+
+
+def check_reiterable(corpus, name="corpus_iterable"):
+    """Raise TypeError when ``corpus`` can be iterated only once (a generator or iterator)."""
+    if isinstance(corpus, types.GeneratorType) or iter(corpus) is corpus:
+        raise TypeError(
+            "%s is a one-shot %s, but training needs several passes over the corpus (one to "
+            "build the vocabulary and one per epoch). Pass a restartable iterable instead: a "
+            "list, a fastw2v.corpora reader such as LineSentence, or a class whose __iter__ "
+            "returns a fresh generator." % (name, type(corpus).__name__))
+
+
+def keep_vocab_item(word, count, min_count, trim_rule=None):
+    """Whether ``word`` stays in the vocabulary (gensim's ``utils.keep_vocab_item``)."""
+    default = count >= min_count
+    if trim_rule is None:
+        return default
+    rule = trim_rule(word, count, min_count)
+    if rule == RULE_KEEP:
+        return True
+    if rule == RULE_DISCARD:
+        return False
+    return default
+
+
+def prune_counts(counts, min_reduce, trim_rule=None):
+    """Drop words with count < ``min_reduce`` (gensim's ``utils.prune_vocab``), in place."""
+    for word in [w for w, c in counts.items() if not keep_vocab_item(w, c, min_reduce, trim_rule)]:
+        del counts[word]
+
+
+def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=10000):
+    """Count the words of an iterable of sentences.
+
+    Returns
+    -------
+    (dict, int, int)
+        ``{word: count}``, the number of sentences and the number of words.
+    """
+    counter = _vocab.WordCounter()
+    min_reduce = 1
+    for sentence_no, sentence in enumerate(corpus):
+        if progress_per and sentence_no % progress_per == 0 and sentence_no:
+            logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
+                        sentence_no, counter.total_words, len(counter))
+        counter.add_sentence(sentence)
+        if max_vocab_size and len(counter) > max_vocab_size:
+            counts = counter.as_dict()
+            prune_counts(counts, min_reduce, trim_rule)
+            counter.replace(counts)
+            min_reduce += 1
+    return counter.as_dict(), counter.sentences, counter.total_words
+
+
+def scan_file(path, max_vocab_size=None):
+    """Count the words of a text file (one sentence a line) in compiled code.
+
+    Returns
+    -------
+    (dict, int, int)
+        ``{word: count}``, the number of non-empty lines and the number of words.
+    """
+    table, sentences, total, _ = _vocab.scan_file(path, max_vocab_size or 0)
+    words, counts = table.words_and_counts()
+    return dict(zip(words, counts.tolist())), sentences, total
+
+
+def effective_min_count(raw_counts, min_count, max_final_vocab=None):
+    """The ``min_count`` that also keeps the vocabulary within ``max_final_vocab`` words."""
+    if max_final_vocab is None or max_final_vocab >= len(raw_counts):
+        return min_count
+    ordered = sorted(raw_counts.values(), reverse=True)
+    return max(ordered[max_final_vocab] + 1, min_count)
+
+
+def select_words(raw_counts, min_count, trim_rule=None):
+    """The words (in first-seen order) that survive ``min_count`` and ``trim_rule``."""
+    return [w for w, c in raw_counts.items() if keep_vocab_item(w, c, min_count, trim_rule)]
+
+
+def descending_frequency_order(counts):
+    """Permutation sorting by descending count, ties as gensim breaks them."""
+    counts = np.asarray(counts, dtype=np.int64)
+    return np.lexsort((-np.arange(len(counts)), -counts))
+
+
+def keep_thresholds(counts, sample):
+    """Subsampling thresholds: word ``w`` is kept when a 32-bit random number is below ``t[w]``.
+
+    The keep probability is word2vec.c's ``(sqrt(f / (s*N)) + 1) * (s*N) / f``, capped at 1.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    total = counts.sum()
+    if not sample:
+        threshold_count = total
+    elif sample < 1.0:
+        threshold_count = sample * total
+    else:
+        threshold_count = int(sample * (3 + np.sqrt(5)) / 2)
+    with np.errstate(divide="ignore"):
+        keep = (np.sqrt(counts / threshold_count) + 1) * (threshold_count / counts)
+    keep = np.minimum(np.nan_to_num(keep, nan=1.0, posinf=1.0), 1.0)
+    return np.round(keep * 2.0 ** 32).astype(np.uint64)
+
+
+def alias_table(counts, ns_exponent=0.75):
+    """Walker's alias table for drawing negatives from ``counts ** ns_exponent`` in O(1).
+
+    Returns
+    -------
+    (ndarray of uint32, ndarray of int32)
+        For bucket ``i`` (drawn uniformly): keep ``i`` when a 32-bit random number is below
+        ``prob[i]``, else take ``alias[i]``.
+    """
+    weights = np.asarray(counts, dtype=np.float64) ** ns_exponent
+    n = len(weights)
+    scaled = weights * (n / weights.sum())
+    prob = np.ones(n, dtype=np.float64)
+    alias = np.arange(n, dtype=np.int32)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] -= 1.0 - scaled[s]
+        (small if scaled[g] < 1.0 else large).append(g)
+    prob = np.minimum(np.round(prob * 2.0 ** 32), 2.0 ** 32 - 1)
+    return prob.astype(np.uint32), alias
+
+
+def huffman_codes(counts):
+    """Huffman codes of every word, as gensim and word2vec.c build them.
+
+    Returns
+    -------
+    (ndarray of int64, ndarray of uint8, ndarray of int32)
+        ``offsets`` (length ``n + 1``), and ``codes``/``points`` where word ``w``'s path from
+        the root is ``codes[offsets[w]:offsets[w + 1]]`` through inner nodes ``points[...]``
+        (row numbers in ``syn1``).
+    """
+    n = len(counts)
+    if n < 2:
+        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32)
+    heap = [(int(c), i) for i, c in enumerate(counts)]
+    heapq.heapify(heap)
+    parent = np.zeros(2 * n - 1, dtype=np.int64)
+    bit = np.zeros(2 * n - 1, dtype=np.uint8)
+    for inner in range(n - 1):
+        count1, node1 = heapq.heappop(heap)
+        count2, node2 = heapq.heappop(heap)
+        node = n + inner
+        parent[node1], parent[node2] = node, node
+        bit[node2] = 1
+        heapq.heappush(heap, (count1 + count2, node))
+    root = 2 * n - 2
+    codes, points, offsets = [], [], [0]
+    for word in range(n):
+        path_bits, path_nodes = [], []
+        node = word
+        while node != root:
+            path_bits.append(bit[node])
+            node = parent[node]
+            path_nodes.append(node - n)
+        codes.extend(reversed(path_bits))
+        points.extend(reversed(path_nodes))
+        offsets.append(len(codes))
+    return (np.asarray(offsets, dtype=np.int64), np.asarray(codes, dtype=np.uint8),
+            np.asarray(points, dtype=np.int32))

@@ -1,0 +1,494 @@
+"""The ``Word2Vec`` model: gensim 4's API over fastw2v's compiled, multi-threaded kernels."""
+import logging
+import os
+import time
+
+import numpy as np
+
+from fastw2v import _core, _vocab, training, vocab
+from fastw2v.corpora import MAX_WORDS_IN_BATCH
+from fastw2v.keyedvectors import KeyedVectors
+
+logger = logging.getLogger(__name__)
+
+
+def _call_callbacks(callbacks, event, model):
+    for callback in callbacks:
+        method = getattr(callback, event, None)
+        if method is not None:
+            method(model)
+
+
+class Word2Vec:
+    """Train word2vec embeddings: skip-gram or CBOW, negative sampling or hierarchical softmax.
+
+    Parameters follow gensim 4's ``gensim.models.Word2Vec`` with the same names, defaults and
+    meanings; passing ``sentences`` or ``corpus_file`` builds the vocabulary and trains at once.
+
+    Parameters
+    ----------
+    sentences : iterable of list of str, optional
+        A restartable iterable of tokenised sentences (a list, or a reader from
+        :mod:`fastw2v.corpora`). Sentences of any length are trained whole.
+    corpus_file : str, optional
+        Path to an uncompressed text file, one sentence per line (a single-line text8-style
+        file works too). Read and converted in compiled code, split across workers.
+    vector_size : int
+        Dimensionality of the word vectors.
+    alpha, min_alpha : float
+        Initial and final learning rate (linear decay over all epochs).
+    window : int
+        Maximum distance between the centre word and a context word.
+    min_count : int
+        Ignore words rarer than this.
+    max_vocab_size : int, optional
+        Prune the rarest words during the scan whenever the vocabulary grows past this.
+    sample : float
+        Frequent-word subsampling threshold (0 disables).
+    seed : int
+        Seed for the initial vectors and the training random generators.
+    workers : int
+        Number of training threads.
+    sg : {0, 1}
+        1 for skip-gram, 0 for CBOW.
+    hs : {0, 1}
+        1 for hierarchical softmax.
+    negative : int
+        Number of negative samples (0 disables negative sampling).
+    ns_exponent : float
+        Exponent of the unigram counts for the negative-sampling distribution.
+    cbow_mean : {0, 1}
+        CBOW input: 1 for the mean of the context vectors, 0 for their sum.
+    hashfxn : callable
+        Accepted for gensim compatibility; initialisation uses ``seed`` only, as in gensim 4.
+    epochs : int
+        Passes over the corpus.
+    null_word : {0, 1}
+        Add a ``"\\0"`` padding pseudo-word to the vocabulary, as gensim does.
+    trim_rule : callable, optional
+        ``trim_rule(word, count, min_count)`` returning ``RULE_DISCARD``, ``RULE_KEEP`` or
+        ``RULE_DEFAULT`` (see :mod:`fastw2v.vocab`).
+    sorted_vocab : {0, 1}
+        Sort the vocabulary by descending frequency.
+    batch_words : int
+        Target number of words per job handed to a worker thread.
+    compute_loss : bool
+        Record the training loss of each epoch in ``training_loss``.
+    callbacks : sequence
+        Objects with any of ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``,
+        ``on_train_end`` (gensim's ``CallbackAny2Vec`` subclasses work as they are).
+    comment : str, optional
+        Stored with the model.
+    max_final_vocab : int, optional
+        Raise the effective ``min_count`` so that at most this many words are kept.
+    shrink_windows : bool
+        Draw a reduced window size uniformly in ``[1, window]`` for each centre word.
+    progress : bool
+        Show a progress bar while training (an extension of fastw2v).
+    """
+
+    def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
+                 min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3,
+                 min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
+                 hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
+                 batch_words=MAX_WORDS_IN_BATCH, compute_loss=False, callbacks=(), comment=None,
+                 max_final_vocab=None, shrink_windows=True, progress=True):
+        _check_positive_int(vector_size, "vector_size")
+        _check_positive_int(window, "window")
+        _check_positive_int(workers, "workers")
+        _check_positive_int(batch_words, "batch_words")
+        if int(epochs) < 0:
+            raise ValueError("epochs must be >= 0, got %r" % (epochs,))
+        if int(negative) < 0:
+            raise ValueError("negative must be >= 0, got %r" % (negative,))
+        if hs not in (0, 1, True, False):
+            raise ValueError("hs must be 0 or 1, got %r" % (hs,))
+        if not hs and not negative:
+            raise ValueError("negative=0 and hs=0 leaves nothing to train: set negative > 0 "
+                             "(negative sampling) or hs=1 (hierarchical softmax)")
+        if sample < 0 or alpha <= 0 or min_alpha < 0:
+            raise ValueError("sample and min_alpha must be >= 0 and alpha > 0")
+        if min_count < 0:
+            raise ValueError("min_count must be >= 0, got %r" % (min_count,))
+        self.vector_size = int(vector_size)
+        self.layer1_size = self.vector_size
+        self.alpha = float(alpha)
+        self.min_alpha = float(min_alpha)
+        self.window = int(window)
+        self.min_count = int(min_count)
+        self.max_vocab_size = max_vocab_size
+        self.sample = sample
+        self.seed = int(seed)
+        self.workers = int(workers)
+        self.sg = int(bool(sg))
+        self.hs = int(bool(hs))
+        self.negative = int(negative)
+        self.ns_exponent = float(ns_exponent)
+        self.cbow_mean = int(bool(cbow_mean))
+        self.hashfxn = hashfxn
+        self.epochs = int(epochs)
+        self.null_word = int(null_word)
+        self.trim_rule = trim_rule
+        self.sorted_vocab = int(sorted_vocab)
+        self.batch_words = int(batch_words)
+        self.compute_loss = bool(compute_loss)
+        self.callbacks = tuple(callbacks)
+        self.comment = comment
+        self.max_final_vocab = max_final_vocab
+        self.shrink_windows = bool(shrink_windows)
+        self.progress = bool(progress)
+
+        self.wv = KeyedVectors(self.vector_size)
+        self.syn1neg = np.zeros((0, self.vector_size), dtype=np.float32)
+        self.syn1 = np.zeros((0, self.vector_size), dtype=np.float32)
+        self.raw_vocab = {}
+        self.corpus_count = 0
+        self.corpus_total_words = 0
+        self.effective_min_count = self.min_count
+        self.epochs_trained = 0
+        self.train_count = 0
+        self.total_train_time = 0.0
+        self.training_loss = []
+        self.running_training_loss = 0.0
+        self.min_alpha_yet_reached = self.alpha
+        self._tables = None
+        self._worker_states = []
+
+        if sentences is not None and corpus_file is not None:
+            raise TypeError("pass either sentences or corpus_file, not both")
+        if sentences is not None or corpus_file is not None:
+            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.train(corpus_iterable=sentences, corpus_file=corpus_file,
+                       total_examples=self.corpus_count, total_words=self.corpus_total_words,
+                       epochs=self.epochs, start_alpha=self.alpha, end_alpha=self.min_alpha,
+                       compute_loss=compute_loss, callbacks=callbacks)
+
+    def __str__(self):
+        return "%s<vocab=%d, vector_size=%d, alpha=%g>" % (
+            type(self).__name__, len(self.wv), self.vector_size, self.alpha)
+
+    # ----------------------------------------------------------------- vocabulary
+
+    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
+                    keep_raw_vocab=False, trim_rule=None, **kwargs):
+        """Scan a corpus, choose the vocabulary and allocate the weights.
+
+        Parameters
+        ----------
+        corpus_iterable : iterable of list of str, optional
+            The sentences (must be restartable).
+        corpus_file : str, optional
+            A text file, one sentence per line.
+        update : bool
+            Add the corpus's new words to an existing vocabulary (online training).
+        progress_per : int
+            Log progress every this many sentences.
+        keep_raw_vocab : bool
+            Keep the raw counts in ``raw_vocab`` after the vocabulary is chosen.
+        trim_rule : callable, optional
+            See the class docstring.
+        """
+        start = time.perf_counter()
+        self.scan_vocab(corpus_iterable, corpus_file, progress_per, trim_rule)
+        self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
+        self.prepare_weights(update=update)
+        logger.info("built vocabulary of %d words from %d raw words in %.2fs",
+                    len(self.wv), self.corpus_total_words, time.perf_counter() - start)
+
+    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, trim_rule=None):
+        """Count the corpus's words into ``raw_vocab``; sets ``corpus_count``/``corpus_total_words``."""
+        _check_corpus_args(corpus_iterable, corpus_file)
+        if corpus_file is not None:
+            counts, sentences, total = vocab.scan_file(_check_corpus_file(corpus_file),
+                                                       self.max_vocab_size)
+        else:
+            vocab.check_reiterable(corpus_iterable)
+            counts, sentences, total = vocab.scan_iterable(
+                corpus_iterable, self.max_vocab_size, trim_rule, progress_per)
+        if total == 0:
+            raise ValueError("the corpus is empty: no words found in %s"
+                             % ("corpus_file %r" % corpus_file if corpus_file else "corpus_iterable"))
+        self.raw_vocab = counts
+        self.corpus_count = sentences
+        self.corpus_total_words = total
+        return total
+
+    def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
+                              trim_rule=None, update=False):
+        """Build the vocabulary from a ``{word: count}`` mapping instead of a corpus."""
+        if not word_freq:
+            raise ValueError("word_freq is empty")
+        for word, count in word_freq.items():
+            if not isinstance(word, str):
+                raise TypeError("word_freq keys must be str, got %r" % (word,))
+        self.raw_vocab = {word: int(count) for word, count in word_freq.items()}
+        self.corpus_count = int(corpus_count) if corpus_count else 0
+        self.corpus_total_words = sum(self.raw_vocab.values())
+        self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
+        self.prepare_weights(update=update)
+
+    def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, **kwargs):
+        """Apply ``min_count``/``max_final_vocab``/``trim_rule`` and sort the vocabulary."""
+        self.effective_min_count = vocab.effective_min_count(
+            self.raw_vocab, self.min_count, self.max_final_vocab)
+        words = vocab.select_words(self.raw_vocab, self.effective_min_count, trim_rule)
+        wv = self.wv
+        if update:
+            if not len(wv):
+                raise RuntimeError("build_vocab(update=True) needs an existing vocabulary; "
+                                   "call build_vocab() first")
+            new_words = [w for w in words if w not in wv.key_to_index]
+            counts = wv.expandos["count"].copy()
+            for word in words:
+                if word in wv.key_to_index:
+                    counts[wv.key_to_index[word]] += self.raw_vocab[word]
+            wv.index_to_key = wv.index_to_key + new_words
+            wv.key_to_index = {w: i for i, w in enumerate(wv.index_to_key)}
+            wv.expandos["count"] = np.concatenate(
+                [counts, np.array([self.raw_vocab[w] for w in new_words], dtype=np.int64)])
+        else:
+            if not words:
+                top = max(self.raw_vocab.values()) if self.raw_vocab else 0
+                raise ValueError("no word occurs at least min_count=%d times (the most frequent "
+                                 "occurs %d times): lower min_count"
+                                 % (self.effective_min_count, top))
+            if self.null_word:
+                words.append("\0")
+            counts = np.array([self.raw_vocab.get(w, 1) for w in words], dtype=np.int64)
+            if self.sorted_vocab:
+                order = vocab.descending_frequency_order(counts)
+                words = [words[i] for i in order]
+                counts = counts[order]
+            wv.index_to_key = words
+            wv.key_to_index = {w: i for i, w in enumerate(words)}
+            wv.expandos = {"count": counts}
+        self._tables = None
+        if not keep_raw_vocab:
+            self.raw_vocab = {}
+
+    def prepare_weights(self, update=False):
+        """Allocate (or, with ``update``, grow) the input and output weight matrices."""
+        n, dim = len(self.wv), self.vector_size
+        old = len(self.wv.vectors) if update else 0
+        rng = np.random.default_rng(seed=self.seed if not update else self.seed + old)
+        fresh = rng.random((n - old, dim), dtype=np.float32)
+        fresh *= 2.0
+        fresh -= 1.0
+        fresh /= dim
+        if update:
+            self.wv.vectors = np.ascontiguousarray(np.vstack([self.wv.vectors, fresh]))
+        else:
+            self.wv.vectors = fresh
+        self.wv.norms = None
+        if self.negative:
+            self.syn1neg = _grow(self.syn1neg if update else None, n, dim)
+        if self.hs:
+            self.syn1 = _grow(self.syn1 if update else None, n, dim)
+
+    def _training_tables(self):
+        """Subsampling thresholds, negative-sampling alias table and Huffman codes (cached)."""
+        if self._tables is None:
+            counts = self.wv.expandos["count"]
+            empty = (np.zeros(0, np.uint32), np.zeros(0, np.int32))
+            self._tables = {
+                "keep": vocab.keep_thresholds(counts, self.sample),
+                "alias": vocab.alias_table(counts, self.ns_exponent) if self.negative else empty,
+                "huffman": vocab.huffman_codes(counts) if self.hs else
+                (np.zeros(1, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32)),
+            }
+        return self._tables
+
+    def estimate_memory(self, vocab_size=None, report=None):
+        """Estimate the memory (bytes) the model needs, as gensim reports it."""
+        vocab_size = vocab_size or len(self.wv)
+        report = report or {}
+        report["vocab"] = vocab_size * (700 if self.hs else 500)
+        report["vectors"] = vocab_size * self.vector_size * np.dtype(np.float32).itemsize
+        if self.hs:
+            report["syn1"] = vocab_size * self.layer1_size * np.dtype(np.float32).itemsize
+        if self.negative:
+            report["syn1neg"] = vocab_size * self.layer1_size * np.dtype(np.float32).itemsize
+        report["total"] = sum(report.values())
+        return report
+
+    # ----------------------------------------------------------------- training
+
+    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
+              epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
+              report_delay=1.0, compute_loss=False, callbacks=(), **kwargs):
+        """Train the vectors on a corpus, ``epochs`` passes with linearly decaying alpha.
+
+        Parameters
+        ----------
+        corpus_iterable, corpus_file
+            The corpus, as in :meth:`build_vocab`.
+        total_examples, total_words : int, optional
+            Size of the corpus in sentences or raw words, for the learning-rate schedule and
+            progress (one is required with ``corpus_iterable``; ``model.corpus_count`` or
+            ``model.corpus_total_words`` after :meth:`build_vocab` on the same corpus).
+        epochs : int
+            Passes over the corpus (required, as in gensim).
+        start_alpha, end_alpha : float, optional
+            Learning-rate range of this call (default ``alpha`` and ``min_alpha``).
+        compute_loss : bool
+            Record the loss of each epoch in ``training_loss``.
+        callbacks : sequence
+            Called at the start and end of training and of each epoch.
+
+        Returns
+        -------
+        (int, int)
+            Words trained (after subsampling) and raw words read, over all epochs.
+        """
+        _check_corpus_args(corpus_iterable, corpus_file)
+        if not len(self.wv):
+            raise RuntimeError("you must build the vocabulary before training the model "
+                               "(call build_vocab first)")
+        if epochs is None or int(epochs) < 0:
+            raise ValueError("train() needs an explicit epochs count (e.g. model.epochs)")
+        epochs = int(epochs)
+        if corpus_file is not None:
+            corpus_file = _check_corpus_file(corpus_file)
+            unit, units = "bytes", os.path.getsize(corpus_file)
+        else:
+            vocab.check_reiterable(corpus_iterable)
+            if total_words is None and total_examples is None:
+                raise ValueError("you must specify either total_examples or total_words for "
+                                 "the learning-rate schedule (e.g. total_examples="
+                                 "model.corpus_count after build_vocab on the same corpus)")
+            unit, units = ("words", total_words) if total_words else ("sentences", total_examples)
+        self.compute_loss = bool(compute_loss)
+        callbacks = tuple(callbacks)
+        schedule = training.LearningRate(start_alpha if start_alpha is not None else self.alpha,
+                                         end_alpha if end_alpha is not None else self.min_alpha,
+                                         epochs, units)
+        kernel = self._kernel()
+        workers = self._workers()
+        word_table = _vocab.WordHash(self.wv.index_to_key) if corpus_file is not None else None
+        reporter = training.Reporter(units * epochs, unit[0] if unit != "bytes" else "B",
+                                     self.progress, report_delay)
+        self.running_training_loss = 0.0
+        trained_total = raw_total = 0
+        start_time = time.perf_counter()
+        _call_callbacks(callbacks, "on_train_begin", self)
+        try:
+            for epoch in range(epochs):
+                schedule.begin_epoch(epoch)
+                reporter.next_epoch()
+                _call_callbacks(callbacks, "on_epoch_begin", self)
+                epoch_start = time.perf_counter()
+                tally = training.EpochTally()
+
+                def tick():
+                    reporter.update(epoch, tally, schedule.current)
+
+                if corpus_file is not None:
+                    training.train_epoch_file(kernel, workers, word_table, corpus_file, schedule,
+                                              self.compute_loss, tally, tick)
+                else:
+                    training.train_epoch_iterable(
+                        kernel, workers, corpus_iterable, self.wv.key_to_index, schedule, unit,
+                        self.batch_words, self.compute_loss, tally, tick)
+                    if tally.sentences == 0 and self.corpus_count:
+                        raise ValueError(
+                            "corpus_iterable yielded no sentences in epoch %d: it cannot be "
+                            "iterated again (a one-shot iterator or an exhausted file?); pass a "
+                            "restartable iterable such as a list or fastw2v.corpora.LineSentence"
+                            % (epoch + 1))
+                epoch_loss = sum(state.take_tallies()[1] for state in workers)
+                reporter.update(epoch, tally, schedule.current, epoch_loss if compute_loss else None)
+                trained_total += tally.trained_words
+                raw_total += tally.raw_words
+                self.epochs_trained += 1
+                if self.compute_loss:
+                    self.training_loss.append(epoch_loss)
+                    self.running_training_loss += epoch_loss
+                elapsed = time.perf_counter() - epoch_start
+                logger.info("EPOCH %d: trained %d of %d raw words in %.1fs, %.0f raw words/s%s",
+                            epoch + 1, tally.trained_words, tally.raw_words, elapsed,
+                            tally.raw_words / max(elapsed, 1e-9),
+                            ", loss %.6g" % epoch_loss if compute_loss else "")
+                self.min_alpha_yet_reached = schedule.current
+                _call_callbacks(callbacks, "on_epoch_end", self)
+        except KeyboardInterrupt:
+            logger.warning("training interrupted; the model keeps the vectors trained so far")
+            raise
+        finally:
+            reporter.close()
+            self.wv.norms = None
+            self.train_count += 1
+            self.total_train_time += time.perf_counter() - start_time
+        _call_callbacks(callbacks, "on_train_end", self)
+        return trained_total, raw_total
+
+    def _kernel(self):
+        tables = self._training_tables()
+        offsets, codes, points = tables["huffman"]
+        alias_prob, alias_index = tables["alias"]
+        return _core.TrainingKernel(
+            self.wv.vectors, self.syn1neg, self.syn1, tables["keep"], alias_prob, alias_index,
+            offsets, codes, points, self.sg, self.hs, self.negative, self.window, self.cbow_mean,
+            self.shrink_windows)
+
+    def _workers(self):
+        """One WorkerState per thread, seeded from ``seed``; kept across ``train()`` calls."""
+        if len(self._worker_states) != self.workers:
+            seeds = np.random.SeedSequence(self.seed).generate_state(self.workers, np.uint64)
+            self._worker_states = [_core.WorkerState(self.vector_size, int(s)) for s in seeds]
+        return self._worker_states
+
+    def get_latest_training_loss(self):
+        """Loss summed over the epochs of the latest ``train()`` call (``compute_loss=True``)."""
+        return self.running_training_loss
+
+    # ----------------------------------------------------------------- queries
+
+    def predict_output_word(self, context_words_list, topn=10):
+        """Most probable centre words given context words (negative-sampling models).
+
+        Returns
+        -------
+        list of (str, float) or None
+            ``topn`` words with their probabilities, or None when no context word is known.
+        """
+        if not self.negative:
+            raise RuntimeError("predict_output_word needs a negative-sampling model (negative > 0)")
+        indexes = [self.wv.key_to_index[w] for w in context_words_list if w in self.wv.key_to_index]
+        if not indexes:
+            logger.warning("none of the context words %r is in the vocabulary", context_words_list)
+            return None
+        hidden = self.wv.vectors[indexes].sum(axis=0)
+        if self.cbow_mean:
+            hidden /= len(indexes)
+        scores = self.syn1neg @ hidden
+        scores = np.exp(scores - scores.max())
+        probs = scores / scores.sum()
+        top = np.argsort(-probs)[:topn]
+        return [(self.wv.index_to_key[i], float(probs[i])) for i in top]
+
+
+def _grow(matrix, rows, dim):
+    grown = np.zeros((rows, dim), dtype=np.float32)
+    if matrix is not None and len(matrix):
+        grown[:len(matrix)] = matrix
+    return grown
+
+
+def _check_positive_int(value, name):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError("%s must be a positive integer, got %r" % (name, value))
+
+
+def _check_corpus_args(corpus_iterable, corpus_file):
+    if (corpus_iterable is None) == (corpus_file is None):
+        raise TypeError("pass exactly one of corpus_iterable (sentences) or corpus_file")
+
+
+def _check_corpus_file(path):
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError("corpus_file %r does not exist or is not a file" % path)
+    if path.endswith((".gz", ".bz2", ".xz", ".zst")):
+        raise ValueError("corpus_file must be an uncompressed text file; decompress %r or pass "
+                         "LineSentence(%r) as the corpus" % (path, path))
+    return path
