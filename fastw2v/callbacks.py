@@ -1,0 +1,85 @@
+"""Training callbacks in gensim's shape, and ready-made ones for loss and evaluation.
+
+A callback is any object with some of ``on_train_begin``, ``on_epoch_begin``,
+``on_epoch_end`` and ``on_train_end``, each called with the model; gensim's
+``CallbackAny2Vec`` subclasses work unchanged.
+"""
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+class CallbackAny2Vec:
+    """Base class for training callbacks; override the hooks you need."""
+
+    def on_train_begin(self, model):
+        pass
+
+    def on_epoch_begin(self, model):
+        pass
+
+    def on_epoch_end(self, model):
+        pass
+
+    def on_train_end(self, model):
+        pass
+
+
+class LossLogger(CallbackAny2Vec):
+    """Log the loss of each epoch and keep it in ``history`` (needs ``compute_loss=True``).
+
+    Attributes
+    ----------
+    history : list of dict
+        ``{"epoch": n, "loss": float}`` for each epoch trained with this callback.
+    """
+
+    def __init__(self):
+        self.history = []
+
+    def on_epoch_end(self, model):
+        if not model.compute_loss:
+            raise RuntimeError("LossLogger needs the model to train with compute_loss=True")
+        loss = model.training_loss[-1]
+        self.history.append({"epoch": model.epochs_trained, "loss": loss})
+        logger.info("epoch %d: loss %.6g", model.epochs_trained, loss)
+
+
+class EvaluationCallback(CallbackAny2Vec):
+    """Evaluate the vectors on an analogy file and/or a word-pair file after each epoch.
+
+    Parameters
+    ----------
+    analogies : str, optional
+        A file in the format of ``questions-words.txt``.
+    word_pairs : str, optional
+        A tab-separated word-pair similarity file such as WordSim-353.
+    restrict_vocab : int
+        Evaluate only on the most frequent words (30,000 as in the benchmarks).
+
+    Attributes
+    ----------
+    history : list of dict
+        ``{"epoch", "analogy_accuracy", "pearson", "spearman", "oov_ratio"}`` per epoch.
+    """
+
+    def __init__(self, analogies=None, word_pairs=None, restrict_vocab=30000):
+        if analogies is None and word_pairs is None:
+            raise ValueError("give an analogy file, a word-pair file, or both")
+        self.analogies = analogies
+        self.word_pairs = word_pairs
+        self.restrict_vocab = restrict_vocab
+        self.history = []
+
+    def on_epoch_end(self, model):
+        record = {"epoch": model.epochs_trained}
+        if self.analogies is not None:
+            score, _ = model.wv.evaluate_word_analogies(self.analogies,
+                                                        restrict_vocab=self.restrict_vocab)
+            record["analogy_accuracy"] = score
+        if self.word_pairs is not None:
+            pearson, spearman, oov = model.wv.evaluate_word_pairs(
+                self.word_pairs, restrict_vocab=self.restrict_vocab)
+            record.update(pearson=pearson[0], spearman=spearman[0], oov_ratio=oov)
+        self.history.append(record)
+        logger.info("epoch %d evaluation: %s", model.epochs_trained, record)

@@ -1,0 +1,132 @@
+"""Corpus readers and corpus_file mode: every word read once, whatever the layout."""
+import bz2
+import gzip
+
+import numpy as np
+import pytest
+
+from fastw2v import LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _vocab, training
+from planted import cluster_corpus, nearest_cluster_rate
+
+LINES = ["the quick brown fox", "", "jumps over  the lazy dog", "naïve café déjà vu"]
+
+
+def write(path, text, opener=open):
+    with opener(path, "wt", encoding="utf8") as fout:
+        fout.write(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("suffix,opener", [("", open), (".gz", gzip.open), (".bz2", bz2.open)])
+def test_line_sentence_reads_plain_and_compressed(tmp_path, suffix, opener):
+    path = write(tmp_path / ("c.txt" + suffix), "\n".join(LINES) + "\n", opener)
+    sentences = list(LineSentence(path))
+    assert sentences == [line.split() for line in LINES if line]
+    assert list(LineSentence(path)) == sentences  # restartable
+    assert list(LineSentence(path, limit=1)) == [LINES[0].split()]
+
+
+def test_line_sentence_splits_long_lines_like_gensim(tmp_path):
+    path = write(tmp_path / "c.txt", " ".join("w%d" % i for i in range(25)))
+    assert [len(s) for s in LineSentence(path, max_sentence_length=10)] == [10, 10, 5]
+
+
+def test_text8_corpus_chunks_the_word_stream(tmp_path, monkeypatch):
+    import fastw2v.corpora
+    monkeypatch.setattr(fastw2v.corpora, "_CHUNK_BYTES", 16)  # many chunk boundaries
+    words = ["w%d" % (i % 37) for i in range(2345)]
+    path = write(tmp_path / "text8", " " + " ".join(words))
+    sentences = list(Text8Corpus(path, max_sentence_length=1000))
+    assert [len(s) for s in sentences] == [1000, 1000, 345]
+    assert sum(sentences, []) == words
+
+
+def test_text8_corpus_matches_gensim(tmp_path):
+    gensim_word2vec = pytest.importorskip("gensim.models.word2vec")
+    path = write(tmp_path / "text8", " ".join("w%d" % (i % 101) for i in range(25000)))
+    assert list(Text8Corpus(path)) == list(gensim_word2vec.Text8Corpus(path))
+
+
+def test_path_line_sentences_reads_files_in_name_order(tmp_path):
+    write(tmp_path / "b.txt", "second file\n")
+    write(tmp_path / "a.txt.gz", "first file\n", gzip.open)
+    assert list(PathLineSentences(tmp_path)) == [["first", "file"], ["second", "file"]]
+    with pytest.raises(ValueError, match="neither a file nor a directory"):
+        PathLineSentences(tmp_path / "missing")
+
+
+def test_invalid_utf8_is_reported(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"good words\nbad \xff\xfe word\n")
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        list(LineSentence(str(path)))
+
+
+def test_scan_file_counts_like_the_iterable_scan(tmp_path):
+    path = write(tmp_path / "c.txt", "\n".join(LINES) + "\n\n")
+    table, sentences, total, _ = _vocab.scan_file(path)
+    words, counts = table.words_and_counts()
+    expected = {}
+    for line in LINES:
+        for word in line.split():
+            expected[word] = expected.get(word, 0) + 1
+    assert dict(zip(words, counts.tolist())) == expected
+    assert sentences == 3 and total == sum(expected.values())
+
+
+@pytest.mark.parametrize("step", [1, 3, 7, 50])
+def test_byte_ranges_read_every_word_exactly_once(tmp_path, step):
+    text = "alpha beta\ngamma  delta epsilon\n\nzeta eta theta iota\n"
+    path = write(tmp_path / "c.txt", text)
+    size = len(text.encode())
+    total = 0
+    for start in range(0, size, step):
+        _, _, words, _ = _vocab.scan_file(path, 0, start, min(start + step, size))
+        total += words
+    assert total == len(text.split())
+
+
+def test_corpus_file_trains_single_line_text8_files(tmp_path, monkeypatch):
+    # gensim's corpus_file mode barely trains on one-line files; ours must learn from them
+    sentences, clusters = cluster_corpus()
+    path = write(tmp_path / "text8", " ".join(" ".join(s) for s in sentences))
+    monkeypatch.setattr(training, "FILE_CHUNK_BYTES", 4096)  # many ranges, cut mid-word
+    model = Word2Vec(corpus_file=path, vector_size=24, window=3, min_count=1, sample=0, epochs=5,
+                     workers=2, progress=False)
+    assert model.corpus_total_words == sum(len(s) for s in sentences)
+    assert nearest_cluster_rate(model.wv, clusters) >= 0.95
+
+
+def test_corpus_file_reads_every_word_per_epoch(tmp_path, monkeypatch):
+    sentences, _ = cluster_corpus(n_sentences=500)
+    path = write(tmp_path / "lines.txt", "\n".join(" ".join(s) for s in sentences) + "\n")
+    monkeypatch.setattr(training, "FILE_CHUNK_BYTES", 333)
+    model = Word2Vec(vector_size=8, min_count=1, sample=0, workers=2, progress=False)
+    model.build_vocab(corpus_file=path)
+    assert model.corpus_count == 500
+    trained, raw = model.train(corpus_file=path, epochs=2)
+    assert raw == trained == 2 * model.corpus_total_words
+
+
+def test_corpus_file_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        Word2Vec(corpus_file=str(tmp_path / "missing.txt"), progress=False)
+    gz = write(tmp_path / "c.txt.gz", "a b c\n", gzip.open)
+    with pytest.raises(ValueError, match="uncompressed"):
+        Word2Vec(corpus_file=gz, progress=False)
+    empty = write(tmp_path / "empty.txt", "\n\n")
+    with pytest.raises(ValueError, match="empty"):
+        Word2Vec(corpus_file=empty, progress=False)
+    with pytest.raises(TypeError, match="not both"):
+        Word2Vec([["a"]], corpus_file=empty, progress=False)
+
+
+def test_iterable_and_file_modes_learn_alike(tmp_path):
+    sentences, clusters = cluster_corpus()
+    path = write(tmp_path / "lines.txt", "\n".join(" ".join(s) for s in sentences) + "\n")
+    common = dict(vector_size=24, window=3, min_count=1, sample=1e-3, epochs=3, workers=2,
+                  progress=False, compute_loss=True)
+    from_file = Word2Vec(corpus_file=path, **common)
+    from_list = Word2Vec(sentences, **common)
+    assert from_file.wv.index_to_key == from_list.wv.index_to_key
+    np.testing.assert_allclose(from_file.training_loss, from_list.training_loss, rtol=0.05)

@@ -1,0 +1,171 @@
+"""The compiled kernels against a small numpy reference of the word2vec.c updates."""
+import numpy as np
+import pytest
+
+from fastw2v import _core, vocab
+
+DIM, VOCAB, NEGATIVE_WORD = 5, 6, 5
+SENTENCE = [0, 1, 2, 3, 1]
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def clipped_sigmoid(f):
+    return 1.0 if f >= 6 else 0.0 if f <= -6 else sigmoid(f)
+
+
+def nll(label, f):
+    return np.log1p(np.exp(-f)) if label else np.log1p(np.exp(f))
+
+
+class Reference:
+    """word2vec.c's sequential updates in float64 numpy."""
+
+    def __init__(self, syn0, syn1neg, syn1, huffman, negative, hs, alpha):
+        self.syn0, self.syn1neg, self.syn1 = (m.astype(np.float64) for m in (syn0, syn1neg, syn1))
+        self.offsets, self.codes, self.points = huffman
+        self.negative, self.hs, self.alpha = negative, hs, alpha
+        self.loss = 0.0
+
+    def predict(self, l1, target):
+        grad = np.zeros(DIM)
+        if self.hs:
+            for k in range(self.offsets[target], self.offsets[target + 1]):
+                l2 = self.syn1[self.points[k]]
+                f = l1 @ l2
+                label = 1 - int(self.codes[k])
+                self.loss += nll(label, f)
+                if abs(f) >= 6:
+                    continue
+                g = (label - sigmoid(f)) * self.alpha
+                grad += g * l2
+                l2 += g * l1
+        if self.negative:
+            for d in range(self.negative + 1):
+                out, label = (target, 1) if d == 0 else (NEGATIVE_WORD, 0)
+                if d and out == target:
+                    continue
+                l2 = self.syn1neg[out]
+                f = l1 @ l2
+                self.loss += nll(label, f)
+                g = (label - clipped_sigmoid(f)) * self.alpha
+                grad += g * l2
+                l2 += g * l1
+        return grad
+
+    def skip_gram(self, sentence, window):
+        for i in range(len(sentence)):
+            for j in range(max(0, i - window), min(len(sentence), i + window + 1)):
+                if j != i:
+                    l1 = self.syn0[sentence[j]]
+                    l1 += self.predict(l1, sentence[i])
+
+    def cbow(self, sentence, window, mean):
+        for i in range(len(sentence)):
+            context = [sentence[j] for j in range(max(0, i - window), min(len(sentence), i + window + 1))
+                       if j != i]
+            hidden = self.syn0[context].sum(axis=0)
+            if mean:
+                hidden /= len(context)
+            grad = self.predict(hidden, sentence[i])
+            for word in context:
+                self.syn0[word] += grad if mean else grad / len(context)
+
+
+def run_kernel(sg, hs, negative, cbow_mean=1, window=2, alpha=0.1):
+    rng = np.random.default_rng(7)
+    syn0 = rng.uniform(-0.5, 0.5, (VOCAB, DIM)).astype(np.float32)
+    syn1neg = rng.uniform(-0.5, 0.5, (VOCAB, DIM)).astype(np.float32)
+    syn1 = rng.uniform(-0.5, 0.5, (VOCAB, DIM)).astype(np.float32)
+    counts = np.array([9, 7, 5, 3, 2, 1])
+    huffman = vocab.huffman_codes(counts)
+    reference = Reference(syn0, syn1neg, syn1, huffman, negative, hs, alpha)
+    keep_all = np.full(VOCAB, 2 ** 32, dtype=np.uint64)
+    # every bucket defers to its alias, so every negative draw is NEGATIVE_WORD
+    alias_prob = np.zeros(VOCAB, dtype=np.uint32)
+    alias_index = np.full(VOCAB, NEGATIVE_WORD, dtype=np.int32)
+    kernel = _core.TrainingKernel(syn0, syn1neg, syn1, keep_all, alias_prob, alias_index,
+                                  *huffman, sg, hs, negative, window, cbow_mean, 0)
+    worker = _core.WorkerState(DIM, 1)
+    ids = np.array(SENTENCE, dtype=np.int32)
+    trained = kernel.train_batch(worker, ids, np.array([len(ids)], dtype=np.int64), alpha, alpha, True)
+    assert trained == len(SENTENCE)
+    if sg:
+        reference.skip_gram(SENTENCE, window)
+    else:
+        reference.cbow(SENTENCE, window, cbow_mean)
+    return (syn0, syn1neg, syn1, worker.take_tallies()[1]), reference
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+@pytest.mark.parametrize("hs,negative", [(0, 2), (1, 0), (1, 3)])
+def test_kernel_updates_match_reference(sg, hs, negative):
+    (syn0, syn1neg, syn1, loss), ref = run_kernel(sg, hs, negative)
+    np.testing.assert_allclose(syn0, ref.syn0, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(syn1neg, ref.syn1neg, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(syn1, ref.syn1, rtol=1e-4, atol=1e-5)
+    assert loss == pytest.approx(ref.loss, rel=1e-5)
+
+
+def test_cbow_sum_divides_the_gradient_among_context_words():
+    (syn0, syn1neg, _, _), ref = run_kernel(0, 0, 2, cbow_mean=0)
+    np.testing.assert_allclose(syn0, ref.syn0, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(syn1neg, ref.syn1neg, rtol=1e-4, atol=1e-5)
+
+
+def test_kernel_rejects_out_of_range_ids():
+    syn0 = np.zeros((3, 4), dtype=np.float32)
+    kernel = _core.TrainingKernel(
+        syn0, syn0.copy(), syn0.copy(), np.full(3, 2 ** 32, np.uint64), np.zeros(3, np.uint32),
+        np.zeros(3, np.int32), np.zeros(4, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32),
+        1, 0, 1, 2, 1, 1)
+    worker = _core.WorkerState(4, 1)
+    with pytest.raises(ValueError, match="out of range"):
+        kernel.train_batch(worker, np.array([0, 3], np.int32), np.array([2], np.int64), 0.1, 0.1, False)
+    with pytest.raises(ValueError, match="cover"):
+        kernel.train_batch(worker, np.array([0, 1], np.int32), np.array([1], np.int64), 0.1, 0.1, False)
+
+
+def test_keep_thresholds_follow_word2vec_formula():
+    counts = np.array([1000, 100, 10, 1])
+    sample = 0.01
+    thresholds = vocab.keep_thresholds(counts, sample)
+    threshold_count = sample * counts.sum()
+    expected = np.minimum((np.sqrt(counts / threshold_count) + 1) * threshold_count / counts, 1)
+    np.testing.assert_allclose(thresholds / 2 ** 32, expected, rtol=1e-9)
+    assert np.all(vocab.keep_thresholds(counts, 0) == 2 ** 32)
+
+
+def test_alias_table_draws_unigram_to_the_075():
+    counts = np.array([50, 20, 10, 5, 1, 1, 300])
+    prob, alias = vocab.alias_table(counts, 0.75)
+    n = len(counts)
+    chance = prob / 2.0 ** 32 / n
+    for bucket in range(n):
+        chance[alias[bucket]] += (1 - prob[bucket] / 2.0 ** 32) / n
+    weights = counts ** 0.75
+    np.testing.assert_allclose(chance, weights / weights.sum(), atol=1e-8)
+
+
+def test_huffman_codes_are_prefix_free_and_optimal():
+    counts = np.array([40, 30, 10, 8, 6, 4, 1, 1])
+    offsets, codes, points = vocab.huffman_codes(counts)
+    words = ["".join(map(str, codes[offsets[w]:offsets[w + 1]])) for w in range(len(counts))]
+    for a in words:
+        for b in words:
+            assert a == b or not b.startswith(a)
+    lengths = np.diff(offsets)
+    # the optimal cost is the sum of all merge weights
+    import heapq
+    heap = list(counts)
+    heapq.heapify(heap)
+    cost = 0
+    while len(heap) > 1:
+        merged = heapq.heappop(heap) + heapq.heappop(heap)
+        cost += merged
+        heapq.heappush(heap, merged)
+    assert int((lengths * counts).sum()) == cost
+    assert points.min() >= 0 and points.max() == len(counts) - 2
+    assert all(points[offsets[w]] == len(counts) - 2 for w in range(len(counts)))  # the root
