@@ -108,6 +108,11 @@ cdef class WorkerState:
     def rng(self, uint64_t value):
         self.state.rng = value if value else 0x9E3779B97F4A7C15ULL
 
+    @property
+    def loss(self):
+        """Loss summed since the last ``take_tallies()`` (read while training for progress)."""
+        return self.state.loss
+
     def take_tallies(self):
         """Return ``(trained_words, loss)`` since the last call and reset them."""
         result = (self.state.trained_words, self.state.loss)

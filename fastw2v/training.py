@@ -79,27 +79,33 @@ class EpochTally:
 
 
 class Reporter:
-    """Progress of a ``train()`` call: a tqdm bar and/or gensim-style log lines."""
+    """Progress of a ``train()`` call: a tqdm bar and/or gensim-style log lines.
 
-    def __init__(self, total_units, unit, show_bar, report_delay=1.0):
-        self.bar = None
+    The bar counts raw words when the corpus size in words is known, else sentences.
+    """
+
+    def __init__(self, epochs, total_words=None, total_sentences=None, show_bar=True,
+                 report_delay=1.0):
+        self.count_words = bool(total_words)
+        total = (total_words if self.count_words else total_sentences or 0) * epochs
         self.report_delay = report_delay
         self.last_report = time.monotonic()
-        self.reported_units = 0
+        self.reported = 0
+        self.bar = None
         if show_bar:
             from tqdm.auto import tqdm
-            self.bar = tqdm(total=total_units, unit=unit, unit_scale=True, dynamic_ncols=True,
-                            desc="training", smoothing=0.1)
+            self.bar = tqdm(total=total or None, unit=" words" if self.count_words else " sentences",
+                            unit_scale=True, dynamic_ncols=True, desc="training", smoothing=0.1)
 
     def update(self, epoch, tally, alpha, loss=None):
-        units = tally.units
+        done = tally.raw_words if self.count_words else tally.sentences
         if self.bar is not None:
-            self.bar.update(units - self.reported_units)
+            self.bar.update(done - self.reported)
             postfix = {"epoch": epoch + 1, "alpha": "%.5f" % alpha}
             if loss is not None:
                 postfix["loss"] = "%.4g" % loss
             self.bar.set_postfix(postfix, refresh=False)
-        self.reported_units = units
+        self.reported = done
         now = time.monotonic()
         if now - self.last_report >= self.report_delay:
             self.last_report = now
@@ -107,7 +113,7 @@ class Reporter:
                         epoch + 1, tally.raw_words, tally.trained_words, alpha)
 
     def next_epoch(self):
-        self.reported_units = 0
+        self.reported = 0
 
     def close(self):
         if self.bar is not None:

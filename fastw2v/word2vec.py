@@ -365,8 +365,9 @@ class Word2Vec:
         kernel = self._kernel()
         workers = self._workers()
         word_table = _vocab.WordHash(self.wv.index_to_key) if corpus_file is not None else None
-        reporter = training.Reporter(units * epochs, unit[0] if unit != "bytes" else "B",
-                                     self.progress, report_delay)
+        reporter = training.Reporter(
+            epochs, total_words or (self.corpus_total_words if corpus_file else None),
+            total_examples, self.progress, report_delay)
         self.running_training_loss = 0.0
         trained_total = raw_total = 0
         start_time = time.perf_counter()
@@ -380,7 +381,8 @@ class Word2Vec:
                 tally = training.EpochTally()
 
                 def tick():
-                    reporter.update(epoch, tally, schedule.current)
+                    loss = sum(state.loss for state in workers) if self.compute_loss else None
+                    reporter.update(epoch, tally, schedule.current, loss)
 
                 if corpus_file is not None:
                     training.train_epoch_file(kernel, workers, word_table, corpus_file, schedule,
