@@ -20,7 +20,7 @@ cdef extern from "_kernels.h" nogil:
         float *syn0
         float *syn1neg
         float *syn1
-        int dim, sg, negative, hs, window, cbow_mean, shrink_windows
+        int dim, sg, negative, hs, window, cbow_mean, shrink_windows, batched, max_code_len
         const uint64_t *keep_threshold
         const uint32_t *alias_prob
         const int32_t *alias_index
@@ -36,7 +36,10 @@ cdef extern from "_kernels.h" nogil:
         float *hidden
         float *grad
         int32_t *kept
+        int block_in_cap, block_out_cap
     void fw_fill_sigmoid_table(float *table)
+    int fw_worker_prepare(fw_worker *w, const fw_model *m)
+    void fw_worker_free_blocks(fw_worker *w)
     void fw_train_batch(const fw_model *m, fw_worker *w, const int32_t *ids, const int64_t *ends,
                         int64_t n_sentences, float alpha_start, float alpha_end, int compute_loss)
 
@@ -73,12 +76,17 @@ cdef class WorkerState:
     """One training thread's random generator, tallies and scratch buffers."""
     cdef fw_worker state
     cdef int64_t kept_capacity
+    cdef readonly int dim
 
     def __cinit__(self, int dim, uint64_t seed):
+        self.dim = dim
         self.state.hidden = <float *>malloc(dim * sizeof(float))
         self.state.grad = <float *>malloc(dim * sizeof(float))
         self.state.kept = NULL
         self.kept_capacity = 0
+        self.state.block_in_cap = 0
+        self.state.block_out_cap = 0
+        fw_worker_free_blocks(&self.state)
         if self.state.hidden == NULL or self.state.grad == NULL:
             raise MemoryError()
         self.state.rng = seed if seed else 0x9E3779B97F4A7C15ULL
@@ -89,8 +97,13 @@ cdef class WorkerState:
         free(self.state.hidden)
         free(self.state.grad)
         free(self.state.kept)
+        fw_worker_free_blocks(&self.state)
 
-    cdef int reserve(self, int64_t n) except -1 nogil:
+    cdef int reserve(self, const fw_model *model, int64_t n) except -1 nogil:
+        """Make the scratch buffers big enough for ``model`` and sentences of ``n`` words."""
+        if fw_worker_prepare(&self.state, model) < 0:
+            with gil:
+                raise MemoryError()
         if n > self.kept_capacity:
             self.state.kept = <int32_t *>realloc(self.state.kept, max(n, 1) * sizeof(int32_t))
             if self.state.kept == NULL:
@@ -131,7 +144,7 @@ cdef class TrainingKernel:
                  const uint32_t[::1] alias_prob, const int32_t[::1] alias_index,
                  const int64_t[::1] code_offsets, const uint8_t[::1] codes,
                  const int32_t[::1] points, int sg, int hs, int negative, int window,
-                 int cbow_mean, int shrink_windows):
+                 int cbow_mean, int shrink_windows, int batched=0):
         cdef int32_t n = syn0.shape[0]
         cdef float[:, ::1] out_neg, out_hs
         if keep_threshold.shape[0] != n:
@@ -149,6 +162,8 @@ cdef class TrainingKernel:
         self.model.window = window
         self.model.cbow_mean = cbow_mean
         self.model.shrink_windows = shrink_windows
+        self.model.batched = batched
+        self.model.max_code_len = 0
         self.model.keep_threshold = &keep_threshold[0]
         self.model.sigmoid_table = &self.sigmoid_table[0]
         self.model.syn1neg = NULL
@@ -170,10 +185,15 @@ cdef class TrainingKernel:
                 raise ValueError("Huffman codes and points must have code_offsets[-1] entries")
             if codes.shape[0] and (np.max(points) >= out_hs.shape[0] or np.min(points) < 0):
                 raise ValueError("a Huffman point lies outside syn1")
+            self.model.max_code_len = int(np.max(np.diff(code_offsets))) if n else 0
             self.model.syn1 = &out_hs[0, 0]
             self.model.code_offsets = &code_offsets[0]
             self.model.codes = &codes[0] if codes.shape[0] else NULL
             self.model.points = &points[0] if points.shape[0] else NULL
+
+    cdef check_worker(self, WorkerState worker):
+        if worker.dim != self.model.dim:
+            raise ValueError("worker state has vector size %d, model %d" % (worker.dim, self.model.dim))
 
     def train_batch(self, WorkerState worker, const int32_t[::1] ids, const int64_t[::1] ends,
                     float alpha_start, float alpha_end, bint compute_loss):
@@ -184,6 +204,7 @@ cdef class TrainingKernel:
         int
             Number of words trained (after subsampling).
         """
+        self.check_worker(worker)
         cdef int64_t n_sentences = ends.shape[0], i, longest = 0, prev = 0
         cdef int32_t n = self.model.vocab_size
         cdef int bad = 0
@@ -206,7 +227,7 @@ cdef class TrainingKernel:
             return 0
         cdef int64_t before = worker.state.trained_words
         with nogil:
-            worker.reserve(longest)
+            worker.reserve(&self.model, longest)
             fw_train_batch(&self.model, &worker.state, &ids[0], &ends[0], n_sentences,
                            alpha_start, alpha_end, compute_loss)
         return worker.state.trained_words - before
@@ -223,6 +244,7 @@ cdef class TrainingKernel:
         (int, int)
             Raw words read and words trained (after subsampling).
         """
+        self.check_worker(worker)
         if len(words) != self.model.vocab_size:
             raise ValueError("the word table does not match the model's vocabulary")
         cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
@@ -271,7 +293,7 @@ cdef class TrainingKernel:
                     if kind != TOKEN_NEWLINE:
                         break
                 if not failed and n_sentences:
-                    worker.reserve(longest)
+                    worker.reserve(&self.model, longest)
                     fw_train_batch(&self.model, &worker.state, ids, ends, n_sentences,
                                    alpha_start, alpha_end, compute_loss)
         finally:

@@ -17,6 +17,14 @@
 #define FW_MAX_EXP 6.0f
 #define FW_SIGMOID_TABLE_SIZE 1024
 
+/* Everything fw_train_batch calls is inlined into it, so each of its clones is built for
+ * its instruction set throughout. */
+#if defined(__GNUC__)
+#define FW_INLINE static inline __attribute__((always_inline))
+#else
+#define FW_INLINE static inline
+#endif
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define FW_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
@@ -36,6 +44,8 @@ typedef struct {
     int window;
     int cbow_mean;
     int shrink_windows;
+    int batched;                    /* 1: skip-gram updates each window as one block */
+    int max_code_len;               /* longest Huffman code (0 without hierarchical softmax) */
     const uint64_t *keep_threshold; /* subsampling: keep word w if rand32 < keep_threshold[w] */
     const uint32_t *alias_prob;     /* negative sampling alias table (threshold on 32 bits) */
     const int32_t *alias_index;
@@ -54,10 +64,48 @@ typedef struct {
     float *hidden;                  /* dim floats: CBOW input (mean or sum of contexts) */
     float *grad;                    /* dim floats: accumulated input-side gradient */
     int32_t *kept;                  /* a sentence after subsampling */
+    /* block (batched skip-gram) scratch: input and output row pointers, their labels,
+     * the gradient coefficients and the accumulated input gradients */
+    int block_in_cap, block_out_cap;
+    float **in_rows, **out_rows, **context_rows;
+    float *labels, *coef, *block_grad;
 } fw_worker;
 
+static void fw_worker_free_blocks(fw_worker *w) {
+    free(w->in_rows);
+    free(w->out_rows);
+    free(w->context_rows);
+    free(w->labels);
+    free(w->coef);
+    free(w->block_grad);
+    w->in_rows = w->out_rows = w->context_rows = NULL;
+    w->labels = w->coef = w->block_grad = NULL;
+    w->block_in_cap = w->block_out_cap = 0;
+}
+
+/* Size the block scratch for model `m`; 0 on success, -1 when out of memory. */
+static int fw_worker_prepare(fw_worker *w, const fw_model *m) {
+    int n_in = 2 * m->window;
+    int n_out = (m->negative + 1 > m->max_code_len) ? m->negative + 1 : m->max_code_len;
+    if (w->block_in_cap >= n_in && w->block_out_cap >= n_out && w->block_grad != NULL) return 0;
+    fw_worker_free_blocks(w);
+    w->in_rows = (float **)malloc(sizeof(float *) * n_in);
+    w->out_rows = (float **)malloc(sizeof(float *) * n_out);
+    w->context_rows = (float **)malloc(sizeof(float *) * n_in);
+    w->labels = (float *)malloc(sizeof(float) * (n_in > n_out ? n_in : n_out));
+    w->coef = (float *)malloc(sizeof(float) * n_in * n_out);
+    w->block_grad = (float *)malloc(sizeof(float) * n_in * m->dim);
+    if (!w->in_rows || !w->out_rows || !w->context_rows || !w->labels || !w->coef || !w->block_grad) {
+        fw_worker_free_blocks(w);
+        return -1;
+    }
+    w->block_in_cap = n_in;
+    w->block_out_cap = n_out;
+    return 0;
+}
+
 /* xorshift64*: fast, good enough for sampling, one state per thread. */
-static inline uint64_t fw_next_random(uint64_t *state) {
+FW_INLINE uint64_t fw_next_random(uint64_t *state) {
     uint64_t x = *state;
     x ^= x >> 12;
     x ^= x << 25;
@@ -74,7 +122,7 @@ static void fw_fill_sigmoid_table(float *table) {
 }
 
 /* Sigmoid of f in (-MAX_EXP, MAX_EXP), linearly interpolated in the table. */
-static inline float fw_sigmoid(const float *table, float f) {
+FW_INLINE float fw_sigmoid(const float *table, float f) {
     float pos = (f + FW_MAX_EXP) * (FW_SIGMOID_TABLE_SIZE / (2.0f * FW_MAX_EXP));
     int i = (int)pos;
     float frac = pos - (float)i;
@@ -82,21 +130,89 @@ static inline float fw_sigmoid(const float *table, float f) {
 }
 
 /* -log(sigmoid(x)), exact and stable; only evaluated when the loss is requested. */
-static inline double fw_neg_log_sigmoid(double x) {
+FW_INLINE double fw_neg_log_sigmoid(double x) {
     return x > 0 ? log1p(exp(-x)) : -x + log1p(exp(x));
 }
 
-static inline float fw_dot(const float *restrict a, const float *restrict b, int n) {
+/* Several rows at once with GCC vector extensions: 16 floats a step, compiled to AVX-512,
+ * AVX2 or SSE by each clone of fw_train_batch; a scalar loop takes the last dim % 16. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"  /* fw_vec never crosses a call: all inlined */
+#endif
+typedef float fw_vec __attribute__((vector_size(64)));
+typedef float fw_uvec __attribute__((vector_size(64), aligned(4), may_alias));
+#define FW_LANES 16
+
+FW_INLINE fw_vec fw_load(const float *p) { return *(const fw_uvec *)p; }
+FW_INLINE void fw_store(float *p, fw_vec v) { *(fw_uvec *)p = v; }
+FW_INLINE float fw_hsum(fw_vec v) {
     float s = 0.0f;
-    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    for (int i = 0; i < FW_LANES; i++) s += v[i];
     return s;
 }
 
-static inline void fw_axpy(float alpha, const float *restrict x, float *restrict y, int n) {
-    for (int i = 0; i < n; i++) y[i] += alpha * x[i];
+FW_INLINE float fw_dot(const float *restrict a, const float *restrict b, int dim) {
+    fw_vec acc0 = {0}, acc1 = {0};
+    int k = 0;
+    for (; k + 2 * FW_LANES <= dim; k += 2 * FW_LANES) {
+        acc0 += fw_load(a + k) * fw_load(b + k);
+        acc1 += fw_load(a + k + FW_LANES) * fw_load(b + k + FW_LANES);
+    }
+    if (k + FW_LANES <= dim) {
+        acc0 += fw_load(a + k) * fw_load(b + k);
+        k += FW_LANES;
+    }
+    float s = fw_hsum(acc0 + acc1);
+    for (; k < dim; k++) s += a[k] * b[k];
+    return s;
 }
 
-static inline int32_t fw_draw_negative(const fw_model *m, uint64_t *rng) {
+FW_INLINE void fw_axpy(float alpha, const float *restrict x, float *restrict y, int dim) {
+    int k = 0;
+    for (; k + FW_LANES <= dim; k += FW_LANES) fw_store(y + k, fw_load(y + k) + alpha * fw_load(x + k));
+    for (; k < dim; k++) y[k] += alpha * x[k];
+}
+
+/* out[r] = x . rows[r] for the four rows r, with four independent accumulators. */
+FW_INLINE void fw_dot4(const float *restrict x, float *const *rows, int dim, float *out) {
+    fw_vec acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
+    int k = 0;
+    for (; k + FW_LANES <= dim; k += FW_LANES) {
+        fw_vec v = fw_load(x + k);
+        acc0 += v * fw_load(rows[0] + k);
+        acc1 += v * fw_load(rows[1] + k);
+        acc2 += v * fw_load(rows[2] + k);
+        acc3 += v * fw_load(rows[3] + k);
+    }
+    out[0] = fw_hsum(acc0);
+    out[1] = fw_hsum(acc1);
+    out[2] = fw_hsum(acc2);
+    out[3] = fw_hsum(acc3);
+    for (; k < dim; k++) {
+        out[0] += x[k] * rows[0][k];
+        out[1] += x[k] * rows[1][k];
+        out[2] += x[k] * rows[2][k];
+        out[3] += x[k] * rows[3][k];
+    }
+}
+
+/* y += sum_t coef[t] * rows[t]: y is read and written once. */
+FW_INLINE void fw_axpy_rows(float *restrict y, const float *coef, float *const *rows, int n,
+                            int dim) {
+    int k = 0;
+    for (; k + FW_LANES <= dim; k += FW_LANES) {
+        fw_vec acc = fw_load(y + k);
+        for (int t = 0; t < n; t++) acc += coef[t] * fw_load(rows[t] + k);
+        fw_store(y + k, acc);
+    }
+    for (; k < dim; k++) {
+        float acc = y[k];
+        for (int t = 0; t < n; t++) acc += coef[t] * rows[t][k];
+        y[k] = acc;
+    }
+}
+
+FW_INLINE int32_t fw_draw_negative(const fw_model *m, uint64_t *rng) {
     uint64_t r = fw_next_random(rng);
     int32_t bucket = (int32_t)(((r >> 32) * (uint64_t)m->vocab_size) >> 32);
     return ((uint32_t)r < m->alias_prob[bucket]) ? bucket : m->alias_index[bucket];
@@ -104,7 +220,7 @@ static inline int32_t fw_draw_negative(const fw_model *m, uint64_t *rng) {
 
 /* Negative sampling for one input vector `l1`: the positive `target` and `negative` draws.
  * Updates the output rows, accumulates the input gradient into `grad`. */
-static inline void fw_negative_sampling(const fw_model *m, fw_worker *w, const float *l1,
+FW_INLINE void fw_negative_sampling(const fw_model *m, fw_worker *w, const float *l1,
                                         int32_t target, float alpha, int compute_loss) {
     const int dim = m->dim;
     for (int d = 0; d <= m->negative; d++) {
@@ -132,7 +248,7 @@ static inline void fw_negative_sampling(const fw_model *m, fw_worker *w, const f
 }
 
 /* Hierarchical softmax for one input vector `l1` predicting `target` along its Huffman path. */
-static inline void fw_hierarchical_softmax(const fw_model *m, fw_worker *w, const float *l1,
+FW_INLINE void fw_hierarchical_softmax(const fw_model *m, fw_worker *w, const float *l1,
                                            int32_t target, float alpha, int compute_loss) {
     const int dim = m->dim;
     for (int64_t k = m->code_offsets[target]; k < m->code_offsets[target + 1]; k++) {
@@ -148,18 +264,18 @@ static inline void fw_hierarchical_softmax(const fw_model *m, fw_worker *w, cons
 }
 
 /* Predict `target` from input `l1`, accumulating the input gradient into w->grad. */
-static inline void fw_predict(const fw_model *m, fw_worker *w, const float *l1, int32_t target,
+FW_INLINE void fw_predict(const fw_model *m, fw_worker *w, const float *l1, int32_t target,
                               float alpha, int compute_loss) {
     if (m->hs) fw_hierarchical_softmax(m, w, l1, target, alpha, compute_loss);
     if (m->negative) fw_negative_sampling(m, w, l1, target, alpha, compute_loss);
 }
 
-static inline int fw_reduced_window(const fw_model *m, fw_worker *w) {
+FW_INLINE int fw_reduced_window(const fw_model *m, fw_worker *w) {
     if (!m->shrink_windows) return m->window;
     return m->window - (int)(fw_next_random(&w->rng) % (uint64_t)m->window);
 }
 
-static void fw_train_sentence_sg(const fw_model *m, fw_worker *w, const int32_t *sent, int64_t len,
+FW_INLINE void fw_train_sentence_sg(const fw_model *m, fw_worker *w, const int32_t *sent, int64_t len,
                                  float alpha_start, float alpha_step, int compute_loss) {
     const int dim = m->dim;
     for (int64_t i = 0; i < len; i++) {
@@ -177,7 +293,131 @@ static void fw_train_sentence_sg(const fw_model *m, fw_worker *w, const int32_t 
     }
 }
 
-static void fw_train_sentence_cbow(const fw_model *m, fw_worker *w, const int32_t *sent,
+/*
+ * One block: every input row against every output row, all computed from the same (old)
+ * values, as in pWord2Vec's HogBatch (Ji et al., 2019): coefficients
+ * g = (label - sigmoid(in . out)) * alpha, then out += g * in and block_grad += g * out.
+ * Hierarchical softmax skips saturated scores as word2vec.c does; negative sampling clips.
+ */
+FW_INLINE void fw_block(const fw_model *m, fw_worker *w, int n_in, int n_out, int hs,
+                        float alpha, int compute_loss) {
+    const int dim = m->dim;
+    float *coef = w->coef;           /* n_in x n_out, row a: input a against every output */
+    for (int a = 0; a < n_in; a++) {
+        float *scores = coef + a * n_out;
+        int o = 0;
+        for (; o + 4 <= n_out; o += 4) fw_dot4(w->in_rows[a], w->out_rows + o, dim, scores + o);
+        for (; o < n_out; o++) scores[o] = fw_dot(w->in_rows[a], w->out_rows[o], dim);
+        for (o = 0; o < n_out; o++) {
+            float f = scores[o], label = w->labels[o], g;
+            if (compute_loss) w->loss += fw_neg_log_sigmoid(label > 0.5f ? (double)f : -(double)f);
+            if (f >= FW_MAX_EXP) g = hs ? 0.0f : label - 1.0f;
+            else if (f <= -FW_MAX_EXP) g = hs ? 0.0f : label;
+            else g = label - fw_sigmoid(m->sigmoid_table, f);
+            scores[o] = g * alpha;
+        }
+    }
+    for (int a = 0; a < n_in; a++)
+        fw_axpy_rows(w->block_grad + (int64_t)a * dim, coef + a * n_out, w->out_rows, n_out, dim);
+    float *column = w->labels;       /* labels are no longer needed: reuse as scratch */
+    for (int o = 0; o < n_out; o++) {
+        for (int a = 0; a < n_in; a++) column[a] = coef[a * n_out + o];
+        fw_axpy_rows(w->out_rows[o], column, w->in_rows, n_in, dim);
+    }
+}
+
+/* Skip-gram, one block per centre word: its window's context rows against the centre word's
+ * outputs (Huffman path and/or the positive plus negatives shared across the window). */
+FW_INLINE void fw_train_sentence_sg_batched(const fw_model *m, fw_worker *w, const int32_t *sent,
+                                         int64_t len, float alpha_start, float alpha_step,
+                                         int compute_loss) {
+    const int dim = m->dim;
+    for (int64_t i = 0; i < len; i++) {
+        float alpha = alpha_start + alpha_step * (float)i;
+        int b = fw_reduced_window(m, w);
+        int64_t lo = i - b < 0 ? 0 : i - b;
+        int64_t hi = i + b + 1 > len ? len : i + b + 1;
+        int n_in = 0;
+        for (int64_t j = lo; j < hi; j++)
+            if (j != i) w->in_rows[n_in++] = m->syn0 + (int64_t)sent[j] * dim;
+        if (n_in == 0) continue;
+        memset(w->block_grad, 0, sizeof(float) * n_in * dim);
+        int32_t target = sent[i];
+        if (m->hs) {
+            int n_out = 0;
+            for (int64_t k = m->code_offsets[target]; k < m->code_offsets[target + 1]; k++) {
+                w->out_rows[n_out] = m->syn1 + (int64_t)m->points[k] * dim;
+                w->labels[n_out++] = 1.0f - (float)m->codes[k];
+            }
+            fw_block(m, w, n_in, n_out, 1, alpha, compute_loss);
+        }
+        if (m->negative) {
+            int n_out = 1;
+            w->out_rows[0] = m->syn1neg + (int64_t)target * dim;
+            w->labels[0] = 1.0f;
+            for (int d = 0; d < m->negative; d++) {
+                int32_t out = fw_draw_negative(m, &w->rng);
+                if (out == target) continue;
+                w->out_rows[n_out] = m->syn1neg + (int64_t)out * dim;
+                w->labels[n_out++] = 0.0f;
+            }
+            fw_block(m, w, n_in, n_out, 0, alpha, compute_loss);
+        }
+        for (int a = 0; a < n_in; a++) fw_axpy(1.0f, w->block_grad + (int64_t)a * dim, w->in_rows[a], dim);
+    }
+}
+
+/* CBOW with the block update: the context mean (or sum) against the centre word's outputs,
+ * all scored from the same old values. Differs from the classic scheme only when one
+ * negative is drawn twice for a centre word. */
+FW_INLINE void fw_train_sentence_cbow_batched(const fw_model *m, fw_worker *w,
+                                              const int32_t *sent, int64_t len, float alpha_start,
+                                              float alpha_step, int compute_loss) {
+    const int dim = m->dim;
+    float *coef = w->labels;  /* the context weights are needed before the labels */
+    for (int64_t i = 0; i < len; i++) {
+        float alpha = alpha_start + alpha_step * (float)i;
+        int b = fw_reduced_window(m, w);
+        int64_t lo = i - b < 0 ? 0 : i - b;
+        int64_t hi = i + b + 1 > len ? len : i + b + 1;
+        float **context = w->context_rows;
+        int n_ctx = 0;
+        for (int64_t j = lo; j < hi; j++)
+            if (j != i) context[n_ctx++] = m->syn0 + (int64_t)sent[j] * dim;
+        if (n_ctx == 0) continue;
+        float inv = 1.0f / (float)n_ctx;
+        for (int c = 0; c < n_ctx; c++) coef[c] = m->cbow_mean ? inv : 1.0f;
+        memset(w->hidden, 0, sizeof(float) * dim);
+        fw_axpy_rows(w->hidden, coef, context, n_ctx, dim);
+        w->in_rows[0] = w->hidden;  /* the block's one input */
+        memset(w->block_grad, 0, sizeof(float) * dim);
+        int32_t target = sent[i];
+        if (m->hs) {
+            int n_out = 0;
+            for (int64_t k = m->code_offsets[target]; k < m->code_offsets[target + 1]; k++) {
+                w->out_rows[n_out] = m->syn1 + (int64_t)m->points[k] * dim;
+                w->labels[n_out++] = 1.0f - (float)m->codes[k];
+            }
+            fw_block(m, w, 1, n_out, 1, alpha, compute_loss);
+        }
+        if (m->negative) {
+            int n_out = 1;
+            w->out_rows[0] = m->syn1neg + (int64_t)target * dim;
+            w->labels[0] = 1.0f;
+            for (int d = 0; d < m->negative; d++) {
+                int32_t out = fw_draw_negative(m, &w->rng);
+                if (out == target) continue;
+                w->out_rows[n_out] = m->syn1neg + (int64_t)out * dim;
+                w->labels[n_out++] = 0.0f;
+            }
+            fw_block(m, w, 1, n_out, 0, alpha, compute_loss);
+        }
+        float scale = m->cbow_mean ? 1.0f : inv;
+        for (int c = 0; c < n_ctx; c++) fw_axpy(scale, w->block_grad, context[c], dim);
+    }
+}
+
+FW_INLINE void fw_train_sentence_cbow(const fw_model *m, fw_worker *w, const int32_t *sent,
                                    int64_t len, float alpha_start, float alpha_step,
                                    int compute_loss) {
     const int dim = m->dim;
@@ -226,7 +466,9 @@ void fw_train_batch(const fw_model *m, fw_worker *w, const int32_t *ids, const i
         float a0 = alpha_start + (alpha_end - alpha_start) * (float)((double)start / (double)total);
         float a1 = alpha_start + (alpha_end - alpha_start) * (float)((double)ends[s] / (double)total);
         float step = kept > 0 ? (a1 - a0) / (float)kept : 0.0f;
-        if (m->sg) fw_train_sentence_sg(m, w, w->kept, kept, a0, step, compute_loss);
+        if (m->sg && m->batched) fw_train_sentence_sg_batched(m, w, w->kept, kept, a0, step, compute_loss);
+        else if (m->sg) fw_train_sentence_sg(m, w, w->kept, kept, a0, step, compute_loss);
+        else if (m->batched) fw_train_sentence_cbow_batched(m, w, w->kept, kept, a0, step, compute_loss);
         else fw_train_sentence_cbow(m, w, w->kept, kept, a0, step, compute_loss);
         w->trained_words += kept;
         start = ends[s];

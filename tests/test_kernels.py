@@ -4,7 +4,7 @@ import pytest
 
 from fastw2v import _core, vocab
 
-DIM, VOCAB, NEGATIVE_WORD = 5, 6, 5
+DIM, VOCAB, NEGATIVE_WORD = 37, 6, 5  # DIM: two 16-float vector steps and a tail
 SENTENCE = [0, 1, 2, 3, 1]
 
 
@@ -55,6 +55,49 @@ class Reference:
                 l2 += g * l1
         return grad
 
+    def block(self, block_in, outputs, labels, matrix, hs):
+        """Every input row against every output row, all from the same old values."""
+        block_out = matrix[outputs].copy()
+        scores = block_in @ block_out.T
+        self.loss += sum(nll(label, f) for row in scores for label, f in zip(labels, row))
+        sig = np.vectorize(clipped_sigmoid)(scores)
+        coef = (np.asarray(labels) - sig) * self.alpha
+        if hs:
+            coef[np.abs(scores) >= 6] = 0
+        for o, row in enumerate(outputs):
+            matrix[row] += coef[:, o] @ block_in
+        return coef @ block_out
+
+    def skip_gram_batched(self, sentence, window):
+        for i in range(len(sentence)):
+            inputs = [sentence[j] for j in range(max(0, i - window), min(len(sentence), i + window + 1))
+                      if j != i]
+            grad = self.blocks(self.syn0[inputs].copy(), sentence[i])
+            for a, word in enumerate(inputs):
+                self.syn0[word] += grad[a]
+
+    def blocks(self, block_in, target):
+        """Hierarchical softmax then negative sampling blocks; the summed input gradient."""
+        grad = np.zeros_like(block_in)
+        if self.hs:
+            path = range(self.offsets[target], self.offsets[target + 1])
+            grad += self.block(block_in, [self.points[k] for k in path],
+                               [1 - int(self.codes[k]) for k in path], self.syn1, True)
+        if self.negative:
+            outputs = [target] + [NEGATIVE_WORD] * self.negative * (target != NEGATIVE_WORD)
+            grad += self.block(block_in, outputs, [1] + [0] * (len(outputs) - 1), self.syn1neg,
+                               False)
+        return grad
+
+    def cbow_batched(self, sentence, window, mean):
+        for i in range(len(sentence)):
+            context = [sentence[j] for j in range(max(0, i - window), min(len(sentence), i + window + 1))
+                       if j != i]
+            hidden = self.syn0[context].sum(axis=0) / (len(context) if mean else 1)
+            grad = self.blocks(hidden[None, :], sentence[i])[0]
+            for word in context:
+                self.syn0[word] += grad if mean else grad / len(context)
+
     def skip_gram(self, sentence, window):
         for i in range(len(sentence)):
             for j in range(max(0, i - window), min(len(sentence), i + window + 1)):
@@ -74,7 +117,7 @@ class Reference:
                 self.syn0[word] += grad if mean else grad / len(context)
 
 
-def run_kernel(sg, hs, negative, cbow_mean=1, window=2, alpha=0.1):
+def run_kernel(sg, hs, negative, cbow_mean=1, window=2, alpha=0.1, batched=0):
     rng = np.random.default_rng(7)
     syn0 = rng.uniform(-0.5, 0.5, (VOCAB, DIM)).astype(np.float32)
     syn1neg = rng.uniform(-0.5, 0.5, (VOCAB, DIM)).astype(np.float32)
@@ -87,12 +130,16 @@ def run_kernel(sg, hs, negative, cbow_mean=1, window=2, alpha=0.1):
     alias_prob = np.zeros(VOCAB, dtype=np.uint32)
     alias_index = np.full(VOCAB, NEGATIVE_WORD, dtype=np.int32)
     kernel = _core.TrainingKernel(syn0, syn1neg, syn1, keep_all, alias_prob, alias_index,
-                                  *huffman, sg, hs, negative, window, cbow_mean, 0)
+                                  *huffman, sg, hs, negative, window, cbow_mean, 0, batched)
     worker = _core.WorkerState(DIM, 1)
     ids = np.array(SENTENCE, dtype=np.int32)
     trained = kernel.train_batch(worker, ids, np.array([len(ids)], dtype=np.int64), alpha, alpha, True)
     assert trained == len(SENTENCE)
-    if sg:
+    if sg and batched:
+        reference.skip_gram_batched(SENTENCE, window)
+    elif batched:
+        reference.cbow_batched(SENTENCE, window, cbow_mean)
+    elif sg:
         reference.skip_gram(SENTENCE, window)
     else:
         reference.cbow(SENTENCE, window, cbow_mean)
@@ -103,6 +150,16 @@ def run_kernel(sg, hs, negative, cbow_mean=1, window=2, alpha=0.1):
 @pytest.mark.parametrize("hs,negative", [(0, 2), (1, 0), (1, 3)])
 def test_kernel_updates_match_reference(sg, hs, negative):
     (syn0, syn1neg, syn1, loss), ref = run_kernel(sg, hs, negative)
+    np.testing.assert_allclose(syn0, ref.syn0, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(syn1neg, ref.syn1neg, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(syn1, ref.syn1, rtol=1e-4, atol=1e-5)
+    assert loss == pytest.approx(ref.loss, rel=1e-5)
+
+
+@pytest.mark.parametrize("sg,cbow_mean", [(1, 1), (0, 1), (0, 0)])
+@pytest.mark.parametrize("hs,negative", [(0, 2), (1, 0), (1, 3), (0, 4)])
+def test_batched_kernels_match_block_reference(sg, cbow_mean, hs, negative):
+    (syn0, syn1neg, syn1, loss), ref = run_kernel(sg, hs, negative, cbow_mean, batched=1)
     np.testing.assert_allclose(syn0, ref.syn0, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(syn1neg, ref.syn1neg, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(syn1, ref.syn1, rtol=1e-4, atol=1e-5)
