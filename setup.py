@@ -32,6 +32,7 @@ def compile_args():
 def extensions():
     args = compile_args()
     flags = " ".join(args)
+    headers = sorted(glob.glob(os.path.join("fastw2v", "*.h")) + glob.glob(os.path.join("fastw2v", "*.pxd")))
     modules = []
     for path in sorted(glob.glob(os.path.join("fastw2v", "*.pyx"))):
         name = "fastw2v." + os.path.splitext(os.path.basename(path))[0]
@@ -39,6 +40,7 @@ def extensions():
             Extension(
                 name,
                 [path],
+                depends=headers,
                 extra_compile_args=args,
                 define_macros=[("FASTW2V_COMPILE_ARGS", '"%s"' % flags),
                                ("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

@@ -6,7 +6,7 @@ The file tokenizer and the byte-keyed hash table run without the GIL; they serve
 """
 import numpy as np
 
-from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_Check
 from libc.stdint cimport int32_t, int64_t, uint64_t
@@ -333,61 +333,55 @@ def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1):
     return words, sentences, total, min_reduce
 
 
+cdef extern from "Python.h":
+    const char *PyUnicode_AsUTF8AndSize(object unicode, Py_ssize_t *size) except NULL
+
+
 cdef class WordCounter:
-    """Count the words of an iterable of sentences (lists of str) with one dict lookup a word."""
-    cdef public dict index
-    cdef object counts_array
-    cdef int64_t[::1] counts
+    """Count the words of an iterable of sentences (lists of str) in a compiled hash table."""
+    cdef WordHash table
     cdef public int64_t total_words, sentences
 
     def __init__(self):
-        self.index = {}
-        self.counts_array = np.zeros(1024, dtype=np.int64)
-        self.counts = self.counts_array
+        self.table = WordHash()
         self.total_words = 0
         self.sentences = 0
 
     def add_sentence(self, sentence):
         """Count one sentence; raises TypeError on anything but a list/tuple of str."""
-        cdef Py_ssize_t slot, size
-        cdef PyObject *found
+        cdef Py_ssize_t size
+        cdef const char *data
         if isinstance(sentence, str) or not isinstance(sentence, (list, tuple)):
             sentence = check_sentence(sentence)
         for token in sentence:
-            found = PyDict_GetItem(self.index, token)
-            if found == NULL:
-                if not PyUnicode_Check(token):
-                    raise TypeError("sentences must contain str tokens, got %r of type %s"
-                                    % (token, type(token).__name__))
-                size = len(self.index)
-                if size == self.counts.shape[0]:
-                    self.counts_array = np.concatenate([self.counts_array,
-                                                        np.zeros(size, dtype=np.int64)])
-                    self.counts = self.counts_array
-                PyDict_SetItem(self.index, token, size)
-                slot = size
-            else:
-                slot = <object>found
-            self.counts[slot] += 1
+            if not PyUnicode_Check(token):
+                raise TypeError("sentences must contain str tokens, got %r of type %s"
+                                % (token, type(token).__name__))
+            data = PyUnicode_AsUTF8AndSize(token, &size)
+            if self.table.add(data, <int32_t>size, 1) < 0:
+                raise MemoryError("out of memory while counting words")
         self.total_words += len(sentence)
         self.sentences += 1
 
     def __len__(self):
-        return len(self.index)
+        return self.table.size
+
+    def prune(self, int64_t min_count):
+        """Drop words counted fewer than ``min_count`` times."""
+        self.table.prune(min_count)
 
     def as_dict(self):
-        """The counts as a ``{word: count}`` dict."""
-        counts = self.counts_array
-        return {word: int(counts[slot]) for word, slot in self.index.items()}
+        """The counts as a ``{word: count}`` dict, in first-seen order."""
+        words, counts = self.table.words_and_counts()
+        return dict(zip(words, counts.tolist()))
 
     def replace(self, dict word_counts):
-        """Reset the counts to ``word_counts`` (after pruning)."""
-        self.index = {}
-        self.counts_array = np.zeros(max(1024, 2 * len(word_counts)), dtype=np.int64)
-        self.counts = self.counts_array
-        for slot, (word, count) in enumerate(word_counts.items()):
-            self.index[word] = slot
-            self.counts[slot] = count
+        """Reset the counts to ``word_counts`` (after pruning with a trim rule)."""
+        self.table = WordHash()
+        for word, count in word_counts.items():
+            data = word.encode("utf8")
+            if self.table.add(data, len(data), count) < 0:
+                raise MemoryError()
 
 
 def check_sentence(sentence):

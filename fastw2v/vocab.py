@@ -63,9 +63,12 @@ def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=1000
                         sentence_no, counter.total_words, len(counter))
         counter.add_sentence(sentence)
         if max_vocab_size and len(counter) > max_vocab_size:
-            counts = counter.as_dict()
-            prune_counts(counts, min_reduce, trim_rule)
-            counter.replace(counts)
+            if trim_rule is None:
+                counter.prune(min_reduce)
+            else:
+                counts = counter.as_dict()
+                prune_counts(counts, min_reduce, trim_rule)
+                counter.replace(counts)
             min_reduce += 1
     return counter.as_dict(), counter.sentences, counter.total_words
 
