@@ -160,6 +160,7 @@ class Word2Vec:
         self.training_loss = []
         self.running_training_loss = 0.0
         self.min_alpha_yet_reached = self.alpha
+        self.train_state = None
         self._tables = None
         self._worker_states = []
 
@@ -348,6 +349,13 @@ class Word2Vec:
         -------
         (int, int)
             Words trained (after subsampling) and raw words read, over all epochs.
+
+        Notes
+        -----
+        A run stopped part-way (KeyboardInterrupt, or a checkpoint loaded from disk) is
+        continued by calling ``train`` with the same ``epochs``, ``start_alpha`` and
+        ``end_alpha``: training resumes at the first unfinished epoch with the same
+        learning-rate schedule (``model.train_state`` says where it stands).
         """
         _check_corpus_args(corpus_iterable, corpus_file)
         if not len(self.wv):
@@ -368,61 +376,37 @@ class Word2Vec:
             unit, units = ("words", total_words) if total_words else ("sentences", total_examples)
         self.compute_loss = bool(compute_loss)
         callbacks = tuple(callbacks)
-        schedule = training.LearningRate(start_alpha if start_alpha is not None else self.alpha,
-                                         end_alpha if end_alpha is not None else self.min_alpha,
-                                         epochs, units)
-        kernel = self._kernel()
-        workers = self._workers()
-        word_table = _vocab.WordHash(self.wv.index_to_key) if corpus_file is not None else None
+        start_alpha = self.alpha if start_alpha is None else float(start_alpha)
+        end_alpha = self.min_alpha if end_alpha is None else float(end_alpha)
+        first_epoch = self._resumed_epoch(epochs, start_alpha, end_alpha)
+        self.train_state = {"epochs": epochs, "completed": first_epoch,
+                            "start_alpha": start_alpha, "end_alpha": end_alpha}
+        schedule = training.LearningRate(start_alpha, end_alpha, epochs, units)
+        run = _EpochRunner(self, corpus_iterable, corpus_file, schedule, unit)
         reporter = training.Reporter(
-            epochs, total_words or (self.corpus_total_words if corpus_file else None),
+            epochs - first_epoch, total_words or (self.corpus_total_words if corpus_file else None),
             total_examples, self.progress, report_delay)
         self.running_training_loss = 0.0
         trained_total = raw_total = 0
         start_time = time.perf_counter()
         _call_callbacks(callbacks, "on_train_begin", self)
         try:
-            for epoch in range(epochs):
-                schedule.begin_epoch(epoch)
-                reporter.next_epoch()
+            for epoch in range(first_epoch, epochs):
                 _call_callbacks(callbacks, "on_epoch_begin", self)
-                epoch_start = time.perf_counter()
-                tally = training.EpochTally()
-
-                def tick():
-                    loss = sum(state.loss for state in workers) if self.compute_loss else None
-                    reporter.update(epoch, tally, schedule.current, loss)
-
-                if corpus_file is not None:
-                    training.train_epoch_file(kernel, workers, word_table, corpus_file, schedule,
-                                              self.compute_loss, tally, tick)
-                else:
-                    training.train_epoch_iterable(
-                        kernel, workers, corpus_iterable, self.wv.key_to_index, schedule, unit,
-                        self.batch_words, self.compute_loss, tally, tick)
-                    if tally.sentences == 0 and self.corpus_count:
-                        raise ValueError(
-                            "corpus_iterable yielded no sentences in epoch %d: it cannot be "
-                            "iterated again (a one-shot iterator or an exhausted file?); pass a "
-                            "restartable iterable such as a list or fastw2v.corpora.LineSentence"
-                            % (epoch + 1))
-                epoch_loss = sum(state.take_tallies()[1] for state in workers)
-                reporter.update(epoch, tally, schedule.current, epoch_loss if compute_loss else None)
+                tally, epoch_loss = run.epoch(epoch, reporter)
                 trained_total += tally.trained_words
                 raw_total += tally.raw_words
                 self.epochs_trained += 1
+                self.train_state["completed"] = epoch + 1
                 if self.compute_loss:
                     self.training_loss.append(epoch_loss)
                     self.running_training_loss += epoch_loss
-                elapsed = time.perf_counter() - epoch_start
-                logger.info("EPOCH %d: trained %d of %d raw words in %.1fs, %.0f raw words/s%s",
-                            epoch + 1, tally.trained_words, tally.raw_words, elapsed,
-                            tally.raw_words / max(elapsed, 1e-9),
-                            ", loss %.6g" % epoch_loss if compute_loss else "")
                 self.min_alpha_yet_reached = schedule.current
                 _call_callbacks(callbacks, "on_epoch_end", self)
         except KeyboardInterrupt:
-            logger.warning("training interrupted; the model keeps the vectors trained so far")
+            logger.warning("training interrupted after %d of %d epochs; the model keeps what it "
+                           "trained, and train() with the same epochs and alphas resumes the run",
+                           self.train_state["completed"], epochs)
             raise
         finally:
             reporter.close()
@@ -431,6 +415,15 @@ class Word2Vec:
             self.total_train_time += time.perf_counter() - start_time
         _call_callbacks(callbacks, "on_train_end", self)
         return trained_total, raw_total
+
+    def _resumed_epoch(self, epochs, start_alpha, end_alpha):
+        """The epoch to start from: where an unfinished run with the same settings stopped."""
+        run = self.train_state
+        if (run and run["completed"] < run["epochs"] == epochs
+                and run["start_alpha"] == start_alpha and run["end_alpha"] == end_alpha):
+            logger.info("resuming an unfinished run at epoch %d of %d", run["completed"] + 1, epochs)
+            return run["completed"]
+        return 0
 
     def _kernel(self):
         tables = self._training_tables()
@@ -447,6 +440,16 @@ class Word2Vec:
             seeds = np.random.SeedSequence(self.seed).generate_state(self.workers, np.uint64)
             self._worker_states = [_core.WorkerState(self.vector_size, int(s)) for s in seeds]
         return self._worker_states
+
+    @property
+    def rng_states(self):
+        """The random generator state of each worker thread (for exact checkpoints)."""
+        return [state.rng for state in self._workers()]
+
+    @rng_states.setter
+    def rng_states(self, states):
+        self._worker_states = [_core.WorkerState(self.vector_size, int(s)) for s in states]
+        self.workers = len(self._worker_states)
 
     def get_latest_training_loss(self):
         """Loss summed over the epochs of the latest ``train()`` call (``compute_loss=True``)."""
@@ -476,6 +479,53 @@ class Word2Vec:
         probs = scores / scores.sum()
         top = np.argsort(-probs)[:topn]
         return [(self.wv.index_to_key[i], float(probs[i])) for i in top]
+
+
+class _EpochRunner:
+    """Runs the epochs of one ``train()`` call: the kernel, worker states and word table."""
+
+    def __init__(self, model, corpus_iterable, corpus_file, schedule, unit):
+        self.model = model
+        self.corpus_iterable = corpus_iterable
+        self.corpus_file = corpus_file
+        self.schedule = schedule
+        self.unit = unit
+        self.kernel = model._kernel()
+        self.workers = model._workers()
+        self.word_table = _vocab.WordHash(model.wv.index_to_key) if corpus_file else None
+
+    def epoch(self, epoch, reporter):
+        """Train one epoch; returns its tally and its loss."""
+        model, workers, schedule = self.model, self.workers, self.schedule
+        schedule.begin_epoch(epoch)
+        reporter.next_epoch()
+        started = time.perf_counter()
+        tally = training.EpochTally()
+
+        def tick():
+            loss = sum(state.loss for state in workers) if model.compute_loss else None
+            reporter.update(epoch, tally, schedule.current, loss)
+
+        if self.corpus_file is not None:
+            training.train_epoch_file(self.kernel, workers, self.word_table, self.corpus_file,
+                                      schedule, model.compute_loss, tally, tick)
+        else:
+            training.train_epoch_iterable(
+                self.kernel, workers, self.corpus_iterable, model.wv.key_to_index, schedule,
+                self.unit, model.batch_words, model.compute_loss, tally, tick)
+            if tally.sentences == 0 and model.corpus_count:
+                raise ValueError(
+                    "corpus_iterable yielded no sentences in epoch %d: it cannot be iterated "
+                    "again (a one-shot iterator or an exhausted file?); pass a restartable "
+                    "iterable such as a list or fastw2v.corpora.LineSentence" % (epoch + 1))
+        loss = sum(state.take_tallies()[1] for state in workers)
+        reporter.update(epoch, tally, schedule.current, loss if model.compute_loss else None)
+        elapsed = time.perf_counter() - started
+        logger.info("EPOCH %d: trained %d of %d raw words in %.1fs, %.0f raw words/s%s",
+                    epoch + 1, tally.trained_words, tally.raw_words, elapsed,
+                    tally.raw_words / max(elapsed, 1e-9),
+                    ", loss %.6g" % loss if model.compute_loss else "")
+        return tally, loss
 
 
 def _grow(matrix, rows, dim):

@@ -251,3 +251,24 @@ def test_keyboard_interrupt_in_file_mode(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         model.train(corpus_file=str(path), epochs=3, callbacks=[Stop()])
     assert threading.active_count() == before and model.epochs_trained == 1
+
+
+def test_interrupted_run_resumes_bit_identically():
+    sentences, _ = cluster_corpus(n_sentences=600)
+    params = dict(vector_size=12, min_count=1, workers=1, seed=5, progress=False)
+
+    class StopAfter(CallbackAny2Vec):
+        def on_epoch_end(self, model):
+            if model.train_state["completed"] == 2:
+                raise KeyboardInterrupt
+
+    whole = Word2Vec(sentences, epochs=4, **params)
+    resumed = Word2Vec(**params)
+    resumed.build_vocab(sentences)
+    with pytest.raises(KeyboardInterrupt):
+        resumed.train(sentences, total_examples=len(sentences), epochs=4, callbacks=[StopAfter()])
+    assert resumed.train_state["completed"] == 2
+    resumed.train(sentences, total_examples=len(sentences), epochs=4)
+    assert resumed.epochs_trained == 4 and resumed.train_state["completed"] == 4
+    np.testing.assert_array_equal(resumed.wv.vectors, whole.wv.vectors)
+    np.testing.assert_array_equal(resumed.syn1neg, whole.syn1neg)
