@@ -68,6 +68,7 @@ typedef struct {
      * the gradient coefficients and the accumulated input gradients */
     int block_in_cap, block_out_cap;
     float **in_rows, **out_rows, **context_rows;
+    int32_t *ahead;                 /* the next centre word's negatives, drawn ahead */
     float *labels, *coef, *block_grad;
 } fw_worker;
 
@@ -75,10 +76,12 @@ static void fw_worker_free_blocks(fw_worker *w) {
     free(w->in_rows);
     free(w->out_rows);
     free(w->context_rows);
+    free(w->ahead);
     free(w->labels);
     free(w->coef);
     free(w->block_grad);
     w->in_rows = w->out_rows = w->context_rows = NULL;
+    w->ahead = NULL;
     w->labels = w->coef = w->block_grad = NULL;
     w->block_in_cap = w->block_out_cap = 0;
 }
@@ -92,10 +95,11 @@ static int fw_worker_prepare(fw_worker *w, const fw_model *m) {
     w->in_rows = (float **)malloc(sizeof(float *) * n_in);
     w->out_rows = (float **)malloc(sizeof(float *) * n_out);
     w->context_rows = (float **)malloc(sizeof(float *) * n_in);
+    w->ahead = (int32_t *)malloc(sizeof(int32_t) * (m->negative + 1));
     w->labels = (float *)malloc(sizeof(float) * (n_in > n_out ? n_in : n_out));
     w->coef = (float *)malloc(sizeof(float) * n_in * n_out);
     w->block_grad = (float *)malloc(sizeof(float) * n_in * m->dim);
-    if (!w->in_rows || !w->out_rows || !w->context_rows || !w->labels || !w->coef || !w->block_grad) {
+    if (!w->in_rows || !w->out_rows || !w->context_rows || !w->ahead || !w->labels || !w->coef || !w->block_grad) {
         fw_worker_free_blocks(w);
         return -1;
     }
@@ -326,6 +330,49 @@ FW_INLINE void fw_block(const fw_model *m, fw_worker *w, int n_in, int n_out, in
     }
 }
 
+FW_INLINE void fw_prefetch_row(const float *row, int dim) {
+    for (int k = 0; k < dim; k += FW_LANES) __builtin_prefetch(row + k, 1, 3);
+}
+
+/* Draw the negatives of the centre word at `next` one step ahead and start fetching its
+ * output rows, so they are in cache when its block runs. */
+FW_INLINE void fw_draw_ahead(const fw_model *m, fw_worker *w, const int32_t *sent, int64_t next) {
+    fw_prefetch_row(m->syn1neg + (int64_t)sent[next] * m->dim, m->dim);
+    for (int d = 0; d < m->negative; d++) {
+        w->ahead[d] = fw_draw_negative(m, &w->rng);
+        fw_prefetch_row(m->syn1neg + (int64_t)w->ahead[d] * m->dim, m->dim);
+    }
+}
+
+/* The blocks of centre word sent[i] against its outputs: its Huffman path (hierarchical
+ * softmax) and/or itself plus its negatives (negative sampling), drawn ahead. */
+FW_INLINE void fw_output_blocks(const fw_model *m, fw_worker *w, int n_in, const int32_t *sent,
+                                int64_t i, int64_t len, float alpha, int compute_loss) {
+    const int dim = m->dim;
+    int32_t target = sent[i];
+    if (m->hs) {
+        int n_out = 0;
+        for (int64_t k = m->code_offsets[target]; k < m->code_offsets[target + 1]; k++) {
+            w->out_rows[n_out] = m->syn1 + (int64_t)m->points[k] * dim;
+            w->labels[n_out++] = 1.0f - (float)m->codes[k];
+        }
+        fw_block(m, w, n_in, n_out, 1, alpha, compute_loss);
+    }
+    if (m->negative) {
+        if (i == 0) fw_draw_ahead(m, w, sent, 0);
+        int n_out = 1;
+        w->out_rows[0] = m->syn1neg + (int64_t)target * dim;
+        w->labels[0] = 1.0f;
+        for (int d = 0; d < m->negative; d++) {
+            if (w->ahead[d] == target) continue;
+            w->out_rows[n_out] = m->syn1neg + (int64_t)w->ahead[d] * dim;
+            w->labels[n_out++] = 0.0f;
+        }
+        if (i + 1 < len) fw_draw_ahead(m, w, sent, i + 1);
+        fw_block(m, w, n_in, n_out, 0, alpha, compute_loss);
+    }
+}
+
 /* Skip-gram, one block per centre word: its window's context rows against the centre word's
  * outputs (Huffman path and/or the positive plus negatives shared across the window). */
 FW_INLINE void fw_train_sentence_sg_batched(const fw_model *m, fw_worker *w, const int32_t *sent,
@@ -342,27 +389,7 @@ FW_INLINE void fw_train_sentence_sg_batched(const fw_model *m, fw_worker *w, con
             if (j != i) w->in_rows[n_in++] = m->syn0 + (int64_t)sent[j] * dim;
         if (n_in == 0) continue;
         memset(w->block_grad, 0, sizeof(float) * n_in * dim);
-        int32_t target = sent[i];
-        if (m->hs) {
-            int n_out = 0;
-            for (int64_t k = m->code_offsets[target]; k < m->code_offsets[target + 1]; k++) {
-                w->out_rows[n_out] = m->syn1 + (int64_t)m->points[k] * dim;
-                w->labels[n_out++] = 1.0f - (float)m->codes[k];
-            }
-            fw_block(m, w, n_in, n_out, 1, alpha, compute_loss);
-        }
-        if (m->negative) {
-            int n_out = 1;
-            w->out_rows[0] = m->syn1neg + (int64_t)target * dim;
-            w->labels[0] = 1.0f;
-            for (int d = 0; d < m->negative; d++) {
-                int32_t out = fw_draw_negative(m, &w->rng);
-                if (out == target) continue;
-                w->out_rows[n_out] = m->syn1neg + (int64_t)out * dim;
-                w->labels[n_out++] = 0.0f;
-            }
-            fw_block(m, w, n_in, n_out, 0, alpha, compute_loss);
-        }
+        fw_output_blocks(m, w, n_in, sent, i, len, alpha, compute_loss);
         for (int a = 0; a < n_in; a++) fw_axpy(1.0f, w->block_grad + (int64_t)a * dim, w->in_rows[a], dim);
     }
 }
@@ -391,27 +418,7 @@ FW_INLINE void fw_train_sentence_cbow_batched(const fw_model *m, fw_worker *w,
         fw_axpy_rows(w->hidden, coef, context, n_ctx, dim);
         w->in_rows[0] = w->hidden;  /* the block's one input */
         memset(w->block_grad, 0, sizeof(float) * dim);
-        int32_t target = sent[i];
-        if (m->hs) {
-            int n_out = 0;
-            for (int64_t k = m->code_offsets[target]; k < m->code_offsets[target + 1]; k++) {
-                w->out_rows[n_out] = m->syn1 + (int64_t)m->points[k] * dim;
-                w->labels[n_out++] = 1.0f - (float)m->codes[k];
-            }
-            fw_block(m, w, 1, n_out, 1, alpha, compute_loss);
-        }
-        if (m->negative) {
-            int n_out = 1;
-            w->out_rows[0] = m->syn1neg + (int64_t)target * dim;
-            w->labels[0] = 1.0f;
-            for (int d = 0; d < m->negative; d++) {
-                int32_t out = fw_draw_negative(m, &w->rng);
-                if (out == target) continue;
-                w->out_rows[n_out] = m->syn1neg + (int64_t)out * dim;
-                w->labels[n_out++] = 0.0f;
-            }
-            fw_block(m, w, 1, n_out, 0, alpha, compute_loss);
-        }
+        fw_output_blocks(m, w, 1, sent, i, len, alpha, compute_loss);
         float scale = m->cbow_mean ? 1.0f : inv;
         for (int c = 0; c < n_ctx; c++) fw_axpy(scale, w->block_grad, context[c], dim);
     }
