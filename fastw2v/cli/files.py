@@ -1,0 +1,60 @@
+"""Checks on the command line's input and output paths, made before any long work starts."""
+import contextlib
+import os
+import sys
+
+from fastw2v._fileio import atomic_write
+
+COMPRESSED_SUFFIXES = (".gz", ".bz2")
+
+
+def is_url(path):
+    """True for a smart_open URL such as ``s3://bucket/key`` (not checked locally)."""
+    return "://" in path
+
+
+def check_input(path, what="input file"):
+    """Fail early if ``path`` is not a readable local file (URLs are left to smart_open).
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError, PermissionError
+        With a message naming ``what`` and ``path``.
+    """
+    if is_url(path):
+        return path
+    if not os.path.exists(path):
+        raise FileNotFoundError("%s %r does not exist" % (what, path))
+    if os.path.isdir(path):
+        raise IsADirectoryError("%s %r is a directory, not a file" % (what, path))
+    if not os.access(path, os.R_OK):
+        raise PermissionError("%s %r is not readable" % (what, path))
+    return path
+
+
+def check_output(path, what="output file", allow_stdout=False):
+    """Fail early if ``path`` cannot be written: so hours of training are not lost at the end.
+
+    URLs, and ``-`` (standard output) where ``allow_stdout``, are accepted as they are.
+    """
+    if (allow_stdout and path == "-") or is_url(path):
+        return path
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError("%s %r is a directory" % (what, path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError("%s %r: directory %r does not exist" % (what, path, directory))
+    if not os.access(directory, os.W_OK):
+        raise PermissionError("%s %r: directory %r is not writable" % (what, path, directory))
+    return path
+
+
+@contextlib.contextmanager
+def open_text_output(path):
+    """Write UTF-8 text to ``path`` atomically (``.gz``/``.bz2`` compress), or stdout for ``-``."""
+    if path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+    else:
+        with atomic_write(path, "w", encoding="utf8") as fout:
+            yield fout

@@ -1,0 +1,238 @@
+"""Evaluating word vectors on analogy and word-similarity files, with gensim 4's semantics.
+
+Analogy questions are answered in batches: one matrix product scores many questions
+against the vocabulary at once, instead of one ``most_similar`` call per question.
+"""
+import logging
+
+import numpy as np
+from scipy import stats
+
+from fastw2v._fileio import open_input
+from fastw2v.keyedvectors import nearest
+
+logger = logging.getLogger(__name__)
+
+ANSWERS_CONSIDERED = 5  # gensim looks at the top 5 predictions, skipping question words
+
+
+def _ok_vocab(kv, restrict_vocab, case_insensitive):
+    """Map of (upper-cased) key -> row over the first ``restrict_vocab`` keys; first wins."""
+    ok_keys = kv.index_to_key[:restrict_vocab]
+    if case_insensitive:
+        return {key.upper(): kv.get_index(key) for key in reversed(ok_keys)}
+    return {key: kv.get_index(key) for key in reversed(ok_keys)}
+
+
+def read_analogies(path, case_insensitive=True):
+    """Parse an analogy file into sections of questions.
+
+    Lines ``: name`` start a section; other lines hold four words (lines with any other
+    number of words are skipped, as in gensim).
+
+    Returns
+    -------
+    list of (str, list of (int, tuple of 4 str))
+        Section names with their ``(line_number, question)`` pairs.
+    """
+    sections = []
+    with open_input(path, "rb") as fin:
+        for line_no, raw in enumerate(fin):
+            try:
+                line = raw.decode("utf8")
+            except UnicodeDecodeError as err:
+                raise ValueError("%s: line %d is not valid UTF-8 (%s)" % (path, line_no + 1, err)) from None
+            if line.startswith(": "):
+                sections.append((line.lstrip(": ").strip(), []))
+                continue
+            if not sections:
+                raise ValueError("Missing section header before line #%i in %s" % (line_no, path))
+            words = line.split()
+            if len(words) != 4:
+                logger.info("Skipping invalid line #%i in %s", line_no, path)
+                continue
+            if case_insensitive:
+                words = [word.upper() for word in words]
+            sections[-1][1].append((line_no, tuple(words)))
+    return sections
+
+
+def _analogy_query_vectors(kv, rows):
+    """Unit query vectors ``b + c - a`` of unit key vectors, rounded as gensim rounds them."""
+    unit = kv.vectors[rows] / kv.norms[rows][..., np.newaxis]  # (n, 3, dim): rows are a, b, c
+    mean = unit[:, 1] + unit[:, 2]
+    mean -= unit[:, 0]
+    mean = mean.astype(np.float64) / 3.0
+    lengths = np.linalg.norm(mean, axis=1, keepdims=True)
+    lengths[lengths == 0] = 1.0
+    return (mean * (1.0 / lengths)).astype(np.float32)
+
+
+def _predictions(kv, rows, restrict_vocab):
+    """Top candidate rows of each question (best first), as gensim's ``most_similar`` sees them.
+
+    For each question, the ``5 + 3`` best rows of the first ``restrict_vocab`` are taken,
+    the question's own rows (and zero-norm rows) removed, and the first five kept.
+    """
+    end = min(restrict_vocab, len(kv.vectors)) if restrict_vocab else len(kv.vectors)
+    queries = _analogy_query_vectors(kv, rows)
+    best, sims = nearest(queries, kv.vectors[:end], kv.norms[:end], ANSWERS_CONSIDERED + 3)
+    predictions = []
+    for question_rows, candidates, scores in zip(rows.tolist(), best.tolist(), sims.tolist()):
+        kept = [i for i, score in zip(candidates, scores) if i not in question_rows and score > -np.inf]
+        predictions.append(kept[:ANSWERS_CONSIDERED])
+    return predictions
+
+
+def _section_score(section):
+    correct, incorrect = len(section["correct"]), len(section["incorrect"])
+    if correct + incorrect == 0:
+        return 0.0
+    score = correct / (correct + incorrect)
+    logger.info("%s: %.1f%% (%i/%i)", section["section"], 100.0 * score, correct, correct + incorrect)
+    return score
+
+
+def evaluate_word_analogies(kv, analogies, restrict_vocab=300000, case_insensitive=True,
+                            dummy4unknown=False, similarity_function="most_similar"):
+    """Accuracy of ``kv`` on an analogy file ("a is to b as c is to d"), like gensim 4.
+
+    Each question is answered by the 3CosAdd nearest key to ``b - a + c`` among the first
+    ``restrict_vocab`` keys, the question words excluded.
+
+    Parameters
+    ----------
+    kv : KeyedVectors
+    analogies : str or os.PathLike
+        File of four-word lines grouped by ``: section`` lines (e.g. questions-words.txt).
+    restrict_vocab : int
+        Only the first ``restrict_vocab`` keys are answers; questions with other words are OOV.
+    case_insensitive : bool
+        Upper-case the file's and the model's words (the first case variant of a key wins).
+    dummy4unknown : bool
+        Count OOV questions as wrong instead of skipping them.
+    similarity_function : str
+        Only ``"most_similar"`` (3CosAdd), as in gensim.
+
+    Returns
+    -------
+    score : float
+        Overall accuracy.
+    sections : list of dict
+        Per section (and a final ``"Total accuracy"``): ``section``, ``correct`` and
+        ``incorrect`` lists of 4-tuples.
+    """
+    if similarity_function != "most_similar":
+        raise ValueError("similarity_function must be 'most_similar', got %r" % (similarity_function,))
+    ok_vocab = _ok_vocab(kv, restrict_vocab, case_insensitive)
+    parsed = read_analogies(analogies, case_insensitive)
+    kv.fill_norms()
+
+    questions = [question for _, section in parsed for _, question in section]
+    if not questions:
+        raise ValueError("no analogy questions found in %s" % (analogies,))
+    known = [question for question in questions if all(word in ok_vocab for word in question)]
+    rows = np.array([[ok_vocab[word] for word in question[:3]] for question in known],
+                    dtype=np.int64).reshape(-1, 3)
+    predictions = iter(_predictions(kv, rows, restrict_vocab))
+
+    sections = []
+    for name, questions in parsed:
+        section = {"section": name, "correct": [], "incorrect": []}
+        for _, question in questions:
+            a, b, c, expected = question
+            if not all(word in ok_vocab for word in question):
+                if dummy4unknown:
+                    section["incorrect"].append(question)
+                continue
+            predicted = None
+            for row in next(predictions):
+                key = kv.index_to_key[row]
+                predicted = key.upper() if case_insensitive else key
+                if predicted in ok_vocab and predicted not in (a, b, c):
+                    break
+            section["correct" if predicted == expected else "incorrect"].append(question)
+        _section_score(section)
+        sections.append(section)
+
+    total_section = {
+        "section": "Total accuracy",
+        "correct": [q for s in sections for q in s["correct"]],
+        "incorrect": [q for s in sections for q in s["incorrect"]],
+    }
+    logger.info("Quadruplets with out-of-vocabulary words: %.1f%%",
+                100.0 * (len(questions) - len(known)) / len(questions))
+    score = _section_score(total_section)
+    sections.append(total_section)
+    return score, sections
+
+
+def evaluate_word_pairs(kv, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
+                        case_insensitive=True, dummy4unknown=False):
+    """Correlation of ``kv``'s cosine similarities with human scores, like gensim 4.
+
+    Parameters
+    ----------
+    kv : KeyedVectors
+    pairs : str or os.PathLike
+        Lines ``word1<delimiter>word2<delimiter>score``; ``#`` lines are comments and
+        malformed lines are skipped.
+    delimiter : str
+    encoding : str
+    restrict_vocab : int
+        Only the first ``restrict_vocab`` keys count as known.
+    case_insensitive : bool
+        Upper-case the file's and the model's words (the first case variant wins).
+    dummy4unknown : bool
+        Give pairs with OOV words similarity 0.0 instead of skipping them.
+
+    Returns
+    -------
+    pearson : scipy PearsonRResult
+        Pearson correlation and 2-tailed p-value.
+    spearman : scipy SignificanceResult
+        Spearman rank correlation and 2-tailed p-value.
+    oov_ratio : float
+        Percentage of pairs with an unknown word.
+    """
+    ok_vocab = _ok_vocab(kv, restrict_vocab, case_insensitive)
+    gold, left, right, oov = [], [], [], 0
+    with open_input(pairs, "r", encoding=encoding) as fin:
+        for line_no, line in enumerate(fin):
+            if not line or line.startswith("#"):
+                continue
+            try:
+                a, b, sim = [w.upper() for w in line.split(delimiter)] if case_insensitive \
+                    else line.split(delimiter)
+                sim = float(sim)
+            except (ValueError, TypeError):
+                logger.info("Skipping invalid line #%d in %s", line_no, pairs)
+                continue
+            if a not in ok_vocab or b not in ok_vocab:
+                oov += 1
+                if dummy4unknown:
+                    gold.append(sim)
+                    left.append(-1)
+                    right.append(-1)
+                continue
+            gold.append(sim)
+            left.append(ok_vocab[a])
+            right.append(ok_vocab[b])
+    if not gold:
+        raise ValueError("No valid similarity judgements found in %s: either invalid format or "
+                         "all are out-of-vocabulary in %s" % (pairs, kv))
+    left, right = np.array(left), np.array(right)
+    model = np.zeros(len(gold), dtype=np.float32)
+    known = left >= 0
+    if known.any():
+        kv.fill_norms()
+        vec_a = kv.vectors[left[known]] / kv.norms[left[known], np.newaxis]
+        vec_b = kv.vectors[right[known]] / kv.norms[right[known], np.newaxis]
+        model[known] = np.einsum("ij,ij->i", vec_a, vec_b)
+    spearman = stats.spearmanr(gold, model)
+    pearson = stats.pearsonr(gold, model)
+    oov_ratio = float(oov) / (len(gold) if dummy4unknown else len(gold) + oov) * 100
+    logger.info("Pearson correlation coefficient against %s: %.4f", pairs, pearson[0])
+    logger.info("Spearman rank-order correlation coefficient against %s: %.4f", pairs, spearman[0])
+    logger.info("Pairs with unknown words ratio: %.1f%%", oov_ratio)
+    return pearson, spearman, oov_ratio

@@ -1,0 +1,387 @@
+"""word2vec.c's text and binary vector files: streaming, validating load and atomic save.
+
+Text format: a header line ``"<count> <size>\\n"``, then one line per key,
+``"<key> <v1> <v2> ... <vN>\\n"``. Binary format: the same header, then per key
+``"<key> "`` followed by ``size`` little-endian float32 values (word2vec.c adds a newline
+after each vector; gensim 4 does not; both are read). Saved files are byte-identical to
+gensim 4.4's ``save_word2vec_format``.
+"""
+import contextlib
+import logging
+import os
+import shutil
+import sys
+
+import numpy as np
+
+from fastw2v._fileio import atomic_write, open_input
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1 << 24  # binary input is read in blocks of this size
+TEXT_BATCH_LINES = 4096  # text lines parsed per vectorised batch
+MAX_WORD_BYTES = 1 << 16  # longer "words" mean a damaged file or a wrong vector size
+_SAVE_BATCH_ROWS = 8192
+
+
+def load(fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict", limit=None,
+         datatype=np.float32, no_header=False, cls=None):
+    """Read a word2vec.c-format file into a KeyedVectors.
+
+    The file is streamed (plain, ``.gz``, ``.bz2`` or any smart_open URL); binary records are
+    parsed by a compiled kernel, text lines in vectorised batches.
+
+    Parameters
+    ----------
+    fname : str or os.PathLike or file-like
+        The vectors file.
+    fvocab : str, optional
+        word2vec.c ``-save-vocab`` file (``word count`` lines) giving the ``count`` attribute.
+        Without it counts are made up, descending from the number of keys (as gensim does).
+    binary : bool
+        Binary rather than text format.
+    encoding, unicode_errors : str
+        How keys are decoded (``unicode_errors="ignore"`` or ``"replace"`` accept words
+        word2vec.c truncated inside a UTF-8 character).
+    limit : int, optional
+        Read at most this many vectors.
+    datatype : numpy dtype
+        dtype of the loaded vectors.
+    no_header : bool
+        The file has no header line (text only, e.g. GloVe); sizes come from the data.
+    cls : type, optional
+        KeyedVectors class to build (default :class:`fastw2v.KeyedVectors`).
+
+    Returns
+    -------
+    KeyedVectors
+
+    Raises
+    ------
+    ValueError
+        The file is empty, truncated, disagrees with its header, has a vector of the wrong
+        length, a value that is not a number or (with ``unicode_errors="strict"``) a key that
+        is not valid in ``encoding``. The message names the line or byte offset.
+    """
+    if cls is None:
+        from fastw2v.keyedvectors import KeyedVectors as cls
+    if limit is not None and int(limit) < 0:
+        raise ValueError("limit must be >= 0, got %r" % (limit,))
+    if no_header and binary:
+        raise NotImplementedError("no_header only available for text-format files")
+    name = _name(fname)
+    counts = _read_counts(fvocab, unicode_errors) if fvocab is not None else None
+    with open_input(fname, "rb") as fin:
+        if no_header:
+            count, size, header_bytes, check_end = limit, None, 0, False
+        else:
+            count, size, header_bytes = _read_header(fin, name)
+            check_end = limit is None or int(limit) >= count
+            if limit is not None:
+                count = min(count, int(limit))
+        if binary:
+            words, vectors = _read_binary(fin, name, count, size, header_bytes, check_end,
+                                          encoding, unicode_errors)
+            vectors = vectors.astype(datatype, copy=False)
+        else:
+            words, vectors = _read_text(fin, name, count, size, check_end, not no_header,
+                                        encoding, unicode_errors, datatype)
+    return _build(cls, words, vectors, counts, name)
+
+
+def _name(fname):
+    if hasattr(fname, "read"):
+        return str(getattr(fname, "name", "<file>"))
+    return os.fspath(fname)
+
+
+def _read_counts(fvocab, unicode_errors):
+    counts = {}
+    with open_input(fvocab, "rb") as fin:
+        for line_no, line in enumerate(fin, 1):
+            parts = line.decode("utf8", errors=unicode_errors).split()
+            if not parts:
+                continue
+            if len(parts) != 2 or not parts[1].lstrip("-").isdigit():
+                raise ValueError("%s: line %d: expected 'word count', got %r"
+                                 % (_name(fvocab), line_no, line[:80]))
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def _read_header(fin, name):
+    """``(count, size, header length in bytes)`` from the first line."""
+    line = fin.readline(1024)
+    if not line:
+        raise ValueError("%s: empty file (expected a header line 'count size')" % name)
+    parts = line.split()
+    try:
+        count, size = (int(part) for part in parts)
+    except ValueError:
+        raise ValueError("%s: line 1: expected a header 'count size', got %r (pass "
+                         "no_header=True for files without one)" % (name, line[:80])) from None
+    if count < 0 or size <= 0:
+        raise ValueError("%s: line 1: invalid header %r" % (name, line[:80]))
+    return count, size, len(line)
+
+
+def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_errors):
+    """Parse ``count`` binary records of ``size`` floats starting at byte ``offset``.
+
+    One buffer is reused for the whole file: each block is read in after the incomplete
+    record left over from the previous one. With ``check_end``, whatever follows the last
+    record must be whitespace.
+    """
+    from fastw2v._word2vec_format import parse_binary_records
+
+    vectors = np.empty((count, size), dtype=np.float32)
+    starts = np.empty(count, dtype=np.intp)
+    ends = np.empty(count, dtype=np.intp)
+    words = []
+    buf = bytearray(CHUNK_BYTES + MAX_WORD_BYTES + 4 * size + 2)
+    view = memoryview(buf)
+    filled, row = 0, 0
+    while row < count:
+        received = _read_into(fin, view[filled:])
+        filled += received
+        first = row
+        row, pos, overlong = parse_binary_records(view[:filled], 0, vectors, row, MAX_WORD_BYTES,
+                                                  starts, ends)
+        spans = list(zip(starts[first:row].tolist(), ends[first:row].tolist()))
+        try:
+            words += [buf[lo:hi].decode(encoding, unicode_errors) for lo, hi in spans]
+        except UnicodeDecodeError as err:
+            index = next(i for i, (lo, hi) in enumerate(spans) if not _decodes(buf[lo:hi], encoding))
+            raise ValueError("%s: word of vector %d at byte offset %d is not valid %s (%s); pass "
+                             "unicode_errors='ignore' or 'replace' to accept it"
+                             % (name, first + index + 1, offset + spans[index][0], encoding,
+                                err.reason)) from None
+        if overlong or (row < count and filled == len(buf) and pos == 0):
+            raise ValueError("%s: no space after a word within %d bytes at byte offset %d (vector "
+                             "%d): damaged file, wrong vector size in the header, or not a binary "
+                             "file" % (name, MAX_WORD_BYTES, offset + pos, row + 1))
+        if row < count and not received:
+            raise ValueError("%s: unexpected end of file at byte offset %d: the header declares "
+                             "%d vectors of size %d, found %d (truncated file or wrong header?)"
+                             % (name, offset + filled, count, size, row))
+        buf[:filled - pos] = bytes(view[pos:filled])
+        offset += pos
+        filled -= pos
+    if check_end:
+        _check_only_whitespace(fin, bytes(view[:filled]), name, offset, count)
+    if sys.byteorder == "big":
+        vectors.byteswap(inplace=True)
+    return words, vectors
+
+
+def _read_into(fin, view):
+    """Fill as much of ``view`` as one read gives; 0 only at the end of the file."""
+    if hasattr(fin, "readinto"):
+        return fin.readinto(view) or 0
+    data = fin.read(len(view))
+    view[:len(data)] = data
+    return len(data)
+
+
+def _check_only_whitespace(fin, buf, name, offset, count):
+    while buf:
+        if buf.strip():
+            position = offset + len(buf) - len(buf.lstrip())
+            raise ValueError("%s: data continues at byte offset %d after the %d vectors declared "
+                             "in the header (wrong header or vector size?)" % (name, position, count))
+        offset += len(buf)
+        buf = fin.read(CHUNK_BYTES)
+
+
+def _decodes(raw, encoding):
+    try:
+        raw.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _read_text(fin, name, count, size, check_end, header, encoding, unicode_errors, datatype):
+    """Parse up to ``count`` text lines in batches (``count`` None: all; ``size`` None: from
+    the first line). With ``check_end``, only blank lines may follow the last vector; with
+    ``header``, fewer than ``count`` vectors is an error."""
+    words, blocks, rows, line_no = [], [], 0, int(header)
+    batch, batch_start, blank = [], line_no + 1, None
+    for line in fin:
+        line_no += 1
+        line = line.rstrip()
+        if not line:
+            blank = blank or line_no
+            continue
+        if count is not None and rows + len(batch) >= count:
+            if check_end:
+                raise ValueError("%s: line %d: more vectors than the %d declared in the header"
+                                 % (name, line_no, count))
+            break
+        if blank is not None:
+            raise ValueError("%s: line %d is empty" % (name, blank))
+        if size is None:
+            size = len(line.split()) - 1
+            if size <= 0:
+                raise ValueError("%s: line %d: expected a word followed by numbers, got %r"
+                                 % (name, line_no, line[:80]))
+        if not batch:
+            batch_start = line_no
+        batch.append(line)
+        if len(batch) == TEXT_BATCH_LINES:
+            blocks.append(_parse_text_batch(batch, batch_start, size, words, name, encoding,
+                                            unicode_errors, datatype))
+            rows += len(batch)
+            batch = []
+    if batch:
+        blocks.append(_parse_text_batch(batch, batch_start, size, words, name, encoding,
+                                        unicode_errors, datatype))
+        rows += len(batch)
+    if header and rows < count:
+        raise ValueError("%s: unexpected end of file after line %d: the header declares %d "
+                         "vectors, found %d (truncated file or wrong header?)"
+                         % (name, line_no, count, rows))
+    if size is None:
+        raise ValueError("%s: empty file" % name)
+    vectors = np.concatenate(blocks) if blocks else np.empty((0, size), dtype=datatype)
+    return words, vectors
+
+
+def _parse_text_batch(lines, first_line, size, words, name, encoding, unicode_errors, datatype):
+    """Append the words of ``lines`` to ``words``; return their vectors as one array."""
+    rests = []
+    for i, line in enumerate(lines):
+        word, _, rest = line.partition(b" ")
+        try:
+            words.append(word.decode(encoding, errors=unicode_errors))
+        except UnicodeDecodeError as err:
+            raise ValueError("%s: line %d: word is not valid %s (%s); pass unicode_errors="
+                             "'ignore' or 'replace' to accept it"
+                             % (name, first_line + i, encoding, err.reason)) from None
+        rests.append(rest)
+    tokens = b" ".join(rests).split()
+    if len(tokens) == len(lines) * size:
+        try:
+            return np.array(tokens).astype(datatype).reshape(len(lines), size)
+        except ValueError:
+            pass
+    for i, rest in enumerate(rests):  # find and report the first bad line
+        values = rest.split()
+        if len(values) != size:
+            raise ValueError("%s: line %d: expected %d values, got %d"
+                             % (name, first_line + i, size, len(values)))
+        try:
+            np.array(values).astype(datatype)
+        except ValueError:
+            raise ValueError("%s: line %d: not a number in %r" % (name, first_line + i, rest[:80])) \
+                from None
+    raise AssertionError("unreachable")
+
+
+def _build(cls, words, vectors, counts, name):
+    """A ``cls`` instance holding ``words`` and ``vectors`` (duplicate words: first kept)."""
+    key_to_index = dict(zip(words, range(len(words))))
+    if len(key_to_index) != len(words):
+        keep, seen = [], set()
+        for i, word in enumerate(words):
+            if word in seen:
+                logger.warning("%s: duplicate word %r in word2vec file, ignoring all but first",
+                               name, word)
+            else:
+                seen.add(word)
+                keep.append(i)
+        words = [words[i] for i in keep]
+        vectors = vectors[keep]
+        key_to_index = {word: i for i, word in enumerate(words)}
+    kv = cls(vectors.shape[1], 0, dtype=vectors.dtype)
+    kv.vectors = np.ascontiguousarray(vectors)
+    kv.index_to_key = words
+    kv.key_to_index = key_to_index
+    kv.next_index = len(words)
+    if counts is None:
+        kv.expandos["count"] = np.arange(len(words), 0, -1, dtype=np.int64)
+    else:
+        missing = [word for word in words if word not in counts]
+        if missing:
+            logger.warning("vocabulary file is incomplete: %d words missing (e.g. %r); their "
+                           "count is 0", len(missing), missing[0])
+        kv.expandos["count"] = np.array([counts.get(word, 0) for word in words], dtype=np.int64)
+    return kv
+
+
+def save(kv, fname, fvocab=None, binary=False, total_vec=None, write_header=True, prefix="",
+         append=False, sort_attr="count"):
+    """Write ``kv`` in word2vec.c format, byte-identical to gensim 4.4.
+
+    Keys are written in descending order of ``sort_attr`` (ties in index order), or in index
+    order when the attribute is absent. Every file is written to a temporary file, fsynced
+    and renamed into place.
+
+    Parameters
+    ----------
+    kv : KeyedVectors
+    fname : str or os.PathLike
+        Output path (``.gz``/``.bz2`` compress).
+    fvocab : str, optional
+        Also write ``key count`` lines (word2vec.c ``-save-vocab`` format) here.
+    binary : bool
+        Binary (float32) rather than text format.
+    total_vec : int, optional
+        Count written in the header (default: number of keys).
+    write_header : bool
+        Write the ``"count size"`` header line.
+    prefix : str
+        Prepended to every key.
+    append : bool
+        Add to the end of an existing file instead of replacing it.
+    sort_attr : str
+        Per-key attribute to order keys by, descending.
+    """
+    if kv.vectors.shape != (len(kv.index_to_key), kv.vector_size):
+        raise ValueError("vectors have shape %s but there are %d keys of size %d"
+                         % (kv.vectors.shape, len(kv.index_to_key), kv.vector_size))
+    if total_vec is None:
+        total_vec = len(kv.index_to_key)
+    if sort_attr in kv.expandos:
+        values = np.asarray(kv.expandos[sort_attr])
+        order = np.argsort(-values.astype(np.float64), kind="stable")
+    else:
+        if fvocab is not None:
+            raise ValueError("Cannot store vocabulary with '%s' because that attribute does not "
+                             "exist" % sort_attr)
+        logger.warning("attribute %s not present in %s; will store in internal index_to_key order",
+                       sort_attr, kv)
+        order = np.arange(len(kv.index_to_key))
+    keys = [prefix + str(kv.index_to_key[i]) for i in order.tolist()]
+    if fvocab is not None:
+        with _output(fvocab, append) as vout:
+            counts = values[order].astype(str)
+            for lo in range(0, len(keys), _SAVE_BATCH_ROWS):
+                lines = ["%s %s\n" % pair for pair in zip(keys[lo:lo + _SAVE_BATCH_ROWS],
+                                                           counts[lo:lo + _SAVE_BATCH_ROWS])]
+                vout.write("".join(lines).encode("utf8"))
+    with _output(fname, append) as fout:
+        if write_header:
+            fout.write(("%d %d\n" % (total_vec, kv.vector_size)).encode("utf8"))
+        for lo in range(0, len(keys), _SAVE_BATCH_ROWS):
+            rows = kv.vectors[order[lo:lo + _SAVE_BATCH_ROWS]]
+            batch_keys = keys[lo:lo + _SAVE_BATCH_ROWS]
+            if binary:
+                data = rows.astype("<f4").tobytes()
+                width = 4 * kv.vector_size
+                fout.write(b"".join((key + " ").encode("utf8") + data[i * width:(i + 1) * width]
+                                    for i, key in enumerate(batch_keys)))
+            else:
+                # str() of each numpy scalar: its shortest round-trip form, exactly as gensim
+                fout.write("".join("%s %s\n" % (key, " ".join(map(str, row)))
+                                   for key, row in zip(batch_keys, rows)).encode("utf8"))
+
+
+@contextlib.contextmanager
+def _output(path, append):
+    """Atomic writer for ``path``, starting with its current content when ``append``."""
+    with atomic_write(path, "wb") as fout:
+        if append and os.path.exists(path):
+            with open_input(path, "rb") as old:
+                shutil.copyfileobj(old, fout, 1 << 20)
+        yield fout
