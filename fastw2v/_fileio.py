@@ -40,6 +40,7 @@ def atomic_write(path, mode="wb", **kwargs):
     basename = os.path.basename(path)
     fd, tmp_path = tempfile.mkstemp(prefix="." + basename + ".", suffix=".tmp", dir=directory)
     os.close(fd)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
     try:
         compression = os.path.splitext(path)[1]
         transport = {"compression": compression if compression in (".gz", ".bz2") else "disable"}
@@ -48,7 +49,36 @@ def atomic_write(path, mode="wb", **kwargs):
         with open(tmp_path, "rb+") as raw:
             os.fsync(raw.fileno())
         os.replace(tmp_path, path)
+        _fsync_directory(directory)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_path)
         raise
+
+
+def _umask():
+    """The process umask, read without changing it where the OS allows."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_directory(directory):
+    """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

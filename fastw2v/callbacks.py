@@ -1,10 +1,12 @@
-"""Training callbacks in gensim's shape, and ready-made ones for loss and evaluation.
+"""Training callbacks in gensim's shape, and ready-made ones for loss, evaluation and checkpoints.
 
 A callback is any object with some of ``on_train_begin``, ``on_epoch_begin``,
 ``on_epoch_end`` and ``on_train_end``, each called with the model; gensim's
 ``CallbackAny2Vec`` subclasses work unchanged.
 """
 import logging
+import os
+import time
 
 logger = logging.getLogger(__name__)
 
@@ -83,3 +85,58 @@ class EvaluationCallback(CallbackAny2Vec):
             record.update(pearson=pearson[0], spearman=spearman[0], oov_ratio=oov)
         self.history.append(record)
         logger.info("epoch %d evaluation: %s", model.epochs_trained, record)
+
+
+class CheckpointCallback(CallbackAny2Vec):
+    """Save the model to one file during training, to resume it after a crash.
+
+    Saves happen at the end of an epoch, the only point from which a run resumes exactly:
+    after every ``every_epochs`` epochs of the run, and/or after an epoch that ends at least
+    ``every_seconds`` after the previous save (or the start of training). Each save replaces
+    the previous checkpoint atomically. Resume with ``Word2Vec.load(path).train(...)`` given
+    the same corpus, ``epochs`` and alphas as the interrupted call.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The checkpoint file.
+    every_epochs : int, optional
+        Save when the number of completed epochs of the run is a multiple of this
+        (None: no epoch-based saves).
+    every_seconds : float, optional
+        Save after an epoch when at least this many seconds have passed since the last save.
+
+    Attributes
+    ----------
+    history : list of dict
+        ``{"epoch": completed epochs of the run, "seconds": time the save took}`` per save.
+    """
+
+    def __init__(self, path, every_epochs=1, every_seconds=None):
+        if every_epochs is None and every_seconds is None:
+            raise ValueError("give every_epochs, every_seconds, or both")
+        if every_epochs is not None and (not isinstance(every_epochs, int) or every_epochs < 1):
+            raise ValueError("every_epochs must be a positive integer or None, got %r"
+                             % (every_epochs,))
+        if every_seconds is not None and not every_seconds >= 0:
+            raise ValueError("every_seconds must be >= 0 or None, got %r" % (every_seconds,))
+        self.path = os.fspath(path)
+        self.every_epochs = every_epochs
+        self.every_seconds = every_seconds
+        self.history = []
+        self._last_save = None
+
+    def on_train_begin(self, model):
+        self._last_save = time.monotonic()
+
+    def on_epoch_end(self, model):
+        completed = model.train_state["completed"]
+        due = self.every_epochs is not None and completed % self.every_epochs == 0
+        if self.every_seconds is not None:
+            due = due or time.monotonic() - self._last_save >= self.every_seconds
+        if due:
+            started = time.monotonic()
+            model.save(self.path)
+            self._last_save = time.monotonic()
+            self.history.append({"epoch": completed, "seconds": self._last_save - started})
+            logger.info("epoch %d: checkpoint saved to %s", completed, self.path)

@@ -110,10 +110,21 @@ class KeyedVectors:
         self.vector_size = int(vector_size)
         self.index_to_key = [None] * count
         self.next_index = 0  # where add_vector() puts the next key in a preallocated instance
-        self.key_to_index = {}
+        self._key_to_index = {}
         self.vectors = np.zeros((count, self.vector_size), dtype=dtype)
         self.norms = None
         self.expandos = {}
+
+    @property
+    def key_to_index(self):
+        """``{key: row}``; after a memory-mapped load it is built on first use."""
+        if self._key_to_index is None:
+            self._key_to_index = {key: row for row, key in enumerate(self.index_to_key)}
+        return self._key_to_index
+
+    @key_to_index.setter
+    def key_to_index(self, mapping):
+        self._key_to_index = mapping
 
     def __str__(self):
         return "%s<vector_size=%d, %d keys>" % (type(self).__name__, self.vector_size, len(self))
@@ -586,6 +597,32 @@ class KeyedVectors:
         return word2vec_format.load(fname, fvocab=fvocab, binary=binary, encoding=encoding,
                                     unicode_errors=unicode_errors, limit=limit, datatype=datatype,
                                     no_header=no_header, cls=cls)
+
+    def save(self, path):
+        """Save the keys, vectors and per-key attributes (no pickle; see ``docs/file-format.md``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write; an existing file is replaced atomically.
+        """
+        from fastw2v import persistence
+        persistence.save_keyedvectors(self, path)
+
+    @classmethod
+    def load(cls, path, mmap=None):
+        """Load vectors saved by :meth:`save`, or the vectors of a saved ``Word2Vec`` model.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file.
+        mmap : {None, "r", "c"}
+            None reads the arrays; ``"r"`` maps them read-only (shared between processes);
+            ``"c"`` maps them copy-on-write.
+        """
+        from fastw2v import persistence
+        return persistence.load_keyedvectors(cls, path, mmap=mmap)
 
 
 def nearest(queries, vectors, norms, k):

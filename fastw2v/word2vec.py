@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from fastw2v import _core, _vocab, training, vocab
+from fastw2v import _core, _vocab, persistence, training, vocab
 from fastw2v.corpora import MAX_WORDS_IN_BATCH
 from fastw2v.keyedvectors import KeyedVectors
 
@@ -361,6 +361,7 @@ class Word2Vec:
         if not len(self.wv):
             raise RuntimeError("you must build the vocabulary before training the model "
                                "(call build_vocab first)")
+        self._check_writeable()
         if epochs is None or int(epochs) < 0:
             raise ValueError("train() needs an explicit epochs count (e.g. model.epochs)")
         epochs = int(epochs)
@@ -450,6 +451,43 @@ class Word2Vec:
     def rng_states(self, states):
         self._worker_states = [_core.WorkerState(self.vector_size, int(s)) for s in states]
         self.workers = len(self._worker_states)
+
+    def save(self, path):
+        """Save the model with everything needed to continue training (no pickle).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write; an existing file is replaced atomically (an interrupted save
+            leaves it intact). ``trim_rule``, ``callbacks`` and ``hashfxn`` are not saved.
+            See ``docs/file-format.md``.
+        """
+        persistence.save_model(self, path)
+
+    @classmethod
+    def load(cls, path, mmap=None):
+        """Load a model saved by :meth:`save`; ``train()`` continues an unfinished run exactly.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file.
+        mmap : {None, "r", "c"}
+            None reads the arrays; ``"r"`` maps them read-only, shared between processes (the
+            model can be queried but not trained); ``"c"`` maps them copy-on-write.
+
+        Returns
+        -------
+        Word2Vec
+        """
+        return persistence.load_model(cls, path, mmap=mmap)
+
+    def _check_writeable(self):
+        for name, array in (("wv.vectors", self.wv.vectors), ("syn1neg", self.syn1neg),
+                            ("syn1", self.syn1)):
+            if not array.flags.writeable:
+                raise ValueError("%s is read-only (loaded with mmap='r'): load the model with "
+                                 "mmap=None or mmap='c' to train it" % name)
 
     def get_latest_training_loss(self):
         """Loss summed over the epochs of the latest ``train()`` call (``compute_loss=True``)."""

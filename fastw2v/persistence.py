@@ -1,0 +1,415 @@
+"""fastw2v's file format: one uncompressed zip of ``.npy`` arrays and a JSON description.
+
+No pickle is written or read: arrays are parsed as ``.npy`` with object dtypes refused, the
+rest is JSON, so loading a file never runs code. Every array member starts on a 64-byte
+boundary, so ``mmap="r"`` maps the arrays in place without reading them. The archive is
+written to a temporary sibling, fsynced and renamed over ``path``: an interrupted save leaves
+the previous file intact. See ``docs/file-format.md`` for the specification.
+"""
+import contextlib
+import json
+import os
+import struct
+import time
+import zipfile
+import zlib
+
+import numpy as np
+from numpy.lib import format as npy_format
+
+from fastw2v._fileio import atomic_write
+from fastw2v._version import __version__
+
+FORMAT = "fastw2v"
+FORMAT_VERSION = 1
+META = "fastw2v.json"
+ALIGN = 64
+
+# Word2Vec attributes saved in "params": the constructor's arguments except the callables
+# (trim_rule, callbacks, hashfxn) and the corpus.
+PARAMS = ("vector_size", "alpha", "min_alpha", "window", "min_count", "max_vocab_size", "sample",
+          "seed", "workers", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs",
+          "null_word", "sorted_vocab", "batch_words", "compute_loss", "comment", "max_final_vocab",
+          "shrink_windows", "kernel", "progress")
+# Word2Vec training state saved in "state" (the RNG states and raw_vocab are arrays).
+STATE = ("corpus_count", "corpus_total_words", "effective_min_count", "epochs_trained",
+         "train_count", "total_train_time", "training_loss", "running_training_loss",
+         "min_alpha_yet_reached", "train_state")
+
+_PADDING_ID = 0xD935  # zip extra-field id of the alignment padding (as Android's zipalign)
+_NUMERIC = "biuf"  # dtype kinds accepted in a file: bool, signed, unsigned, float
+_FLOAT32 = np.dtype(np.float32)  # the training matrices' dtype
+_MMAP_MODES = (None, "r", "c")
+
+
+# ----------------------------------------------------------------- public entry points
+
+def save_model(model, path):
+    """Save a :class:`~fastw2v.word2vec.Word2Vec` with everything needed to continue training.
+
+    Parameters
+    ----------
+    model : fastw2v.Word2Vec
+        The model.
+    path : str or os.PathLike
+        The file to write (replaced atomically if it exists).
+    """
+    arrays = {}
+    meta = {"class": "Word2Vec",
+            "params": {name: getattr(model, name) for name in PARAMS},
+            "state": {name: getattr(model, name) for name in STATE},
+            "wv": _keyedvectors_arrays(model.wv, "wv/", arrays)}
+    arrays["syn1neg.npy"] = model.syn1neg
+    arrays["syn1.npy"] = model.syn1
+    arrays["rng_states.npy"] = np.array(model.rng_states, dtype=np.uint64)
+    raw_keys = list(model.raw_vocab)
+    _key_arrays(raw_keys, "raw_vocab/", arrays)
+    arrays["raw_vocab/counts.npy"] = np.array([model.raw_vocab[k] for k in raw_keys], np.int64)
+    _write(path, meta, arrays)
+
+
+def load_model(cls, path, mmap=None):
+    """Load a model written by :func:`save_model`.
+
+    Parameters
+    ----------
+    cls : type
+        ``Word2Vec`` (or a subclass) to instantiate.
+    path : str or os.PathLike
+        The file.
+    mmap : {None, "r", "c"}
+        None reads the arrays into memory; ``"r"`` maps them read-only (a model to query,
+        not to train); ``"c"`` maps them copy-on-write (trainable; the file is never changed).
+
+    Returns
+    -------
+    Word2Vec
+    """
+    with _Reader(path, mmap) as reader:
+        if reader.meta.get("class") != "Word2Vec":
+            raise ValueError("%r holds a %s, not a Word2Vec model; load it with %s.load"
+                             % (reader.path, reader.meta.get("class"), reader.meta.get("class")))
+        with reader.invalid_metadata():
+            model = cls(**reader.meta["params"])
+            for name in STATE:
+                setattr(model, name, reader.meta["state"][name])
+            model.wv = _load_keyedvectors(reader, type(model.wv), reader.meta["wv"], "wv/",
+                                          _FLOAT32)
+            n, dim = len(model.wv), model.vector_size
+            if model.wv.vector_size != dim:
+                raise ValueError("wv has vector_size %d, the model %d"
+                                 % (model.wv.vector_size, dim))
+            model.syn1neg = reader.array("syn1neg.npy", _FLOAT32, (n if model.negative else 0, dim))
+            model.syn1 = reader.array("syn1.npy", _FLOAT32, (n if model.hs else 0, dim))
+            model.rng_states = reader.array("rng_states.npy", "u", (model.workers,), mmap=False)
+            raw_keys = _load_keys(reader, "raw_vocab/")
+            raw_counts = reader.array("raw_vocab/counts.npy", "iu", (len(raw_keys),), mmap=False)
+            model.raw_vocab = dict(zip(raw_keys, raw_counts.tolist()))
+            model._tables = None
+    return model
+
+
+def save_keyedvectors(kv, path):
+    """Save a :class:`~fastw2v.keyedvectors.KeyedVectors` (vectors, keys, per-key attributes)."""
+    arrays = {}
+    meta = {"class": "KeyedVectors", "keyedvectors": _keyedvectors_arrays(kv, "", arrays)}
+    _write(path, meta, arrays)
+
+
+def load_keyedvectors(cls, path, mmap=None):
+    """Load vectors written by :func:`save_keyedvectors`, or the ``wv`` of a saved model.
+
+    Parameters
+    ----------
+    cls : type
+        ``KeyedVectors`` (or a subclass) to instantiate.
+    path : str or os.PathLike
+        The file.
+    mmap : {None, "r", "c"}
+        As in :func:`load_model`.
+
+    Returns
+    -------
+    KeyedVectors
+    """
+    with _Reader(path, mmap) as reader:
+        kind = reader.meta.get("class")
+        with reader.invalid_metadata():
+            if kind == "KeyedVectors":
+                return _load_keyedvectors(reader, cls, reader.meta["keyedvectors"], "")
+            if kind == "Word2Vec":
+                return _load_keyedvectors(reader, cls, reader.meta["wv"], "wv/")
+            raise ValueError("unknown class %r" % (kind,))
+
+
+# ----------------------------------------------------------------- keyed vectors and keys
+
+def _keyedvectors_arrays(kv, prefix, arrays):
+    """Add the arrays of ``kv`` to ``arrays`` under ``prefix``; return its JSON description."""
+    key_type = _key_arrays(kv.index_to_key, prefix, arrays)
+    arrays[prefix + "vectors.npy"] = kv.vectors
+    names = sorted(kv.expandos)
+    for i, name in enumerate(names):
+        arrays["%sexpandos/%d.npy" % (prefix, i)] = kv.expandos[name]
+    return {"vector_size": kv.vector_size, "count": len(kv.index_to_key), "key_type": key_type,
+            "next_index": getattr(kv, "next_index", len(kv.index_to_key)), "expandos": names}
+
+
+def _load_keyedvectors(reader, cls, desc, prefix, vector_types="f"):
+    kv = cls(desc["vector_size"])
+    keys = _load_keys(reader, prefix, desc["key_type"])
+    if len(keys) != desc["count"]:
+        raise ValueError("%d keys stored, %d described" % (len(keys), desc["count"]))
+    kv.index_to_key = keys
+    if reader.mmap:
+        kv.key_to_index = None  # built on first use, so that a mapped model opens at once
+    else:
+        kv.key_to_index = dict(zip(keys, range(len(keys))))
+        if len(kv.key_to_index) != len(keys):
+            raise ValueError("the keys are not unique")
+    kv.vectors = reader.array(prefix + "vectors.npy", vector_types, (len(keys), kv.vector_size))
+    kv.expandos = {name: reader.array("%sexpandos/%d.npy" % (prefix, i), _NUMERIC, (len(keys),))
+                   for i, name in enumerate(desc["expandos"])}
+    kv.next_index = desc["next_index"]
+    kv.norms = None
+    return kv
+
+
+def _key_arrays(keys, prefix, arrays):
+    """Store ``keys`` (all str, or all int) as arrays; return the key type, "str" or "int".
+
+    str keys are one UTF-8 blob, each key followed by "\\n", with the byte offset where each
+    key starts (plus the blob's length): when no key contains "\\n", they load with a
+    single ``split``.
+    """
+    if all(type(key) is str for key in keys):
+        text = "\n".join(keys) + "\n" if keys else ""
+        blob = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        ends = np.flatnonzero(blob == 10) + 1
+        if len(ends) != len(keys):  # some key contains "\n"
+            ends = np.cumsum([len(key.encode("utf-8", "surrogatepass")) + 1 for key in keys])
+        arrays[prefix + "keys.npy"] = blob
+        arrays[prefix + "key_offsets.npy"] = np.concatenate([[0], ends]).astype(np.int64)
+        return "str"
+    if all(isinstance(key, (int, np.integer)) and not isinstance(key, bool) for key in keys):
+        arrays[prefix + "keys.npy"] = np.array(keys, dtype=np.int64)
+        return "int"
+    bad = next(key for key in keys if type(key) is not str)
+    raise TypeError("cannot save key %r of type %s: keys must be all str or all int"
+                    % (bad, type(bad).__name__))
+
+
+def _load_keys(reader, prefix, key_type="str"):
+    if key_type == "int":
+        return reader.array(prefix + "keys.npy", "i", None, mmap=False).tolist()
+    blob = reader.array(prefix + "keys.npy", "u", None, mmap=False)
+    offsets = reader.array(prefix + "key_offsets.npy", "i", None, mmap=False)
+    if blob.dtype != np.uint8 or blob.ndim != 1 or offsets.ndim != 1 or not len(offsets) \
+            or offsets[0] != 0 or offsets[-1] != len(blob) or np.any(np.diff(offsets) < 1) \
+            or np.any(blob[offsets[1:] - 1] != 10):
+        raise ValueError("the key offsets do not match the key blob")
+    count = len(offsets) - 1
+    data = blob.tobytes()
+    if np.count_nonzero(blob == 10) == count:
+        return data[:-1].decode("utf-8", "surrogatepass").split("\n") if count else []
+    return [data[a:b - 1].decode("utf-8", "surrogatepass")  # some key contains "\n"
+            for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+
+
+# ----------------------------------------------------------------- writing
+
+def _write(path, meta, arrays):
+    path = os.fspath(path)
+    if path.endswith((".gz", ".bz2", ".xz", ".zst")):
+        raise ValueError("the fastw2v format is an uncompressed archive (so that it can be "
+                         "memory-mapped): save to a path without a compression suffix, not %r"
+                         % path)
+    meta = dict(format=FORMAT, format_version=FORMAT_VERSION, fastw2v_version=__version__, **meta)
+    text = json.dumps(meta, indent=1, default=_json_value, allow_nan=True).encode("utf-8")
+    with atomic_write(path, "wb") as fout:
+        with zipfile.ZipFile(fout, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            _write_member(archive, fout, META, lambda out: out.write(text))
+            for name, array in arrays.items():
+                _write_member(archive, fout, name, lambda out, a=array: _write_array(out, a))
+
+
+def _write_array(out, array):
+    array = np.asarray(array)
+    if array.dtype.kind not in _NUMERIC:
+        raise TypeError("cannot save an array of dtype %s" % array.dtype)
+    array = np.ascontiguousarray(array)
+    npy_format.write_array_header_1_0(out, npy_format.header_data_from_array_1_0(array))
+    out.write(array.reshape(-1).view(np.uint8))
+
+
+def _write_member(archive, fout, name, write):
+    """Add a stored member whose data starts on an ``ALIGN``-byte boundary of the file."""
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.compress_type = zipfile.ZIP_STORED
+    # local header: 30 bytes, the name, our padding field, then the 20-byte zip64 field that
+    # force_zip64 adds; the padding field (4-byte header + zeros) aligns what follows.
+    header = fout.tell() + 30 + len(name.encode("utf-8")) + 4 + 20
+    info.extra = struct.pack("<HH", _PADDING_ID, -header % ALIGN) + bytes(-header % ALIGN)
+    with archive.open(info, "w", force_zip64=True) as out:
+        write(out)
+
+
+def _json_value(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError("cannot save a %s in the file's JSON metadata: %r"
+                    % (type(value).__name__, value))
+
+
+# ----------------------------------------------------------------- reading
+
+class _Reader:
+    """An open fastw2v archive: validated metadata and member arrays (read or mapped)."""
+
+    def __init__(self, path, mmap):
+        if mmap not in _MMAP_MODES:
+            raise ValueError("mmap must be None, 'r' or 'c', got %r" % (mmap,))
+        self.path = os.fspath(path)
+        self.mmap = mmap
+        if os.path.isdir(self.path):
+            raise ValueError("%r is a directory, not a fastw2v file" % self.path)
+        self.file = open(self.path, "rb")
+        self.archive = None
+        try:
+            self.size = os.fstat(self.file.fileno()).st_size
+            self.archive = self._open_archive()
+            self.meta = self._read_meta()
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.archive is not None:
+            self.archive.close()
+        self.file.close()
+
+    def _open_archive(self):
+        try:
+            archive = zipfile.ZipFile(self.file)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            self.file.seek(0)
+            start = self.file.read(2)
+            hint = (" (it looks like a pickle, e.g. from gensim's save(): fastw2v never "
+                    "unpickles; export vectors there with save_word2vec_format)"
+                    if start[:1] == b"\x80" else "")
+            raise ValueError("%r is not a fastw2v file, or it is truncated: no zip directory "
+                             "found%s" % (self.path, hint)) from None
+        names = set(archive.namelist())
+        if META not in names:
+            archive.close()
+            raise ValueError("%r is not a fastw2v file: it has no %s member" % (self.path, META))
+        return archive
+
+    def _read_meta(self):
+        try:
+            meta = json.loads(self._member_bytes(META).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError("%r: its %s is corrupt (%s)" % (self.path, META, exc)) from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ValueError("%r is not a fastw2v file: %s does not say format %r"
+                             % (self.path, META, FORMAT))
+        version = meta.get("format_version")
+        if type(version) is not int or version < 1:
+            raise ValueError("%r: invalid format_version %r" % (self.path, version))
+        if version > FORMAT_VERSION:
+            raise ValueError("%r uses format version %d (written by fastw2v %s); this fastw2v %s "
+                             "reads versions up to %d: upgrade fastw2v"
+                             % (self.path, version, meta.get("fastw2v_version"), __version__,
+                                FORMAT_VERSION))
+        return meta
+
+    @contextlib.contextmanager
+    def invalid_metadata(self):
+        """Turn a malformed description (a missing field, a wrong type) into a ValueError."""
+        try:
+            yield
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            if isinstance(exc, ValueError) and str(exc).startswith(repr(self.path)):
+                raise
+            raise ValueError("%r: invalid fastw2v metadata: %s%s"
+                             % (self.path, "missing field " if type(exc) is KeyError else "",
+                                exc)) from exc
+
+    def _member(self, name):
+        try:
+            info = self.archive.getinfo(name)
+        except KeyError:
+            raise ValueError("%r: member %s is missing" % (self.path, name)) from None
+        if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
+            raise ValueError("%r: member %s is compressed or encrypted; fastw2v files store "
+                             "their members uncompressed" % (self.path, name))
+        self.file.seek(info.header_offset)
+        header = self.file.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            raise ValueError("%r: member %s has no valid local header (truncated?)"
+                             % (self.path, name))
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        start = info.header_offset + 30 + name_length + extra_length
+        if start + info.file_size > self.size:
+            raise ValueError("%r is truncated: member %s ends at byte %d of %d"
+                             % (self.path, name, start + info.file_size, self.size))
+        return info, start
+
+    def _member_bytes(self, name):
+        info, start = self._member(name)
+        self.file.seek(start)
+        data = self.file.read(info.file_size)
+        if zlib.crc32(data) != info.CRC:
+            raise ValueError("%r: member %s is corrupt (CRC mismatch)" % (self.path, name))
+        return data
+
+    def array(self, name, types, shape, mmap=True):
+        """The array of member ``name``, checked to have ``shape`` and a dtype in ``types``.
+
+        ``types`` is a dtype or a string of accepted dtype kinds; ``shape`` None accepts any.
+        ``mmap=False`` reads it even when the file is opened with ``mmap``.
+        """
+        info, start = self._member(name)
+        self.file.seek(start)
+        try:
+            version = npy_format.read_magic(self.file)
+            if version == (1, 0):
+                array_shape, fortran, dtype = npy_format.read_array_header_1_0(self.file)
+            elif version == (2, 0):
+                array_shape, fortran, dtype = npy_format.read_array_header_2_0(self.file)
+            else:
+                raise ValueError("unsupported .npy version %d.%d" % version)
+        except (ValueError, SyntaxError, TypeError) as exc:
+            raise ValueError("%r: member %s is not a valid .npy array (%s)"
+                             % (self.path, name, exc)) from None
+        if dtype.hasobject or dtype.fields is not None or (
+                dtype != types if isinstance(types, np.dtype) else dtype.kind not in types):
+            raise ValueError("%r: member %s has dtype %s; fastw2v files hold only plain "
+                             "numeric arrays (object arrays are never loaded)"
+                             % (self.path, name, dtype))
+        if fortran or (shape is not None and tuple(array_shape) != tuple(shape)):
+            raise ValueError("%r: member %s has shape %s%s, expected %s"
+                             % (self.path, name, array_shape, " (Fortran order)" if fortran
+                                else "", shape))
+        data_start = self.file.tell()
+        nbytes = int(np.prod(array_shape, dtype=np.int64)) * dtype.itemsize
+        if data_start + nbytes != start + info.file_size:
+            raise ValueError("%r: member %s is truncated or inconsistent: %d data bytes "
+                             "expected, %d stored" % (self.path, name, nbytes,
+                                                      start + info.file_size - data_start))
+        if mmap and self.mmap and nbytes:
+            return np.memmap(self.file, dtype=dtype, mode=self.mmap, offset=data_start,
+                             shape=tuple(array_shape))
+        array = np.empty(array_shape, dtype=dtype)
+        if nbytes and self.file.readinto(memoryview(array).cast("B")) != nbytes:
+            raise ValueError("%r is truncated in member %s" % (self.path, name))
+        self.file.seek(start)
+        crc = zlib.crc32(self.file.read(data_start - start))
+        if zlib.crc32(array, crc) != info.CRC:
+            raise ValueError("%r: member %s is corrupt (CRC mismatch)" % (self.path, name))
+        if mmap and self.mmap == "r":
+            array.setflags(write=False)
+        return array
