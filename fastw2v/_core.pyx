@@ -254,38 +254,31 @@ cdef class TrainingKernel:
         t.buf = NULL
         t.token = NULL
         cdef int kind, failed = 0
-        cdef int64_t raw = 0, n = 0, n_sentences = 0, capacity = 1 << 16, ends_capacity = 1024
-        cdef int64_t word, longest = 0, line_start = 0
+        cdef int64_t raw = 0, n = 0, n_sentences = 0, word, longest = 0, line_start = 0
+        # every word starting in the range is followed by a separator (or the end of the
+        # file), so the range holds at most (end - start) / 2 + 1 words and as many lines
+        cdef int64_t capacity = max(end - start, 0) // 2 + 2
         cdef int32_t *ids = <int32_t *>malloc(capacity * sizeof(int32_t))
-        cdef int64_t *ends = <int64_t *>malloc(ends_capacity * sizeof(int64_t))
+        cdef int64_t *ends = <int64_t *>malloc(capacity * sizeof(int64_t))
         cdef int64_t before = worker.state.trained_words
+        if ids == NULL or ends == NULL:
+            free(ids)
+            free(ends)
+            raise MemoryError("out of memory while reading %r" % (path,))
         try:
             with nogil:
-                if ids == NULL or ends == NULL or tokenizer_open(&t, cpath, start, end) < 0:
+                if tokenizer_open(&t, cpath, start, end) < 0:
                     failed = 1
                 while not failed:
                     kind = tokenizer_next(&t)
                     if kind == TOKEN_WORD:
                         raw += 1
                         word = words.lookup(t.token, t.token_len)
-                        if word < 0:
-                            continue
-                        if n == capacity:
-                            capacity *= 2
-                            ids = <int32_t *>realloc(ids, capacity * sizeof(int32_t))
-                            if ids == NULL:
-                                failed = 2
-                                break
-                        ids[n] = <int32_t>word
-                        n += 1
+                        if word >= 0:
+                            ids[n] = <int32_t>word
+                            n += 1
                         continue
                     if n > line_start:
-                        if n_sentences == ends_capacity:
-                            ends_capacity *= 2
-                            ends = <int64_t *>realloc(ends, ends_capacity * sizeof(int64_t))
-                            if ends == NULL:
-                                failed = 2
-                                break
                         ends[n_sentences] = n
                         n_sentences += 1
                         longest = max(longest, n - line_start)
@@ -300,8 +293,6 @@ cdef class TrainingKernel:
             tokenizer_close(&t)
             free(ids)
             free(ends)
-        if failed == 1:
-            raise OSError("cannot read corpus file %r" % (path,))
         if failed:
-            raise MemoryError("out of memory while reading %r" % (path,))
+            raise OSError("cannot read corpus file %r" % (path,))
         return raw, worker.state.trained_words - before

@@ -274,9 +274,14 @@ FW_INLINE void fw_predict(const fw_model *m, fw_worker *w, const float *l1, int3
     if (m->negative) fw_negative_sampling(m, w, l1, target, alpha, compute_loss);
 }
 
-FW_INLINE int fw_reduced_window(const fw_model *m, fw_worker *w) {
-    if (!m->shrink_windows) return m->window;
-    return m->window - (int)(fw_next_random(&w->rng) % (uint64_t)m->window);
+/* The context positions [lo, hi) around centre i: a reduced window drawn uniformly in
+ * [1, window] (or the full window), clipped to the sentence. */
+FW_INLINE void fw_window(const fw_model *m, fw_worker *w, int64_t i, int64_t len, int64_t *lo,
+                         int64_t *hi) {
+    int b = m->window;
+    if (m->shrink_windows) b -= (int)(fw_next_random(&w->rng) % (uint64_t)m->window);
+    *lo = i - b < 0 ? 0 : i - b;
+    *hi = i + b + 1 > len ? len : i + b + 1;
 }
 
 FW_INLINE void fw_train_sentence_sg(const fw_model *m, fw_worker *w, const int32_t *sent, int64_t len,
@@ -284,9 +289,8 @@ FW_INLINE void fw_train_sentence_sg(const fw_model *m, fw_worker *w, const int32
     const int dim = m->dim;
     for (int64_t i = 0; i < len; i++) {
         float alpha = alpha_start + alpha_step * (float)i;
-        int b = fw_reduced_window(m, w);
-        int64_t lo = i - b < 0 ? 0 : i - b;
-        int64_t hi = i + b + 1 > len ? len : i + b + 1;
+        int64_t lo, hi;
+        fw_window(m, w, i, len, &lo, &hi);
         for (int64_t j = lo; j < hi; j++) {
             if (j == i) continue;
             float *l1 = m->syn0 + (int64_t)sent[j] * dim;
@@ -381,9 +385,8 @@ FW_INLINE void fw_train_sentence_sg_batched(const fw_model *m, fw_worker *w, con
     const int dim = m->dim;
     for (int64_t i = 0; i < len; i++) {
         float alpha = alpha_start + alpha_step * (float)i;
-        int b = fw_reduced_window(m, w);
-        int64_t lo = i - b < 0 ? 0 : i - b;
-        int64_t hi = i + b + 1 > len ? len : i + b + 1;
+        int64_t lo, hi;
+        fw_window(m, w, i, len, &lo, &hi);
         int n_in = 0;
         for (int64_t j = lo; j < hi; j++)
             if (j != i) w->in_rows[n_in++] = m->syn0 + (int64_t)sent[j] * dim;
@@ -404,9 +407,8 @@ FW_INLINE void fw_train_sentence_cbow_batched(const fw_model *m, fw_worker *w,
     float *coef = w->labels;  /* the context weights are needed before the labels */
     for (int64_t i = 0; i < len; i++) {
         float alpha = alpha_start + alpha_step * (float)i;
-        int b = fw_reduced_window(m, w);
-        int64_t lo = i - b < 0 ? 0 : i - b;
-        int64_t hi = i + b + 1 > len ? len : i + b + 1;
+        int64_t lo, hi;
+        fw_window(m, w, i, len, &lo, &hi);
         float **context = w->context_rows;
         int n_ctx = 0;
         for (int64_t j = lo; j < hi; j++)
@@ -430,9 +432,8 @@ FW_INLINE void fw_train_sentence_cbow(const fw_model *m, fw_worker *w, const int
     const int dim = m->dim;
     for (int64_t i = 0; i < len; i++) {
         float alpha = alpha_start + alpha_step * (float)i;
-        int b = fw_reduced_window(m, w);
-        int64_t lo = i - b < 0 ? 0 : i - b;
-        int64_t hi = i + b + 1 > len ? len : i + b + 1;
+        int64_t lo, hi;
+        fw_window(m, w, i, len, &lo, &hi);
         int count = (int)(hi - lo - 1);
         if (count <= 0) continue;
         memset(w->hidden, 0, dim * sizeof(float));

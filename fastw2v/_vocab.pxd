@@ -14,6 +14,7 @@ cdef class WordHash:
     cdef int64_t *counts
     cdef int64_t size, capacity
 
+    cdef int64_t probe(self, const char *word, int32_t length, uint64_t h) noexcept nogil
     cdef int64_t lookup(self, const char *word, int32_t length) noexcept nogil
     cdef int64_t add(self, const char *word, int32_t length, int64_t count) noexcept nogil
     cdef int grow_entries(self) noexcept nogil

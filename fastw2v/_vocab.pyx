@@ -111,35 +111,29 @@ cdef class WordHash:
         if self.rehash(self.n_slots):
             raise MemoryError()
 
-    cdef int64_t lookup(self, const char *word, int32_t length) noexcept nogil:
-        cdef uint64_t h = fnv1a(word, length)
+    cdef inline int64_t probe(self, const char *word, int32_t length, uint64_t h) noexcept nogil:
+        """The slot holding ``word``, or the empty slot where it would go."""
         cdef int64_t mask = self.n_slots - 1
         cdef int64_t slot = <int64_t>(h & mask)
         cdef int32_t entry
         while True:
             entry = self.slots[slot]
-            if entry < 0:
-                return -1
-            if (self.hashes[entry] == h and self.lengths[entry] == length
-                    and memcmp(self.arena + self.offsets[entry], word, length) == 0):
-                return entry
+            if entry < 0 or (self.hashes[entry] == h and self.lengths[entry] == length
+                             and memcmp(self.arena + self.offsets[entry], word, length) == 0):
+                return slot
             slot = (slot + 1) & mask
+
+    cdef int64_t lookup(self, const char *word, int32_t length) noexcept nogil:
+        return self.slots[self.probe(word, length, fnv1a(word, length))]
 
     cdef int64_t add(self, const char *word, int32_t length, int64_t count) noexcept nogil:
         """Add ``count`` to ``word`` (inserting it); its id, or -1 when out of memory."""
         cdef uint64_t h = fnv1a(word, length)
-        cdef int64_t mask = self.n_slots - 1
-        cdef int64_t slot = <int64_t>(h & mask)
-        cdef int32_t entry
-        while True:
-            entry = self.slots[slot]
-            if entry < 0:
-                break
-            if (self.hashes[entry] == h and self.lengths[entry] == length
-                    and memcmp(self.arena + self.offsets[entry], word, length) == 0):
-                self.counts[entry] += count
-                return entry
-            slot = (slot + 1) & mask
+        cdef int64_t slot = self.probe(word, length, h)
+        cdef int32_t entry = self.slots[slot]
+        if entry >= 0:
+            self.counts[entry] += count
+            return entry
         if self.size == self.capacity and self.grow_entries():
             return -1
         if self.arena_used + length > self.arena_size:
