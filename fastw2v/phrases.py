@@ -1,0 +1,498 @@
+"""Collocation detection ("new_york", "bank_of_america") with gensim 4's ``Phrases`` API.
+
+Counting and applying run in compiled code (``fastw2v._phrases``); the results are gensim's:
+the same vocabulary counts, pruning, phrases and scores for the same corpus and parameters.
+
+Examples
+--------
+>>> from fastw2v.phrases import Phrases, ENGLISH_CONNECTOR_WORDS
+>>> sentences = [["the", "bank", "of", "america", "said"], ["bank", "of", "america", "rates"]]
+>>> bigram = Phrases(sentences, min_count=1, threshold=1, connector_words=ENGLISH_CONNECTOR_WORDS)
+>>> bigram[["bank", "of", "america"]]
+['bank_of_america']
+>>> frozen = bigram.freeze()  # only the phrases: smaller and faster
+"""
+import gzip
+import itertools
+import json
+import logging
+import numbers
+import zlib
+from inspect import getfullargspec
+from math import log
+
+from fastw2v import _phrases
+from fastw2v._fileio import atomic_write, open_input
+
+logger = logging.getLogger(__name__)
+
+NEGATIVE_INFINITY = float("-inf")
+
+#: Words that may sit inside a phrase but never start or end one (gensim's list).
+ENGLISH_CONNECTOR_WORDS = frozenset(
+    " a an the "  # articles
+    " for of with without at from to in on by "  # prepositions
+    " and or "  # conjunctions
+    .split()
+)
+
+_FORMAT, _FORMAT_VERSION = "fastw2v.phrases", 1
+_SCORING_PARAMS = ["worda_count", "wordb_count", "bigram_count", "len_vocab", "min_count",
+                   "corpus_word_count"]
+
+
+def original_scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count, corpus_word_count):
+    """Score of word2phrase (Mikolov et al., 2013): ``(bigram - min_count) / (a * b) * len_vocab``.
+
+    Returns
+    -------
+    float
+        The score, ``-inf`` when a word count is zero.
+    """
+    denom = worda_count * wordb_count
+    if denom == 0:
+        return NEGATIVE_INFINITY
+    return (bigram_count - min_count) / float(denom) * len_vocab
+
+
+def npmi_scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count, corpus_word_count):
+    """Normalized pointwise mutual information (Bouma, 2009), in ``[-1, 1]``.
+
+    Returns
+    -------
+    float
+        ``ln(p(a, b) / (p(a) p(b))) / -ln(p(a, b))``, or ``-inf`` when
+        ``bigram_count < min_count``.
+    """
+    if bigram_count < min_count:
+        return NEGATIVE_INFINITY
+    corpus_word_count = float(corpus_word_count)
+    pa = worda_count / corpus_word_count
+    pb = wordb_count / corpus_word_count
+    pab = bigram_count / corpus_word_count
+    try:
+        return log(pab / (pa * pb)) / -log(pab)
+    except ValueError:  # a zero count: never a phrase
+        return NEGATIVE_INFINITY
+
+
+_NAMED_SCORERS = {"default": original_scorer, "npmi": npmi_scorer}
+_SCORER_KINDS = {original_scorer: _phrases.SCORE_DEFAULT, npmi_scorer: _phrases.SCORE_NPMI}
+
+
+def _resolve_scoring(scoring):
+    """The scoring function for ``scoring`` (a name or a function with gensim's signature)."""
+    if isinstance(scoring, str):
+        if scoring not in _NAMED_SCORERS:
+            raise ValueError(f"unknown scoring method string {scoring} specified")
+        return _NAMED_SCORERS[scoring]
+    if not callable(scoring):
+        raise TypeError(f"scoring must be 'default', 'npmi' or a function, not {scoring!r}")
+    missing = [param for param in _SCORING_PARAMS if param not in getfullargspec(scoring).args]
+    if missing:
+        raise ValueError(f"scoring function missing expected parameters {missing}")
+    return scoring
+
+
+def _scoring_name(scoring):
+    for name, function in _NAMED_SCORERS.items():
+        if scoring is function:
+            return name
+    if scoring is None:  # a FrozenPhrases loaded without its custom scorer
+        return {"custom": None}
+    return {"custom": f"{getattr(scoring, '__module__', '?')}.{getattr(scoring, '__qualname__', '?')}"}
+
+
+def _check_connector_words(connector_words):
+    if isinstance(connector_words, (str, bytes)):
+        raise TypeError("connector_words must be a collection of str, not a single string")
+    words = frozenset(connector_words)
+    wrong = [word for word in words if not isinstance(word, str)]
+    if wrong:
+        raise TypeError(f"connector_words must all be str, found {wrong[0]!r}")
+    return words
+
+
+def _check_delimiter(delimiter):
+    if not isinstance(delimiter, str) or not delimiter:
+        raise ValueError(f"delimiter must be a non-empty str, not {delimiter!r}")
+    return delimiter
+
+
+def _check_corpus(sentences):
+    if isinstance(sentences, (str, bytes)):
+        raise TypeError("sentences must be an iterable of lists of str (e.g. Text8Corpus(path) "
+                        "or LineSentence(path)), not a string")
+
+
+def _is_single(obj):
+    """``(True, sentence)`` if ``obj`` is one sentence, ``(False, corpus)`` if a corpus.
+
+    As gensim: an empty iterable or one whose first item is a str is a sentence; the peeked
+    item is put back in front of a one-shot iterator.
+    """
+    obj_iter = iter(obj)
+    try:
+        peek = next(obj_iter)
+    except StopIteration:
+        return True, obj
+    chained = itertools.chain([peek], obj_iter)
+    if isinstance(peek, str):
+        return True, chained
+    return False, chained if obj_iter is obj else obj
+
+
+class _PhrasedCorpus:
+    """``model[corpus]``: each sentence of ``corpus`` with its phrases joined, computed lazily.
+
+    Iterable as often as ``corpus`` is.
+    """
+
+    def __init__(self, model, corpus):
+        self.model, self.corpus = model, corpus
+
+    def __iter__(self):
+        apply = self.model._kernel().apply
+        for sentence in self.corpus:
+            yield apply(sentence, False)[0]
+
+    def __len__(self):
+        return len(self.corpus)
+
+
+class _PhrasesTransformation:
+    """What ``Phrases`` and ``FrozenPhrases`` share: applying, finding phrases, saving."""
+
+    @property
+    def connector_words(self):
+        """frozenset of str: words allowed inside a phrase but not at its ends."""
+        return self._kernel_object.lexicon.connector_words
+
+    @property
+    def delimiter(self):
+        """str: the glue between the tokens of a phrase."""
+        return self._kernel_object.lexicon.delimiter
+
+    def score_candidate(self, word_a, word_b, in_between):
+        """Score the candidate phrase ``word_a, *in_between, word_b``.
+
+        Returns
+        -------
+        (str, float) or (None, None)
+            The joined phrase and its score, or ``(None, None)`` if it is not a phrase.
+        """
+        tokens = [word_a, *in_between, word_b]
+        score = self._kernel().score_tokens(tokens)
+        if score is None:
+            return None, None
+        return self.delimiter.join(tokens), score
+
+    def analyze_sentence(self, sentence):
+        """Join the phrases of ``sentence`` (a list of str).
+
+        Returns
+        -------
+        iterator of (str, float or None)
+            Each output token with its score, None for tokens that are not phrases.
+        """
+        tokens, scores = self._kernel().apply(sentence, True)
+        return zip(tokens, scores)
+
+    def __getitem__(self, sentence):
+        """Join phrases: a list of str for one sentence, a lazy re-iterable for a corpus."""
+        if isinstance(sentence, (str, bytes)):
+            raise TypeError("expected a sentence (list of str tokens) or a corpus of them, "
+                            f"not {type(sentence).__name__} {sentence[:50]!r}")
+        is_single, sentence = _is_single(sentence)
+        if not is_single:
+            return _PhrasedCorpus(self, sentence)
+        return self._kernel().apply(sentence, False)[0]
+
+    def find_phrases(self, sentences):
+        """The phrases that occur in ``sentences``, mapped to their scores.
+
+        Returns
+        -------
+        dict of (str, float)
+        """
+        _check_corpus(sentences)
+        apply, result = self._kernel().apply, {}
+        for sentence in sentences:
+            tokens, scores = apply(sentence, True)
+            for token, score in zip(tokens, scores):
+                if score is not None:
+                    result[token] = score
+        return result
+
+    # -- saving
+
+    def _params(self):
+        return {"min_count": self.min_count, "threshold": self.threshold,
+                "delimiter": self.delimiter, "scoring": _scoring_name(self.scoring),
+                "connector_words": sorted(self.connector_words)}
+
+    def save(self, path):
+        """Write the model to ``path`` as JSON (``.gz``/``.bz2`` compress), atomically.
+
+        A custom scoring function is recorded by name only; pass it again to ``load``.
+        """
+        table_name, table = self._saved_table()
+        header = {"format": _FORMAT, "version": _FORMAT_VERSION,
+                  "class": type(self).__name__, "params": self._params()}
+        entries = ("%s: %s" % (json.dumps(key), json.dumps(value)) for key, value in table)
+        with atomic_write(path, "w", encoding="utf-8") as fout:
+            fout.write(json.dumps(header)[:-1] + ', "%s": {\n' % table_name)
+            separator = ""
+            while True:
+                chunk = list(itertools.islice(entries, 10000))
+                if not chunk:
+                    break
+                fout.write(separator + ",\n".join(chunk))
+                separator = ",\n"
+            fout.write("}}\n")
+
+    @classmethod
+    def load(cls, path, scoring=None):
+        """Load a model written by ``save``: a ``Phrases`` or ``FrozenPhrases``, whichever it is.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file (``.gz``/``.bz2`` decompressed), or a URL smart_open reads.
+        scoring : callable, optional
+            The scoring function, needed when the model was saved with a custom one.
+
+        Raises
+        ------
+        ValueError
+            If the file is not a complete fastw2v phrases file.
+        """
+        try:
+            with open_input(path, "rb") as fin:
+                doc = json.load(fin)
+        except (ValueError, EOFError, gzip.BadGzipFile, zlib.error) as err:
+            raise ValueError(f"{path!r} is not a readable fastw2v phrases file: {err}") from None
+        if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
+            raise ValueError(f"{path!r} is not a fastw2v phrases file")
+        if doc.get("version") != _FORMAT_VERSION:
+            raise ValueError(f"{path!r} has phrases format version {doc.get('version')!r}; "
+                             f"this fastw2v reads version {_FORMAT_VERSION}")
+        model_class = {"Phrases": Phrases, "FrozenPhrases": FrozenPhrases}.get(doc.get("class"))
+        params = doc.get("params")
+        if model_class is None or not isinstance(params, dict):
+            raise ValueError(f"{path!r}: unknown model class {doc.get('class')!r} or no params")
+        try:
+            return model_class._from_document(doc, params, scoring)
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"{path!r}: malformed phrases file ({type(err).__name__}: {err})") from None
+
+    @staticmethod
+    def _loaded_scoring(params, scoring, required):
+        if scoring is not None:
+            return _resolve_scoring(scoring)
+        saved = params["scoring"]
+        if isinstance(saved, str):
+            return _resolve_scoring(saved)
+        if required:
+            raise ValueError(f"the model was saved with the custom scoring function "
+                             f"{saved.get('custom')!r}; pass it as load(path, scoring=...)")
+        return None
+
+
+def _number(value, name, kind=numbers.Real):
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be a {'int' if kind is numbers.Integral else 'number'}, "
+                        f"not {value!r}")
+    return value
+
+
+class Phrases(_PhrasesTransformation):
+    """Detect phrases by counting words and n-grams (gensim 4's ``Phrases``).
+
+    Parameters
+    ----------
+    sentences : iterable of list of str, optional
+        Corpus to learn from (may be re-iterated or a one-shot generator).
+    min_count : float
+        Ignore words and bigrams with a total count below this.
+    threshold : float
+        A candidate is a phrase if its score is above this.
+    max_vocab_size : int
+        Prune the rarest keys whenever the vocabulary grows beyond this many.
+    delimiter : str
+        Glue between the tokens of a phrase.
+    progress_per : int
+        Kept for gensim compatibility; progress is logged per counted batch.
+    scoring : {'default', 'npmi'} or callable
+        ``'default'`` (word2phrase), ``'npmi'``, or a function taking ``worda_count,
+        wordb_count, bigram_count, len_vocab, min_count, corpus_word_count``.
+    connector_words : set of str
+        Words that may sit inside a phrase but never start or end one, such as
+        ``ENGLISH_CONNECTOR_WORDS`` ("bank_of_america").
+    """
+
+    def __init__(self, sentences=None, min_count=5, threshold=10.0, max_vocab_size=40000000,
+                 delimiter="_", progress_per=10000, scoring="default", connector_words=frozenset()):
+        _number(min_count, "min_count")
+        _number(threshold, "threshold")
+        if min_count <= 0:
+            raise ValueError("min_count should be at least 1")
+        if threshold <= 0 and scoring == "default":
+            raise ValueError("threshold should be positive for default scoring")
+        if scoring == "npmi" and (threshold < -1 or threshold > 1):
+            raise ValueError("threshold should be between -1 and 1 for npmi scoring")
+        self.scoring = _resolve_scoring(scoring)
+        self.min_count = min_count
+        self.threshold = threshold
+        self.max_vocab_size = _number(max_vocab_size, "max_vocab_size", numbers.Integral)
+        self.progress_per = _number(progress_per, "progress_per", numbers.Integral)
+        self.min_reduce = 1
+        self.corpus_word_count = 0
+        lexicon = _phrases.Lexicon(_check_delimiter(delimiter), _check_connector_words(connector_words))
+        self._kernel_object = _phrases.Counts(lexicon)
+        if sentences is not None:
+            self.add_vocab(sentences)
+
+    def __str__(self):
+        return "%s<%i vocab, min_count=%s, threshold=%s, max_vocab_size=%s>" % (
+            type(self).__name__, len(self._kernel_object), self.min_count, self.threshold,
+            self.max_vocab_size)
+
+    def _kernel(self):
+        counts = self._kernel_object
+        counts.configure(_SCORER_KINDS.get(self.scoring, _phrases.SCORE_PYTHON), self.scoring,
+                         self.threshold, self.min_count, self.corpus_word_count)
+        return counts
+
+    @property
+    def vocab(self):
+        """dict of (str, int): a copy of the counts of words and "a_b" n-grams, as gensim's."""
+        return dict(self._kernel_object.items())
+
+    def add_vocab(self, sentences):
+        """Count ``sentences`` (iterable of list of str) and merge them into the model.
+
+        As gensim, the new counts are collected (and pruned) on their own, then merged.
+        """
+        _check_corpus(sentences)
+        counts = _phrases.Counts(self._kernel_object.lexicon)
+        min_reduce, total_words, n_sentences = counts.learn(
+            sentences, min(self.max_vocab_size, 2**62), self._log_progress)
+        logger.info("collected %i token types (unigram + bigrams) from a corpus of %i words "
+                    "and %i sentences", len(counts), total_words, n_sentences)
+        self.corpus_word_count += total_words
+        if len(self._kernel_object):
+            self.min_reduce = max(self.min_reduce, min_reduce)
+            self._kernel_object.merge(counts)
+            if len(self._kernel_object) > self.max_vocab_size:
+                self._kernel_object.prune(self.min_reduce)
+                self.min_reduce += 1
+        else:
+            self._kernel_object = counts
+        logger.info("merged %s", self)
+
+    @staticmethod
+    def _log_progress(n_sentences, total_words, n_types):
+        logger.info("PROGRESS: at sentence #%i, processed %i words and %i word types",
+                    n_sentences, total_words, n_types)
+
+    def export_phrases(self):
+        """Every phrase in the vocabulary with its score, as gensim's ``export_phrases``.
+
+        Returns
+        -------
+        dict of (str, float)
+        """
+        return self._kernel().export()
+
+    def freeze(self):
+        """A ``FrozenPhrases`` holding only the phrases: smaller and faster to apply."""
+        return FrozenPhrases(self)
+
+    def _params(self):
+        return dict(super()._params(), max_vocab_size=self.max_vocab_size,
+                    progress_per=self.progress_per, corpus_word_count=self.corpus_word_count,
+                    min_reduce=self.min_reduce)
+
+    def _saved_table(self):
+        return "vocab", self._kernel_object.items()
+
+    @classmethod
+    def _from_document(cls, doc, params, scoring):
+        model = cls(min_count=params["min_count"], threshold=params["threshold"],
+                    max_vocab_size=params["max_vocab_size"], delimiter=params["delimiter"],
+                    progress_per=params["progress_per"],
+                    scoring=cls._loaded_scoring(params, scoring, required=True),
+                    connector_words=params["connector_words"])
+        model.corpus_word_count = _number(params["corpus_word_count"], "corpus_word_count",
+                                          numbers.Integral)
+        model.min_reduce = _number(params["min_reduce"], "min_reduce", numbers.Integral)
+        counts = model._kernel_object
+        for key, count in doc["vocab"].items():
+            if not isinstance(key, str) or _number(count, "a count", numbers.Integral) <= 0:
+                raise TypeError(f"bad vocabulary entry {key!r}: {count!r}")
+            counts.add(key, count)
+        return model
+
+
+class FrozenPhrases(_PhrasesTransformation):
+    """Only the phrases of a trained ``Phrases``: smaller and faster, no further training.
+
+    Parameters
+    ----------
+    phrases_model : Phrases
+        The trained model (a gensim ``Phrases`` works too, through its ``export_phrases``).
+    """
+
+    def __init__(self, phrases_model):
+        self.threshold = phrases_model.threshold
+        self.min_count = phrases_model.min_count
+        self.scoring = phrases_model.scoring
+        logger.info("exporting phrases from %s", phrases_model)
+        if isinstance(phrases_model, Phrases):
+            self._kernel_object = phrases_model._kernel().freeze()
+        else:
+            self._kernel_object = self._table(phrases_model.delimiter, phrases_model.connector_words,
+                                              phrases_model.export_phrases())
+
+    @staticmethod
+    def _table(delimiter, connector_words, phrasegrams):
+        lexicon = _phrases.Lexicon(_check_delimiter(delimiter), _check_connector_words(connector_words))
+        table = _phrases.PhraseTable(lexicon)
+        for phrase, score in phrasegrams.items():
+            if not isinstance(phrase, str):
+                raise TypeError(f"phrases must be str, found {phrase!r}")
+            table.add(phrase, _number(score, f"the score of {phrase!r}"))
+        table.finish()
+        return table
+
+    def __str__(self):
+        return "%s<%i phrases, min_count=%s, threshold=%s>" % (
+            type(self).__name__, len(self._kernel_object), self.min_count, self.threshold)
+
+    def _kernel(self):
+        self._kernel_object.configure(self.threshold)
+        return self._kernel_object
+
+    @property
+    def phrasegrams(self):
+        """dict of (str, float): a copy of the phrases and their scores."""
+        return dict(self._kernel_object.items())
+
+    def _saved_table(self):
+        return "phrasegrams", self._kernel_object.items()
+
+    @classmethod
+    def _from_document(cls, doc, params, scoring):
+        model = cls.__new__(cls)
+        model.threshold = _number(params["threshold"], "threshold")
+        model.min_count = _number(params["min_count"], "min_count")
+        model.scoring = cls._loaded_scoring(params, scoring, required=False)
+        if not isinstance(doc["phrasegrams"], dict):
+            raise TypeError("phrasegrams is not a mapping")
+        model._kernel_object = cls._table(params["delimiter"], params["connector_words"],
+                                          doc["phrasegrams"])
+        return model
+
+
+Phraser = FrozenPhrases  # gensim's older name
