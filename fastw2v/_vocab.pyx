@@ -6,8 +6,6 @@ The file tokenizer and the byte-keyed hash table run without the GIL; they serve
 """
 import numpy as np
 
-from cpython.dict cimport PyDict_GetItem
-from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_Check
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdio cimport EOF, FILE, fclose, fopen, fread, fseek, getc, SEEK_SET
@@ -390,8 +388,15 @@ def check_sentence(sentence):
         raise TypeError("each sentence must be a list of str tokens, got %r" % (sentence,)) from None
 
 
-def sentences_to_ids(list sentences, dict key_to_index):
+def sentences_to_ids(list sentences, WordHash words):
     """Map a batch of sentences to in-vocabulary word ids.
+
+    Parameters
+    ----------
+    sentences : list of list of str
+        The batch.
+    words : WordHash
+        The vocabulary (ids are its entry numbers).
 
     Returns
     -------
@@ -399,8 +404,9 @@ def sentences_to_ids(list sentences, dict key_to_index):
         Ids of all sentences back to back (out-of-vocabulary words dropped), the cumulative
         end of each sentence in that array, and the raw number of words in the batch.
     """
-    cdef Py_ssize_t n_raw = 0, n = 0, s = 0
-    cdef PyObject *found
+    cdef Py_ssize_t n_raw = 0, n = 0, s = 0, size
+    cdef int64_t word
+    cdef const char *data
     cdef list sentence
     for sentence in sentences:
         n_raw += len(sentence)
@@ -410,9 +416,12 @@ def sentences_to_ids(list sentences, dict key_to_index):
     cdef int64_t[::1] ends_view = ends
     for sentence in sentences:
         for token in sentence:
-            found = PyDict_GetItem(key_to_index, token)
-            if found != NULL:
-                ids_view[n] = <object>found
+            if not PyUnicode_Check(token):
+                continue
+            data = PyUnicode_AsUTF8AndSize(token, &size)
+            word = words.lookup(data, <int32_t>size)
+            if word >= 0:
+                ids_view[n] = <int32_t>word
                 n += 1
         ends_view[s] = n
         s += 1

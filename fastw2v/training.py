@@ -128,7 +128,7 @@ def _wait(threads, on_tick):
             on_tick()
 
 
-def train_epoch_iterable(kernel, workers, corpus, key_to_index, schedule, unit, batch_words,
+def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, batch_words,
                          compute_loss, tally, tick):
     """Train one pass over an iterable of sentences with ``len(workers)`` threads.
 
@@ -144,7 +144,7 @@ def train_epoch_iterable(kernel, workers, corpus, key_to_index, schedule, unit, 
                 job = jobs.get()
                 if job is None or stop.is_set():
                     return
-                ids, ends, raw = _vocab.sentences_to_ids(job, key_to_index)
+                ids, ends, raw = _vocab.sentences_to_ids(job, word_table)
                 units = raw if unit == "words" else len(job)
                 alpha_start, alpha_end = schedule.reserve(units)
                 trained = kernel.train_batch(state, ids, ends, alpha_start, alpha_end, compute_loss)

@@ -530,7 +530,7 @@ class _EpochRunner:
         self.unit = unit
         self.kernel = model._kernel()
         self.workers = model._workers()
-        self.word_table = _vocab.WordHash(model.wv.index_to_key) if corpus_file else None
+        self.word_table = _vocab.WordHash(model.wv.index_to_key)
 
     def epoch(self, epoch, reporter):
         """Train one epoch; returns its tally and its loss."""
@@ -549,7 +549,7 @@ class _EpochRunner:
                                       schedule, model.compute_loss, tally, tick)
         else:
             training.train_epoch_iterable(
-                self.kernel, workers, self.corpus_iterable, model.wv.key_to_index, schedule,
+                self.kernel, workers, self.corpus_iterable, self.word_table, schedule,
                 self.unit, model.batch_words, model.compute_loss, tally, tick)
             if tally.sentences == 0 and model.corpus_count:
                 raise ValueError(
