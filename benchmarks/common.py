@@ -31,7 +31,15 @@ def eval_path(name):
 
 
 def decompressed(path, max_bytes=None):
-    """Decompress a ``.gz`` corpus once into a temp dir (optionally only its first bytes)."""
+    """A plain local copy of a corpus, made once in a temp dir.
+
+    A ``.gz`` file is decompressed; with ``max_bytes`` only its first bytes (cut at the last
+    space) are kept. A plain file is returned as it is, or its prefix is copied when
+    ``max_bytes`` is given.
+    """
+    compressed = path.endswith(".gz")
+    if not compressed and not max_bytes:
+        return path
     os.makedirs(_CACHE, exist_ok=True)
     name = os.path.basename(path).replace(".gz", "")
     if max_bytes:
@@ -39,7 +47,7 @@ def decompressed(path, max_bytes=None):
     target = os.path.join(_CACHE, name)
     if not os.path.exists(target):
         tmp = target + ".tmp"
-        with gzip.open(path, "rb") as fin, open(tmp, "wb") as fout:
+        with (gzip.open if compressed else open)(path, "rb") as fin, open(tmp, "wb") as fout:
             if max_bytes:
                 data = fin.read(max_bytes)
                 fout.write(data[: data.rfind(b" ")] if b" " in data else data)
@@ -72,6 +80,7 @@ def peak_rss_mb():
 
 
 def median(values):
+    """The median of a non-empty sequence of numbers."""
     return statistics.median(values)
 
 
@@ -101,11 +110,17 @@ def format_table(rows, columns):
     return "\n".join(lines)
 
 
-def write_json(name, payload):
-    """Write ``benchmarks/results/<name>.json`` with the machine description added."""
-    os.makedirs(RESULTS_DIR, exist_ok=True)
+def write_json(name, payload, path=None):
+    """Write ``benchmarks/results/<name>.json`` (or ``path``) with the machine description added.
+
+    Returns
+    -------
+    str
+        The path written.
+    """
+    path = path or os.path.join(RESULTS_DIR, name + ".json")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     payload = dict(payload, machine=machine_description())
-    path = os.path.join(RESULTS_DIR, name + ".json")
     with open(path, "w") as f:
         json.dump(payload, f, indent=2)
     return path

@@ -1,0 +1,298 @@
+"""fastw2v against gensim 4.4, side by side: ``python -m benchmarks.compare`` (``make bench``).
+
+Both implementations train on the same corpus with the same parameters in one run. Every
+(implementation, mode, workers, repeat) trial runs in a fresh process
+(:mod:`benchmarks.trial`), the implementations alternating, and the medians over repeats are
+printed as a Markdown table, written as JSON and drawn as a PNG chart. ``--suite`` also runs
+the Phrases and KeyedVectors benchmarks (``benchmarks/phrases.py``,
+``benchmarks/keyedvectors.py``) when they are present.
+"""
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+
+from benchmarks import reference
+from benchmarks.common import (RESULTS_DIR, ROOT, decompressed, default_corpus, format_table,
+                               machine_description, median, write_json)
+from benchmarks.trial import IMPLEMENTATIONS, MODES, PARAMETERS, mode_parameters
+
+#: Modes of a ``--quick`` run: SG and CBOW, NS and HS, iterable and corpus_file, in three.
+QUICK_MODES = ["sg-ns", "cbow-hs", "cbow-ns-file"]
+#: Bytes of ``--corpus`` kept by a ``--quick`` run (the shipped demo slice is 8 MB).
+QUICK_BYTES = 8_000_000
+SUITES = ("train", "phrases", "keyedvectors")
+#: Per-trial measurements summarised by their median over repeats.
+MEASURES = ("vocab_seconds", "train_seconds", "words_per_second", "analogy", "wordsim",
+            "peak_rss_mb")
+COLUMNS = ["implementation", "mode", "workers", "vocab s", "train s", "words/s", "vs gensim",
+           "analogy 30k", "WS-353", "peak RSS"]
+SCALING_COLUMN = "vs 1 worker"
+#: Seconds after which a trial is abandoned as hung (a full 5-epoch sg-hs run takes minutes).
+TRIAL_TIMEOUT = 3600
+
+
+def _comma_list(choices):
+    """An argparse type: a comma-separated list of some of ``choices``."""
+    def parse(text):
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        if not items or not set(items) <= set(choices):
+            raise argparse.ArgumentTypeError(
+                "expected a comma list of %s; got %r" % (",".join(choices), text))
+        return items
+    return parse
+
+
+def _worker_counts(text):
+    """An argparse type: a comma list of positive integers (``"1,2"``)."""
+    try:
+        counts = [int(item) for item in text.split(",")]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(
+            "expected a comma list of positive integers, e.g. 1,2; got %r" % text)
+    return counts
+
+
+def parse_args(argv=None):
+    """Parse the command line; lists come back as Python lists.
+
+    ``--quick`` picks :data:`QUICK_MODES` unless ``--modes`` is given, and one repeat.
+    """
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.compare", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", help="text8-format corpus, plain or .gz (default: "
+                        "../shared/data/enwiki2015-text8like.gz, else the shipped demo slice)")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--modes", type=_comma_list(list(MODES)),
+                        help="comma list of %s (default: all)" % ",".join(MODES))
+    parser.add_argument("--workers", type=_worker_counts, default=[2],
+                        help="comma list of worker counts, e.g. 1,2 (default: 2)")
+    parser.add_argument("--repeat", type=int, default=1, help="trials per configuration; "
+                        "the table shows medians (default: 1)")
+    parser.add_argument("--impl", type=_comma_list(IMPLEMENTATIONS),
+                        default=list(IMPLEMENTATIONS), help="comma list (default: fastw2v,gensim)")
+    parser.add_argument("--quick", action="store_true", help="CI smoke run: an 8 MB slice, "
+                        "modes %s, one repeat" % ",".join(QUICK_MODES))
+    parser.add_argument("--suite", choices=SUITES + ("all",), default="train")
+    parser.add_argument("--out", help="JSON results path (default: benchmarks/results/"
+                        "train.json; tmp/train-quick.json with --quick)")
+    parser.add_argument("--chart", help="PNG chart path (default: docs/img/bench-train.png; "
+                        "benchmarks/results/tmp/bench-train-quick.png with --quick)")
+    args = parser.parse_args(argv)
+    if args.epochs < 1 or args.repeat < 1:
+        parser.error("--epochs and --repeat must be at least 1")
+    if args.modes is None:
+        args.modes = QUICK_MODES if args.quick else list(MODES)
+    if args.quick:
+        args.repeat = 1
+    tmp = os.path.join(RESULTS_DIR, "tmp")
+    args.out = args.out or (os.path.join(tmp, "train-quick.json") if args.quick
+                            else os.path.join(RESULTS_DIR, "train.json"))
+    args.chart = args.chart or (os.path.join(tmp, "bench-train-quick.png") if args.quick
+                                else os.path.join(ROOT, "docs", "img", "bench-train.png"))
+    return args
+
+
+def corpus_path(args):
+    """The plain corpus file of this run (decompressed and, with ``--quick``, sliced once)."""
+    if args.corpus is None:
+        return default_corpus(quick=args.quick)
+    return decompressed(args.corpus, max_bytes=QUICK_BYTES if args.quick else None)
+
+
+def schedule(impls, modes, workers, repeat, **common):
+    """The trial specs in running order: implementations alternate within each configuration.
+
+    The order of the implementations flips on every other repeat, so neither always runs
+    first on a machine whose load drifts. ``common`` (``epochs``, ``corpus``) is added to
+    every spec.
+    """
+    specs = []
+    for r in range(repeat):
+        order = impls if r % 2 == 0 else impls[::-1]
+        for mode in modes:
+            for w in workers:
+                specs += [dict(common, impl=impl, mode=mode, workers=w, repeat=r + 1)
+                          for impl in order]
+    return specs
+
+
+def run_trial(spec):
+    """Run one trial in a fresh Python process; its result, or the spec with an ``error``."""
+    fd, result_path = tempfile.mkstemp(prefix="fastw2v-trial-", suffix=".json")
+    os.close(fd)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.trial", json.dumps(spec),
+                               result_path], cwd=ROOT, capture_output=True, text=True,
+                              timeout=TRIAL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return dict(spec, error="no result after %d s" % TRIAL_TIMEOUT)
+    else:
+        if proc.returncode != 0:
+            lines = [line for line in proc.stderr.splitlines() if line.strip()]
+            return dict(spec, error=lines[-1] if lines else "exit status %d" % proc.returncode)
+        with open(result_path) as f:
+            return json.load(f)
+    finally:
+        os.remove(result_path)
+
+
+def summarize(trials):
+    """Median of each measure per (impl, mode, workers), in first-seen order, with ratios.
+
+    Failed trials (those with an ``error``) are left out.
+    """
+    groups = {}
+    for trial in trials:
+        if "error" not in trial:
+            groups.setdefault((trial["impl"], trial["mode"], trial["workers"]), []).append(trial)
+    rows = []
+    for (impl, mode, workers), runs in groups.items():
+        row = {"impl": impl, "mode": mode, "workers": workers, "runs": len(runs),
+               "version": runs[0]["version"]}
+        row.update({key: median([run[key] for run in runs]) for key in MEASURES})
+        rows.append(row)
+    add_ratios(rows)
+    return rows
+
+
+def mixed_versions(trials):
+    """``{impl: [versions]}`` for each implementation seen in more than one version."""
+    seen = {}
+    for trial in trials:
+        if "error" not in trial:
+            seen.setdefault(trial["impl"], {})[trial["version"]] = None
+    return {impl: list(versions) for impl, versions in seen.items() if len(versions) > 1}
+
+
+def add_ratios(rows):
+    """Set ``ratio`` (words/s over gensim's, same mode and workers) and ``scaling`` (over the
+    same implementation and mode with one worker) on each row; None when there is no baseline.
+    """
+    speed = {(row["impl"], row["mode"], row["workers"]): row["words_per_second"] for row in rows}
+    for row in rows:
+        gensim = speed.get(("gensim", row["mode"], row["workers"]))
+        one = speed.get((row["impl"], row["mode"], 1))
+        row["ratio"] = row["words_per_second"] / gensim if gensim else None
+        row["scaling"] = row["words_per_second"] / one if one and row["workers"] > 1 else None
+    return rows
+
+
+def _format(value, pattern):
+    return "" if value is None else pattern % value
+
+
+def results_table(rows):
+    """The Markdown table of summary rows (a scaling column when one worker was measured)."""
+    cells = [{
+        "implementation": row["impl"],
+        "mode": row["mode"],
+        "workers": str(row["workers"]),
+        "vocab s": _format(row["vocab_seconds"], "%.2f"),
+        "train s": _format(row["train_seconds"], "%.2f"),
+        "words/s": _format(row["words_per_second"] / 1e6, "%.2fM"),
+        "vs gensim": _format(row["ratio"], "%.2fx"),
+        "analogy 30k": _format(100 * row["analogy"], "%.1f%%"),
+        "WS-353": _format(row["wordsim"], "%.3f"),
+        "peak RSS": _format(row["peak_rss_mb"], "%.0f MB"),
+        SCALING_COLUMN: _format(row["scaling"], "%.2fx"),
+    } for row in rows]
+    scaled = any(row["scaling"] is not None for row in rows)
+    return format_table(cells, COLUMNS + [SCALING_COLUMN] if scaled else COLUMNS)
+
+
+def reference_table():
+    """The issue #6 figures for other trainers, with their label."""
+    return "%s:\n\n%s" % (reference.LABEL, format_table(reference.ROWS, reference.COLUMNS))
+
+
+def _describe(trial):
+    """One progress line for a finished trial."""
+    head = "%-8s %-13s workers=%d run %d" % (trial["impl"], trial["mode"], trial["workers"],
+                                             trial["repeat"])
+    if "error" in trial:
+        return "%s  FAILED: %s" % (head, trial["error"])
+    return ("%s  vocab %.2f s  train %.2f s  %.2fM words/s  analogy %.1f%%  WS-353 %.3f"
+            "  (scoring %.1f s)" % (
+                head, trial["vocab_seconds"], trial["train_seconds"],
+                trial["words_per_second"] / 1e6, 100 * trial["analogy"], trial["wordsim"],
+                trial["eval_seconds"]))
+
+
+def run_training(args, command):
+    """The training comparison (``command`` is recorded in the JSON); 1 if a trial failed."""
+    corpus = corpus_path(args)
+    specs = schedule(args.impl, args.modes, args.workers, args.repeat, epochs=args.epochs,
+                     corpus=corpus)
+    print("corpus %s; epochs %d; %s; machine: %s" % (
+        corpus, args.epochs, ", ".join("%s=%s" % item for item in PARAMETERS.items()),
+        machine_description()), flush=True)
+    trials = []
+    for i, spec in enumerate(specs, 1):
+        trials.append(run_trial(spec))
+        print("[%d/%d] %s" % (i, len(specs), _describe(trials[-1])), flush=True)
+    rows = summarize(trials)
+    failed = [trial for trial in trials if "error" in trial]
+    print()
+    if rows:
+        print(results_table(rows))
+        versions = dict((row["impl"], row["version"]) for row in rows)
+        print("\n%s. words/s: raw corpus words x epochs / training seconds; medians of %d "
+              "run(s); quality scored by gensim's evaluators." % (
+                  ", ".join("%s %s" % item for item in versions.items()), args.repeat))
+    print()
+    print(reference_table())
+    for trial in failed:
+        print("\nfailed: " + _describe(trial))
+    for impl, versions in mixed_versions(trials).items():
+        print("\nwarning: %s changed during the run (builds %s); rerun for a consistent table"
+              % (impl, ", ".join(versions)))
+    payload = {
+        "command": command,
+        "corpus": corpus,
+        "corpus_words": next((t["corpus_words"] for t in trials if "error" not in t), None),
+        "epochs": args.epochs,
+        "parameters": dict(PARAMETERS, modes={m: mode_parameters(m) for m in args.modes}),
+        "rows": rows,
+        "trials": trials,
+        "reference": {"label": reference.LABEL, "rows": reference.ROWS},
+    }
+    print("\nresults: " + write_json("train", payload, path=args.out))
+    if rows:
+        from benchmarks.chart import plot_words_per_second
+
+        title = "Word2Vec training: %s, %d epoch(s), workers %s" % (
+            os.path.basename(corpus), args.epochs, ",".join(map(str, args.workers)))
+        print("chart: " + plot_words_per_second(rows, args.chart, title))
+    return 1 if failed else 0
+
+
+def run_suite(name, quick):
+    """Run ``python -m benchmarks.<name>`` if that module exists; its exit status (0 if absent)."""
+    if not os.path.exists(os.path.join(ROOT, "benchmarks", name + ".py")):
+        print("\nsuite %s: skipped, benchmarks/%s.py is not present" % (name, name))
+        return 0
+    print("\n== suite %s" % name, flush=True)
+    command = [sys.executable, "-m", "benchmarks." + name] + (["--quick"] if quick else [])
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+def main(argv=None):
+    """Entry point of ``python -m benchmarks.compare``; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    command = " ".join(["python -m benchmarks.compare"] + [shlex.quote(a) for a in argv])
+    suites = SUITES if args.suite == "all" else (args.suite,)
+    status = 0
+    for suite in suites:
+        status |= run_training(args, command) if suite == "train" else run_suite(suite, args.quick)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

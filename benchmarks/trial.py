@@ -1,0 +1,161 @@
+"""One training trial: train one implementation in one mode, time it, score it, report JSON.
+
+The comparison runner (:mod:`benchmarks.compare`) starts every trial in a fresh process::
+
+    python -m benchmarks.trial SPEC_JSON RESULT_PATH
+
+so that the peak resident memory measured here is this trial's own. ``SPEC_JSON`` holds
+``impl`` (``"fastw2v"`` or ``"gensim"``), ``mode`` (a key of :data:`MODES`), ``workers``,
+``epochs`` and ``corpus`` (a plain text8-format file); the result is written to
+``RESULT_PATH`` as JSON.
+"""
+import hashlib
+import inspect
+import json
+import sys
+
+from benchmarks.common import Timer, eval_path, peak_rss_mb
+
+IMPLEMENTATIONS = ("fastw2v", "gensim")
+
+#: Training parameters shared by every trial (alpha is left to each library's default).
+PARAMETERS = {"vector_size": 100, "window": 5, "min_count": 5, "sample": 1e-3, "seed": 1}
+
+_OBJECTIVES = {
+    "sg-ns": {"sg": 1, "hs": 0, "negative": 5},
+    "cbow-ns": {"sg": 0, "hs": 0, "negative": 5},
+    "sg-hs": {"sg": 1, "hs": 1, "negative": 0},
+    "cbow-hs": {"sg": 0, "hs": 1, "negative": 0},
+}
+
+#: Every mode: the four objectives read by a Python iterable, then by ``corpus_file=``.
+MODES = dict(
+    [(name, dict(params, corpus_file=False)) for name, params in _OBJECTIVES.items()]
+    + [(name + "-file", dict(params, corpus_file=True)) for name, params in _OBJECTIVES.items()]
+)
+
+#: Vocabulary used by the analogy evaluation (the most frequent words).
+ANALOGY_VOCAB = 30000
+
+
+def mode_parameters(mode):
+    """Word2Vec keyword arguments of ``mode`` (``sg``, ``hs``, ``negative``)."""
+    return {key: value for key, value in MODES[mode].items() if key != "corpus_file"}
+
+
+def build_fingerprint(package):
+    """A short hash of the files of ``package``'s loaded modules, to spot a rebuild mid-run."""
+    digest = hashlib.sha1()
+    files = {getattr(module, "__file__", None) for name, module in list(sys.modules.items())
+             if name == package or name.startswith(package + ".")}
+    for path in sorted(filter(None, files)):
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()[:12]
+
+
+def _library(impl):
+    """``(Word2Vec, Text8Corpus, version, extra constructor kwargs)`` of an implementation."""
+    if impl == "gensim":
+        import gensim
+        from gensim.models.word2vec import Text8Corpus, Word2Vec
+
+        return Word2Vec, Text8Corpus, gensim.__version__, {}
+    import fastw2v
+    from fastw2v import Word2Vec
+    from fastw2v.corpora import Text8Corpus
+
+    quiet = {"progress": False} if "progress" in inspect.signature(Word2Vec).parameters else {}
+    return Word2Vec, Text8Corpus, fastw2v.__version__, quiet
+
+
+def train(impl, mode, workers, epochs, corpus):
+    """Build the vocabulary and train once, timing each step.
+
+    Parameters
+    ----------
+    impl : {"fastw2v", "gensim"}
+        Which library's ``Word2Vec`` to train.
+    mode : str
+        A key of :data:`MODES`.
+    workers, epochs : int
+        Passed to ``Word2Vec``.
+    corpus : str
+        A plain text8-format file, read through the library's ``Text8Corpus`` or, in the
+        ``-file`` modes, passed as ``corpus_file``.
+
+    Returns
+    -------
+    model : Word2Vec
+        The trained model.
+    result : dict
+        ``version`` (fastw2v's with a fingerprint of its loaded code), ``vocab_size``,
+        ``corpus_words``, ``vocab_seconds``, ``train_seconds``,
+        ``words_per_second`` (raw corpus words per second of training) and ``peak_rss_mb``.
+    """
+    word2vec, text8corpus, version, extra = _library(impl)
+    source = {"corpus_file": corpus} if MODES[mode]["corpus_file"] else {
+        "corpus_iterable": text8corpus(corpus)}
+    model = word2vec(workers=workers, epochs=epochs, **PARAMETERS, **mode_parameters(mode), **extra)
+    with Timer() as vocab:
+        model.build_vocab(**source)
+    with Timer() as training:
+        model.train(**source, total_examples=model.corpus_count,
+                    total_words=model.corpus_total_words, epochs=epochs)
+    if impl == "fastw2v":
+        version += "+" + build_fingerprint("fastw2v")  # changes whenever its code is rebuilt
+    return model, {
+        "version": version,
+        "vocab_size": len(model.wv.index_to_key),
+        "corpus_words": model.corpus_total_words,
+        "vocab_seconds": vocab.seconds,
+        "train_seconds": training.seconds,
+        "words_per_second": model.corpus_total_words * epochs / training.seconds,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def evaluate(index_to_key, vectors):
+    """Score vectors with gensim's evaluators, the one referee for every implementation.
+
+    Parameters
+    ----------
+    index_to_key : list of str
+        The vocabulary, most frequent word first.
+    vectors : numpy.ndarray
+        One row per word of ``index_to_key``.
+
+    Returns
+    -------
+    dict
+        ``analogy``: accuracy on questions-words restricted to the :data:`ANALOGY_VOCAB` most
+        frequent words (0..1); ``wordsim``: Spearman correlation on WordSim-353.
+    """
+    from gensim.models import KeyedVectors
+    from threadpoolctl import threadpool_limits
+
+    kv = KeyedVectors(vectors.shape[1], dtype=vectors.dtype)
+    kv.add_vectors(list(index_to_key), vectors)
+    # Thousands of small products: one BLAS thread is faster, and far faster on a busy machine.
+    with threadpool_limits(limits=1):
+        analogy, _ = kv.evaluate_word_analogies(eval_path("questions-words.txt"),
+                                                restrict_vocab=ANALOGY_VOCAB)
+        _, spearman, _ = kv.evaluate_word_pairs(eval_path("wordsim353.tsv"))
+    return {"analogy": float(analogy), "wordsim": float(spearman[0])}
+
+
+def main(argv=None):
+    """Run the trial described by ``argv[0]`` (JSON) and write its result to ``argv[1]``."""
+    spec_json, result_path = (sys.argv[1:] if argv is None else argv)
+    spec = json.loads(spec_json)
+    model, result = train(spec["impl"], spec["mode"], spec["workers"], spec["epochs"],
+                          spec["corpus"])
+    with Timer() as scoring:
+        result.update(evaluate(model.wv.index_to_key, model.wv.vectors))
+    result["eval_seconds"] = scoring.seconds
+    with open(result_path, "w") as f:
+        json.dump(dict(spec, **result), f)
+
+
+if __name__ == "__main__":
+    main()

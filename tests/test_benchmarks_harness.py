@@ -1,0 +1,131 @@
+"""The benchmark harness's pure parts: arguments, scheduling, ratios, tables (no timing)."""
+import os
+import sys
+
+import pytest
+
+# ``benchmarks`` is a directory of the repository, not part of the installed package.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks import common, compare, trial  # noqa: E402
+
+
+def row(impl, mode, workers, words_per_second, **extra):
+    return dict({"impl": impl, "mode": mode, "workers": workers, "version": "x",
+                 "words_per_second": words_per_second, "vocab_seconds": 1.0,
+                 "train_seconds": 2.0, "analogy": 0.143, "wordsim": 0.46,
+                 "peak_rss_mb": 300.0}, **extra)
+
+
+def test_defaults_run_every_mode_with_two_workers():
+    args = compare.parse_args([])
+    assert args.modes == list(trial.MODES) and len(args.modes) == 8
+    assert args.workers == [2] and args.epochs == 1 and args.repeat == 1
+    assert args.impl == ["fastw2v", "gensim"] and args.suite == "train"
+    assert args.out.endswith(os.path.join("results", "train.json"))
+    assert args.chart.endswith(os.path.join("docs", "img", "bench-train.png"))
+
+
+def test_lists_are_parsed_and_checked():
+    args = compare.parse_args(["--modes", "sg-ns, cbow-hs-file", "--workers", "1,2",
+                               "--impl", "gensim", "--repeat", "3"])
+    assert args.modes == ["sg-ns", "cbow-hs-file"]
+    assert args.workers == [1, 2] and args.impl == ["gensim"] and args.repeat == 3
+    for bad in (["--modes", "sg-xx"], ["--workers", "0"], ["--workers", "two"],
+                ["--impl", "word2vec.c"], ["--epochs", "0"]):
+        with pytest.raises(SystemExit):
+            compare.parse_args(bad)
+
+
+def test_quick_picks_few_modes_one_repeat_and_scratch_outputs():
+    args = compare.parse_args(["--quick", "--repeat", "5"])
+    assert args.modes == compare.QUICK_MODES and args.repeat == 1
+    scratch = os.path.join("results", "tmp")
+    assert scratch in args.out and scratch in args.chart
+    assert compare.parse_args(["--quick", "--modes", "sg-hs"]).modes == ["sg-hs"]
+
+
+def test_modes_cover_both_objectives_and_sources():
+    assert trial.mode_parameters("sg-hs-file") == {"sg": 1, "hs": 1, "negative": 0}
+    assert trial.mode_parameters("cbow-ns") == {"sg": 0, "hs": 0, "negative": 5}
+    assert trial.MODES["cbow-ns-file"]["corpus_file"]
+    assert not trial.MODES["cbow-ns"]["corpus_file"]
+
+
+def test_schedule_alternates_implementations():
+    specs = compare.schedule(["fastw2v", "gensim"], ["sg-ns"], [1, 2], 2, epochs=1, corpus="c")
+    assert [(s["impl"], s["workers"], s["repeat"]) for s in specs] == [
+        ("fastw2v", 1, 1), ("gensim", 1, 1), ("fastw2v", 2, 1), ("gensim", 2, 1),
+        ("gensim", 1, 2), ("fastw2v", 1, 2), ("gensim", 2, 2), ("fastw2v", 2, 2)]
+    assert all(s["epochs"] == 1 and s["corpus"] == "c" for s in specs)
+
+
+def test_ratios_compare_same_mode_and_workers():
+    rows = compare.add_ratios([
+        row("fastw2v", "sg-ns", 2, 3.0e6), row("gensim", "sg-ns", 2, 0.5e6),
+        row("fastw2v", "sg-ns", 1, 1.6e6), row("fastw2v", "cbow-ns", 2, 1e6)])
+    assert rows[0]["ratio"] == pytest.approx(6.0) and rows[1]["ratio"] == pytest.approx(1.0)
+    assert rows[2]["ratio"] is None and rows[3]["ratio"] is None
+    assert rows[0]["scaling"] == pytest.approx(3.0 / 1.6)
+    assert rows[2]["scaling"] is None and rows[3]["scaling"] is None
+
+
+def test_summarize_takes_medians_and_skips_failures():
+    trials = [row("gensim", "sg-ns", 2, v, repeat=i) for i, v in enumerate((1e6, 3e6, 2e6))]
+    trials.append(dict(row("gensim", "sg-ns", 2, 9e9), error="boom"))
+    (summary,) = compare.summarize(trials)
+    assert summary["runs"] == 3 and summary["words_per_second"] == 2e6
+    assert summary["ratio"] == 1.0
+
+
+def test_results_table_formats_cells():
+    rows = compare.add_ratios([row("fastw2v", "sg-ns", 2, 1.7e6),
+                               row("gensim", "sg-ns", 2, 0.34e6)])
+    lines = compare.results_table(rows).splitlines()
+    assert lines[0] == "| " + " | ".join(compare.COLUMNS) + " |"
+    assert lines[2] == ("| fastw2v | sg-ns | 2 | 1.00 | 2.00 | 1.70M | 5.00x | 14.3% | 0.460 "
+                        "| 300 MB |")
+    assert compare.SCALING_COLUMN not in lines[0]
+    scaled = compare.add_ratios([row("gensim", "sg-ns", 1, 1e6), row("gensim", "sg-ns", 2, 1.9e6)])
+    table = compare.results_table(scaled)
+    assert compare.SCALING_COLUMN in table and "| 1.90x |" in table
+
+
+def test_reference_rows_are_labelled():
+    table = compare.reference_table()
+    assert "not measured in this run" in table
+    assert all(name in table for name in ("word2vec.c", "fastText", "pWord2Vec"))
+
+
+def test_format_table_renders_markdown():
+    assert common.format_table([{"a": 1.5, "b": None}], ["a", "b"]).splitlines() == [
+        "| a | b |", "|---|---|", "| 1.5 |  |"]
+
+
+def test_decompressed_slices_plain_files_at_a_space(tmp_path):
+    path = tmp_path / ("harness-%d.txt" % os.getpid())
+    path.write_text("alpha beta gamma delta")
+    assert common.decompressed(str(path)) == str(path)
+    sliced = common.decompressed(str(path), max_bytes=13)
+    try:
+        with open(sliced) as f:
+            assert f.read() == "alpha beta"
+    finally:
+        os.remove(sliced)
+
+
+def test_evaluate_scores_vectors_with_gensim():
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("gensim")
+    pytest.importorskip("threadpoolctl")
+    words = ["king", "queen", "man", "woman", "love", "sex"]
+    scores = trial.evaluate(words, np.random.default_rng(0).random((6, 8), dtype=np.float32))
+    assert 0.0 <= scores["analogy"] <= 1.0 and -1.0 <= scores["wordsim"] <= 1.0
+
+
+def test_a_rebuild_during_the_run_is_reported():
+    trials = [row("fastw2v", "sg-ns", 2, 1e6, version="0.1.0+aaa"),
+              row("fastw2v", "cbow-ns", 2, 1e6, version="0.1.0+bbb"),
+              row("gensim", "sg-ns", 2, 1e6, version="4.4.0"),
+              dict(row("fastw2v", "sg-hs", 2, 1e6, version="0.1.0+ccc"), error="boom")]
+    assert compare.mixed_versions(trials) == {"fastw2v": ["0.1.0+aaa", "0.1.0+bbb"]}
