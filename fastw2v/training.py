@@ -2,9 +2,9 @@
 
 Two feeding paths share one learning-rate schedule and one tally:
 
-- iterable mode: the calling thread reads sentences and packs them into jobs of about
-  ``batch_words`` words; each worker converts a job to word ids (a short GIL-held step)
-  and trains it with the GIL released;
+- iterable mode: the calling thread reads sentences, packs them into jobs and converts
+  each job to word ids (all the GIL-held work, in one thread); the workers train the jobs
+  with the GIL released;
 - file mode: each worker takes the next 1 MB byte range of the corpus file and reads,
   converts and trains it entirely in compiled code, without the GIL.
 """
@@ -19,6 +19,9 @@ from fastw2v import _vocab
 logger = logging.getLogger(__name__)
 
 FILE_CHUNK_BYTES = 1 << 20
+# A worker waits for the GIL up to the interpreter's switch interval (5 ms) each time it
+# takes a job; jobs this large keep that wait small next to the training it buys.
+MIN_JOB_WORDS = 1 << 16
 
 
 class LearningRate:
@@ -132,11 +135,15 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
                          compute_loss, tally, tick):
     """Train one pass over an iterable of sentences with ``len(workers)`` threads.
 
-    ``unit`` is ``"words"`` or ``"sentences"``: what the schedule counts progress in. Counts
-    go to ``tally``; ``tick()`` is called regularly from this (the calling) thread.
+    The calling thread reads the corpus and converts each job (at least ``batch_words`` and
+    ``MIN_JOB_WORDS`` words) to word ids, so that all GIL-held work happens in one thread and
+    the workers take the GIL only briefly, once a job. ``unit`` is ``"words"`` or
+    ``"sentences"``: what the schedule counts progress in. Counts go to ``tally``;
+    ``tick()`` is called regularly from the calling thread.
     """
     jobs = queue.Queue(maxsize=2 * len(workers))
     stop = threading.Event()
+    job_words_target = max(batch_words, MIN_JOB_WORDS)
 
     def work(state):
         try:
@@ -144,11 +151,11 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
                 job = jobs.get()
                 if job is None or stop.is_set():
                     return
-                ids, ends, raw = _vocab.sentences_to_ids(job, word_table)
-                units = raw if unit == "words" else len(job)
+                ids, ends, raw = job
+                units = raw if unit == "words" else len(ends)
                 alpha_start, alpha_end = schedule.reserve(units)
                 trained = kernel.train_batch(state, ids, ends, alpha_start, alpha_end, compute_loss)
-                tally.add(raw, trained, len(job), units)
+                tally.add(raw, trained, len(ends), units)
         except BaseException as exc:  # surfaced by the feeding thread
             tally.fail(exc)
             stop.set()
@@ -165,11 +172,11 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
                 sentence = _vocab.check_sentence(sentence)
             job.append(sentence)
             job_words += len(sentence)
-            if job_words >= batch_words:
-                _put(jobs, job, stop, tick)
+            if job_words >= job_words_target:
+                _put(jobs, _vocab.sentences_to_ids(job, word_table), stop, tick)
                 job, job_words = [], 0
         if job:
-            _put(jobs, job, stop, tick)
+            _put(jobs, _vocab.sentences_to_ids(job, word_table), stop, tick)
         for _ in threads:
             _put(jobs, None, stop, tick, force=True)
         _wait(threads, tick)

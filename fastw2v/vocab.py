@@ -175,16 +175,23 @@ def huffman_codes(counts):
         bit[node2] = 1
         heapq.heappush(heap, (count1 + count2, node))
     root = 2 * n - 2
-    codes, points, offsets = [], [], [0]
-    for word in range(n):
-        path_bits, path_nodes = [], []
-        node = word
-        while node != root:
-            path_bits.append(bit[node])
-            node = parent[node]
-            path_nodes.append(node - n)
-        codes.extend(reversed(path_bits))
-        points.extend(reversed(path_nodes))
-        offsets.append(len(codes))
-    return (np.asarray(offsets, dtype=np.int64), np.asarray(codes, dtype=np.uint8),
-            np.asarray(points, dtype=np.int32))
+    # depth of every node, top-down: an inner node is always created after its children
+    depth = np.zeros(2 * n - 1, dtype=np.int64)
+    for node in range(root - 1, -1, -1):
+        depth[node] = depth[parent[node]] + 1
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(depth[:n], out=offsets[1:])
+    codes = np.empty(offsets[-1], dtype=np.uint8)
+    points = np.empty(offsets[-1], dtype=np.int32)
+    # climb from all leaves at once, writing each path from its end back to its start
+    node = np.arange(n)
+    position = offsets[1:] - 1
+    active = node != root
+    while active.any():
+        node, position = node[active], position[active]
+        codes[position] = bit[node]
+        points[position] = parent[node] - n
+        node = parent[node]
+        position = position - 1
+        active = node != root
+    return offsets, codes, points

@@ -71,7 +71,8 @@ class Word2Vec:
     sorted_vocab : {0, 1}
         Sort the vocabulary by descending frequency.
     batch_words : int
-        Target number of words per job handed to a worker thread.
+        Target number of words per job handed to a worker thread (fastw2v makes jobs of at
+        least 65,536 words, so that the threads rarely wait for the GIL).
     compute_loss : bool
         Record the training loss of each epoch in ``training_loss``.
     callbacks : sequence
