@@ -20,7 +20,7 @@ cimport cython
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE, PyList_New, PyList_SET_ITEM
 from cpython.ref cimport Py_INCREF, PyObject
 from libc.math cimport INFINITY, log
-from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport INT64_MAX, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memchr, memcpy, memset
 
@@ -33,8 +33,39 @@ cdef extern from *:
     #else
     #define FW_PREFETCH(p) ((void)0)
     #endif
+
+    /* Zeroed memory for big hash tables, which are read at random: on Linux in transparent
+       huge pages, so that a lookup rarely misses the TLB as well as the cache. */
+    #include <stdlib.h>
+    #if defined(__linux__)
+    #include <sys/mman.h>
+    #endif
+    #if defined(__linux__) && defined(MADV_HUGEPAGE)
+    #define FW_HUGE_MIN ((size_t)4 << 20)
+    static void *fw_table_alloc(size_t size) {
+        void *p;
+        if (size < FW_HUGE_MIN)
+            return calloc(size, 1);
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        madvise(p, size, MADV_HUGEPAGE);
+        return p;
+    }
+    static void fw_table_free(void *p, size_t size) {
+        if (p != NULL && size >= FW_HUGE_MIN)
+            munmap(p, size);
+        else
+            free(p);
+    }
+    #else
+    static void *fw_table_alloc(size_t size) { return calloc(size, 1); }
+    static void fw_table_free(void *p, size_t size) { (void)size; free(p); }
+    #endif
     """
     void FW_PREFETCH(const void *p) nogil
+    void *fw_table_alloc(size_t size) nogil
+    void fw_table_free(void *p, size_t size) nogil
 
 cdef enum:
     CONNECTOR = 1
@@ -48,10 +79,15 @@ SCORE_DEFAULT, SCORE_NPMI, SCORE_PYTHON = 0, 1, 2
 # ---------------------------------------------------------------- hash table of atom sequences
 
 ctypedef struct Entry:
-    int64_t key      # two atoms packed when len == 2, else an offset into the arena
+    int64_t key      # 0: an empty slot; > 0: a two-atom key, packed; < 0: a longer key (below)
     int64_t value    # a count (Phrases) or the bits of a score (FrozenPhrases)
-    uint32_t hash
-    int32_t len      # atoms in the key; 0 marks an empty slot
+
+# A key of three or more atoms is stored in the arena as its length, then its atoms; its slot
+# holds the arena offset in the low OFFSET_BITS bits, above them a tag of its hash (to skip
+# most other long keys without reading the arena), and the sign bit.
+cdef enum:
+    OFFSET_BITS = 40
+    TAG_BITS = 23
 
 ctypedef struct Table:
     Entry *slots
@@ -60,6 +96,8 @@ ctypedef struct Table:
     int32_t *arena   # keys of three or more atoms
     size_t arena_len
     size_t arena_cap
+    uint64_t *filter # one bit per hash bucket, set if some key falls in it; NULL if none
+    int filter_shift # a hash's bucket is ``hash >> filter_shift``
 
 
 cdef inline uint32_t hash_key(const int32_t *key, Py_ssize_t n) noexcept nogil:
@@ -81,84 +119,143 @@ cdef inline bint same_atoms(const int32_t *a, const int32_t *b, Py_ssize_t n) no
 
 
 cdef inline int64_t pack(const int32_t *key) noexcept nogil:
-    return <int64_t>((<uint64_t><uint32_t>key[0] << 32) | <uint32_t>key[1])
+    """Two atoms in one positive number (atom ids are below 2**31 - 1)."""
+    return <int64_t>((<uint64_t><uint32_t>(key[0] + 1) << 32) | <uint32_t>key[1])
 
 
 cdef inline void unpack(int64_t packed, int32_t *pair) noexcept nogil:
-    pair[0] = <int32_t>(<uint64_t>packed >> 32)
+    pair[0] = <int32_t>(<uint64_t>packed >> 32) - 1
     pair[1] = <int32_t><uint32_t><uint64_t>packed
+
+
+cdef inline int64_t long_key(size_t offset, uint32_t h) noexcept nogil:
+    """The slot value of the long key at ``offset`` in the arena, of hash ``h``."""
+    return <int64_t>((<uint64_t>1 << 63) | (<uint64_t>(h >> (32 - TAG_BITS)) << OFFSET_BITS)
+                     | offset)
+
+
+cdef inline size_t arena_offset(int64_t key) noexcept nogil:
+    return <size_t>(<uint64_t>key & ((<uint64_t>1 << OFFSET_BITS) - 1))
+
+
+cdef inline Py_ssize_t entry_len(const Table *t, const Entry *e) noexcept nogil:
+    """The number of atoms of an entry's key (0 for an empty slot)."""
+    if e.key >= 0:
+        return 2 if e.key else 0
+    return t.arena[arena_offset(e.key)]
 
 
 cdef inline const int32_t *entry_atoms(const Table *t, const Entry *e, int32_t *pair) noexcept nogil:
     """The atoms of an entry's key (``pair`` is scratch space for a two-atom key)."""
-    if e.len == 2:
+    if e.key > 0:
         unpack(e.key, pair)
         return pair
-    return t.arena + e.key
+    return t.arena + arena_offset(e.key) + 1
+
+
+cdef inline uint32_t entry_hash(const Table *t, const Entry *e) noexcept nogil:
+    cdef int32_t pair[2]
+    return hash_key(entry_atoms(t, e, pair), entry_len(t, e))
 
 
 cdef int table_init(Table *t, size_t capacity) noexcept nogil:
-    t.slots = <Entry *>calloc(capacity, sizeof(Entry))
+    t.slots = <Entry *>fw_table_alloc(capacity * sizeof(Entry))
     t.mask = capacity - 1
     t.size = 0
     t.arena = NULL
     t.arena_len = t.arena_cap = 0
+    t.filter = NULL
     return 0 if t.slots != NULL else -1
 
 
 cdef void table_free(Table *t) noexcept nogil:
-    free(t.slots)
+    fw_table_free(t.slots, (t.mask + 1) * sizeof(Entry))
     free(t.arena)
+    free(t.filter)
     t.slots = NULL
     t.arena = NULL
+    t.filter = NULL
     t.size = t.arena_len = t.arena_cap = 0
 
 
 cdef Entry *table_find(const Table *t, const int32_t *key, Py_ssize_t n, uint32_t h) noexcept nogil:
     """The slot holding ``key``, or the empty slot where it would go."""
     cdef size_t i = h & t.mask
-    cdef int64_t packed = pack(key) if n == 2 else 0
+    cdef int64_t wanted, tag_mask = ((<int64_t>1 << TAG_BITS) - 1) << OFFSET_BITS
     cdef Entry *e
+    if n == 2:
+        wanted = pack(key)
+        while t.slots[i].key != wanted and t.slots[i].key != 0:
+            i = (i + 1) & t.mask
+        return &t.slots[i]
+    wanted = long_key(0, h) & tag_mask
     while True:
         e = &t.slots[i]
-        if e.len == 0:
+        if e.key == 0:
             return e
-        if e.hash == h and e.len == n:
-            if n == 2:
-                if e.key == packed:
-                    return e
-            elif same_atoms(t.arena + e.key, key, n):
-                return e
+        if (e.key < 0 and (e.key & tag_mask) == wanted and t.arena[arena_offset(e.key)] == n
+                and same_atoms(t.arena + arena_offset(e.key) + 1, key, n)):
+            return e
         i = (i + 1) & t.mask
 
 
 cdef inline Entry *table_get(const Table *t, const int32_t *key, Py_ssize_t n) noexcept nogil:
     cdef Entry *e = table_find(t, key, n, hash_key(key, n))
-    return e if e.len else NULL
+    return e if e.key else NULL
 
 
-cdef void place(Entry *slots, size_t mask, const Entry *e) noexcept nogil:
-    """Put an entry known to be absent into a slot array."""
-    cdef size_t i = e.hash & mask
-    while slots[i].len:
+cdef void place(Entry *slots, size_t mask, const Entry *e, uint32_t h) noexcept nogil:
+    """Put an entry (of hash ``h``) known to be absent into a slot array."""
+    cdef size_t i = h & mask
+    while slots[i].key:
         i = (i + 1) & mask
     slots[i] = e[0]
 
 
 cdef int table_resize(Table *t, size_t capacity) noexcept nogil:
-    cdef Entry *slots = <Entry *>calloc(capacity, sizeof(Entry))
+    cdef Entry *slots = <Entry *>fw_table_alloc(capacity * sizeof(Entry))
+    cdef uint32_t hashes[AHEAD]
     cdef size_t i
     if slots == NULL:
         return -1
-    for i in range(t.mask + 1):
-        if i + AHEAD <= t.mask and t.slots[i + AHEAD].len:
-            FW_PREFETCH(&slots[t.slots[i + AHEAD].hash & (capacity - 1)])
-        if t.slots[i].len:
-            place(slots, capacity - 1, &t.slots[i])
-    free(t.slots)
+    for i in range(t.mask + 1 + AHEAD):  # hashed AHEAD slots before being placed
+        if i >= AHEAD and t.slots[i - AHEAD].key:
+            place(slots, capacity - 1, &t.slots[i - AHEAD], hashes[i % AHEAD])
+        if i <= t.mask and t.slots[i].key:
+            hashes[i % AHEAD] = entry_hash(t, &t.slots[i])
+            FW_PREFETCH(&slots[hashes[i % AHEAD] & (capacity - 1)])
+    fw_table_free(t.slots, (t.mask + 1) * sizeof(Entry))
     t.slots = slots
     t.mask = capacity - 1
     return 0
+
+
+cdef int table_build_filter(Table *t) noexcept nogil:
+    """Build the filter of a table that will not change any more: 16 bits per key, so that
+    about 94% of absent keys are told apart without touching (and missing) the slots."""
+    cdef size_t i, bits = 64
+    cdef int shift = 32 - 6
+    cdef uint32_t h
+    while bits < 16 * t.size and shift > 6:
+        bits *= 2
+        shift -= 1
+    free(t.filter)
+    t.filter = <uint64_t *>calloc(bits // 64, sizeof(uint64_t))
+    if t.filter == NULL:
+        return -1
+    t.filter_shift = shift
+    for i in range(t.mask + 1):
+        if t.slots[i].key:
+            h = entry_hash(t, &t.slots[i])
+            t.filter[h >> shift >> 6] |= <uint64_t>1 << ((h >> shift) & 63)
+    return 0
+
+
+cdef inline bint table_may_hold(const Table *t, uint32_t h) noexcept nogil:
+    """False if no key of hash ``h`` is in the table (by its filter, if it has one)."""
+    if t.filter == NULL:
+        return True
+    return (t.filter[h >> t.filter_shift >> 6] >> ((h >> t.filter_shift) & 63)) & 1
 
 
 cdef inline int table_add(Table *t, const int32_t *key, Py_ssize_t n, int64_t value) noexcept nogil:
@@ -171,30 +268,43 @@ cdef int table_add_hashed(Table *t, const int32_t *key, Py_ssize_t n, uint32_t h
     cdef Entry *e
     cdef int32_t *arena
     cdef size_t cap
+    free(t.filter)  # (outdated by any change)
+    t.filter = NULL
     if (t.size + 1) * 10 > (t.mask + 1) * 7:
         if table_resize(t, (t.mask + 1) * 2) < 0:
             return -1
     e = table_find(t, key, n, h)
-    if e.len:
+    if e.key:
         e.value += value
         return 0
     if n == 2:
         e.key = pack(key)
     else:
-        if t.arena_len + n > t.arena_cap:
+        if t.arena_len + n + 1 > t.arena_cap:
             cap = 2 * t.arena_cap + n + 1024
+            if cap >= <size_t>1 << OFFSET_BITS:
+                return -1
             arena = <int32_t *>realloc(t.arena, cap * sizeof(int32_t))
             if arena == NULL:
                 return -1
             t.arena, t.arena_cap = arena, cap
-        memcpy(t.arena + t.arena_len, key, n * sizeof(int32_t))
-        e.key = t.arena_len
-        t.arena_len += n
+        t.arena[t.arena_len] = <int32_t>n
+        memcpy(t.arena + t.arena_len + 1, key, n * sizeof(int32_t))
+        e.key = long_key(t.arena_len, h)
+        t.arena_len += n + 1
     e.value = value
-    e.hash = h
-    e.len = <int32_t>n
     t.size += 1
     return 1
+
+
+cdef int table_reserve(Table *t, size_t extra) noexcept nogil:
+    """Grow the table to take ``extra`` more keys without resizing. Keys copied in the slot
+    order of another table must go into a table sized for them all: otherwise their hashes'
+    low bits, which come in order, pile them up in the smaller table's slots."""
+    cdef size_t capacity = t.mask + 1
+    while (t.size + extra) * 10 > capacity * 7:
+        capacity *= 2
+    return table_resize(t, capacity) if capacity > t.mask + 1 else 0
 
 
 cdef size_t fitting_capacity(size_t n) noexcept nogil:
@@ -206,33 +316,36 @@ cdef size_t fitting_capacity(size_t n) noexcept nogil:
 
 cdef int table_prune(Table *t, int64_t min_value) noexcept nogil:
     """Drop the entries whose value is below ``min_value``, compacting slots and arena."""
-    cdef size_t i, kept = 0, arena_len = 0, capacity
+    cdef size_t i, kept = 0, arena_len = 0, capacity, n
+    cdef uint32_t h
     cdef Entry e
     cdef Entry *slots
     cdef int32_t *arena = NULL
     for i in range(t.mask + 1):
-        if t.slots[i].len and t.slots[i].value >= min_value:
+        if t.slots[i].key and t.slots[i].value >= min_value:
             kept += 1
-            if t.slots[i].len > 2:
-                arena_len += t.slots[i].len
+            if t.slots[i].key < 0:
+                arena_len += entry_len(t, &t.slots[i]) + 1
     capacity = fitting_capacity(kept)
-    slots = <Entry *>calloc(capacity, sizeof(Entry))
+    slots = <Entry *>fw_table_alloc(capacity * sizeof(Entry))
     if arena_len:
         arena = <int32_t *>malloc(arena_len * sizeof(int32_t))
     if slots == NULL or (arena_len and arena == NULL):
-        free(slots)
+        fw_table_free(slots, capacity * sizeof(Entry))
         free(arena)
         return -1
     arena_len = 0
     for i in range(t.mask + 1):
         e = t.slots[i]
-        if e.len and e.value >= min_value:
-            if e.len > 2:
-                memcpy(arena + arena_len, t.arena + e.key, e.len * sizeof(int32_t))
-                e.key = arena_len
-                arena_len += e.len
-            place(slots, capacity - 1, &e)
-    free(t.slots)
+        if e.key and e.value >= min_value:
+            h = entry_hash(t, &e)
+            if e.key < 0:
+                n = entry_len(t, &e) + 1
+                memcpy(arena + arena_len, t.arena + arena_offset(e.key), n * sizeof(int32_t))
+                e.key = long_key(arena_len, h)
+                arena_len += n
+            place(slots, capacity - 1, &e, h)
+    fw_table_free(t.slots, (t.mask + 1) * sizeof(Entry))
     free(t.arena)
     t.slots, t.mask, t.size = slots, capacity - 1, kept
     t.arena, t.arena_len, t.arena_cap = arena, arena_len, arena_len
@@ -250,12 +363,16 @@ cdef inline double score_of(const Entry *e) noexcept nogil:
 cdef extern from "Python.h":
     ctypedef struct PyASCIIObject:
         Py_hash_t hash
+    Py_hash_t PyObject_Hash(object o) except -1
     bint PyUnicode_CheckExact(object o)
     bint PyUnicode_IS_COMPACT_ASCII(object o)
     void *PyUnicode_DATA(object o)
+    int PyUnicode_KIND(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
     object PyUnicode_FromObject(object o)
-    Py_hash_t PyObject_Hash(object o) except -1
+
+cdef extern from *:
+    int __Pyx_PyUnicode_READY(object o) except -1  # (Cython's; a no-op from Python 3.12)
 
 cdef enum:
     INLINE = 16   # ASCII words this short are compared inside the string table
@@ -264,7 +381,9 @@ cdef enum:
 ctypedef struct Word:
     Py_hash_t hash
     int32_t id        # -1 marks an empty slot
-    int32_t length    # the length of a short ASCII word, whose text is inline; else -1
+    int16_t length    # the length of a short ASCII word, whose text is inline; else -1
+    uint8_t flags     # CONNECTOR or 0
+    uint8_t single    # whether the word is one atom (its own id)
     char text[INLINE]
 
 
@@ -276,39 +395,77 @@ cdef inline bint same_bytes(const char *a, const char *b, Py_ssize_t n) noexcept
     return True
 
 
-cdef inline Py_hash_t str_hash(object word) except? -1:
-    """The hash of an exact str (cached in the object), or -1 for anything else."""
+cdef inline Py_hash_t text_hash(const char *data, Py_ssize_t n) noexcept nogil:
+    """A fast hash of ``n`` bytes (never -1); much cheaper than Python's SipHash, which
+    a corpus read from a file has not computed yet."""
+    cdef uint64_t h = <uint64_t>n * <uint64_t>0x9E3779B97F4A7C15, w = 0
+    cdef uint32_t a, b
+    if n > 8:  # 8 bytes at a time, the last 8 overlapping the previous ones
+        while n > 8:
+            memcpy(&w, data, 8)
+            h = (h ^ w) * <uint64_t>0xBF58476D1CE4E5B9
+            h ^= h >> 29
+            data += 8
+            n -= 8
+        data -= 8 - n
+        n = 8
+    if n == 8:
+        memcpy(&w, data, 8)
+    elif n >= 4:  # the first and the last 4 bytes
+        memcpy(&a, data, 4)
+        memcpy(&b, data + n - 4, 4)
+        w = (<uint64_t>a << 32) | b
+    elif n > 0:
+        w = (<uint64_t><uint8_t>data[0] << 16) | (<uint64_t><uint8_t>data[n >> 1] << 8) | <uint8_t>data[n - 1]
+    h = (h ^ w) * <uint64_t>0xBF58476D1CE4E5B9
+    h ^= h >> 32
+    h *= <uint64_t>0xD6E8FEB86659FD93
+    h ^= h >> 32
+    return <Py_hash_t>h if <Py_hash_t>h != -1 else -2
+
+
+cdef inline Py_hash_t str_hash(object word, bint python_hash) except? -1:
+    """The hash of an exact str, or -1 for anything else: with ``python_hash`` Python's
+    (computed once, then cached in the object), else ``text_hash`` of the characters in the
+    str's canonical (narrowest) representation, so that equal strings hash alike."""
     cdef Py_hash_t h
     if not PyUnicode_CheckExact(word):
         return -1
-    h = (<PyASCIIObject *><PyObject *>word).hash
-    return h if h != -1 else PyObject_Hash(word)
+    if python_hash:
+        h = (<PyASCIIObject *><PyObject *>word).hash
+        return h if h != -1 else PyObject_Hash(word)
+    __Pyx_PyUnicode_READY(word)
+    return text_hash(<const char *>PyUnicode_DATA(word), PyUnicode_GET_LENGTH(word) * PyUnicode_KIND(word))
 
 
 @cython.final
 cdef class Lexicon:
     """Token strings <-> ids, each token's atoms and whether it is a connector word.
 
-    Strings are found through an open-addressing table of their (cached) hashes, where a
-    short ASCII word is compared inline, so a lookup rarely touches another string object.
+    Strings are found through an open-addressing table of their hashes, where a short ASCII
+    word is compared inline, so a lookup rarely touches another string object. A lexicon
+    that learns uses ``text_hash``: a corpus just read has no hashes yet, and Python's costs
+    more than the rest of interning. One that only looks words up (``python_hash``) uses
+    Python's, which a corpus applied to after learning, or more than once, has cached.
     """
     cdef readonly list words         # id -> token
     cdef readonly str delimiter
     cdef readonly frozenset connector_words
+    cdef readonly bint python_hash
     cdef frozenset delimiter_chars   # only for delimiters longer than one character
     cdef int delimiter_char          # the delimiter if it is one ASCII character, else -1
     cdef Word *slots
     cdef size_t mask
-    cdef uint8_t *flags
     cdef int32_t *natoms
     cdef int64_t *offsets            # into atoms, for tokens of several atoms
     cdef int32_t *atoms
     cdef Py_ssize_t n, capacity, atoms_len, atoms_cap
 
-    def __cinit__(self, str delimiter, frozenset connector_words):
+    def __cinit__(self, str delimiter, frozenset connector_words, bint python_hash=False):
         self.words = []
         self.delimiter = delimiter
         self.connector_words = connector_words
+        self.python_hash = python_hash
         self.delimiter_chars = frozenset(delimiter) if len(delimiter) > 1 else None
         self.delimiter_char = ord(delimiter) if len(delimiter) == 1 and ord(delimiter) < 128 else -1
         self.resize(1024)
@@ -316,8 +473,7 @@ cdef class Lexicon:
             self.intern(word)
 
     def __dealloc__(self):
-        free(self.slots)
-        free(self.flags)
+        fw_table_free(self.slots, (self.mask + 1) * sizeof(Word))
         free(self.natoms)
         free(self.offsets)
         free(self.atoms)
@@ -326,8 +482,10 @@ cdef class Lexicon:
         return self.n
 
     cdef void resize(self, size_t capacity) except *:
-        cdef Word *slots = <Word *>grown(NULL, capacity * sizeof(Word))
+        cdef Word *slots = <Word *>fw_table_alloc(capacity * sizeof(Word))
         cdef size_t i, j
+        if slots == NULL:
+            raise MemoryError()
         for i in range(capacity):
             slots[i].id = -1
         for i in range(self.mask + 1 if self.slots != NULL else 0):
@@ -336,11 +494,11 @@ cdef class Lexicon:
                 while slots[j].id >= 0:
                     j = (j + 1) & (capacity - 1)
                 slots[j] = self.slots[i]
-        free(self.slots)
+        fw_table_free(self.slots, (self.mask + 1) * sizeof(Word))
         self.slots, self.mask = slots, capacity - 1
 
-    cdef int32_t find(self, object word, Py_hash_t h) except -2:
-        """The id of the exact str ``word`` (of hash ``h``), or -1."""
+    cdef Py_ssize_t find(self, object word, Py_hash_t h) except -2:
+        """The slot of the exact str ``word`` (of hash ``h``), or -1."""
         cdef size_t i = <size_t>h & self.mask
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(word)
         cdef bint inline = PyUnicode_IS_COMPACT_ASCII(word) and n <= INLINE
@@ -352,19 +510,19 @@ cdef class Lexicon:
             if slot.hash == h:
                 if inline:
                     if slot.length == n and same_bytes(slot.text, <const char *>PyUnicode_DATA(word), n):
-                        return slot.id
+                        return i
                 elif slot.length < 0 and self.words[slot.id] == word:
-                    return slot.id
+                    return i
             i = (i + 1) & self.mask
 
     cdef int32_t intern(self, str word) except -1:
-        cdef Py_hash_t h = str_hash(word)
-        cdef int32_t i
+        cdef Py_hash_t h = str_hash(word, self.python_hash)
+        cdef Py_ssize_t slot
         if h == -1:
             word = PyUnicode_FromObject(word)
-            h = PyObject_Hash(word)
-        i = self.find(word, h)
-        return i if i >= 0 else self.add(word, h)
+            h = str_hash(word, self.python_hash)
+        slot = self.find(word, h)
+        return self.slots[slot if slot >= 0 else self.add(word, h)].id
 
     cdef list split(self, str word):
         """The atoms of ``word``; a ValueError if joining it would not concatenate atoms."""
@@ -378,8 +536,8 @@ cdef class Lexicon:
                         "joined phrases ambiguous; use another delimiter" % (word, self.delimiter))
         return pieces
 
-    cdef int32_t add(self, str word, Py_hash_t h) except -1:
-        """Intern an exact str that is not in the table yet and return its id."""
+    cdef Py_ssize_t add(self, str word, Py_hash_t h) except -1:
+        """Intern an exact str that is not in the table yet and return its slot."""
         cdef Py_ssize_t i, k, n = PyUnicode_GET_LENGTH(word)
         cdef size_t j
         parts = None
@@ -392,7 +550,6 @@ cdef class Lexicon:
         if <size_t>(2 * (self.n + 1)) > self.mask + 1:
             self.resize(2 * (self.mask + 1))
         i = self.n
-        self.flags[i] = CONNECTOR if word in self.connector_words else 0
         self.natoms[i] = 1 if parts is None else len(parts)
         self.offsets[i] = self.atoms_len
         if parts is not None:
@@ -406,19 +563,20 @@ cdef class Lexicon:
             j = (j + 1) & self.mask
         self.slots[j].hash = h
         self.slots[j].id = <int32_t>i
+        self.slots[j].flags = CONNECTOR if word in self.connector_words else 0
+        self.slots[j].single = parts is None
         self.slots[j].length = -1
         if PyUnicode_IS_COMPACT_ASCII(word) and n <= INLINE:
-            self.slots[j].length = <int32_t>n
+            self.slots[j].length = <int16_t>n
             memcpy(self.slots[j].text, PyUnicode_DATA(word), n)
         self.words.append(word)
         self.n += 1
-        return i
+        return j
 
     cdef void grow(self) except *:
         cdef Py_ssize_t capacity = 2 * self.capacity + 1024
         if capacity > 0x7FFFFFFF:
             raise OverflowError("more than 2**31 distinct tokens")
-        self.flags = <uint8_t *>grown(self.flags, capacity * sizeof(uint8_t))
         self.natoms = <int32_t *>grown(self.natoms, capacity * sizeof(int32_t))
         self.offsets = <int64_t *>grown(self.offsets, capacity * sizeof(int64_t))
         self.capacity = capacity
@@ -439,7 +597,7 @@ cdef class Lexicon:
                 FW_PREFETCH(PyList_GET_ITEM(seq, i))
             j = i - AHEAD
             if 0 <= j < n:
-                h = str_hash(<object>PyList_GET_ITEM(seq, j))
+                h = str_hash(<object>PyList_GET_ITEM(seq, j), self.python_hash)
                 hashes[j % RING] = h
                 FW_PREFETCH(&self.slots[<size_t>h & self.mask])
             j = i - 2 * AHEAD
@@ -450,31 +608,38 @@ cdef class Lexicon:
     cdef int put(self, Tokens buf, object word, Py_hash_t h, bint learning) except -1:
         """Append ``word``'s atoms to ``buf``; unknown words get the atom -1 unless learning."""
         cdef int32_t i, k
+        cdef Py_ssize_t s
+        cdef const Word *slot
         if h == -1:  # not an exact str
-            if not isinstance(word, str):
-                raise TypeError("sentences must be lists of str tokens, found %s %.60r"
-                                % (type(word).__name__, word))
-            word = PyUnicode_FromObject(word)
-            h = PyObject_Hash(word)
-        i = self.find(word, h)
-        if i < 0:
+            return self.put_converted(buf, word, learning)
+        s = self.find(word, h)
+        if s < 0:
             if not learning:
                 return self.put_unknown(buf, word)
-            i = self.add(word, h)
-        if self.natoms[i] == 1:
-            buf.push(i, self.flags[i])
+            s = self.add(word, h)
+        slot = &self.slots[s]
+        if slot.single:  # (read from the slot, which find just brought into the cache)
+            buf.push(slot.id, slot.flags)
         else:
+            i = slot.id
             buf.split_tokens = True
             buf.reserve(self.natoms[i])
             for k in range(self.natoms[i]):
                 buf.atoms[buf.n_atoms + k] = self.atoms[self.offsets[i] + k]
             buf.n_atoms += self.natoms[i]
-            buf.end_token(self.flags[i])
+            buf.end_token(slot.flags)
         return 0
 
+    cdef int put_converted(self, Tokens buf, object word, bint learning) except -1:
+        """``put`` a token that is not an exact str: a str subclass as a str, else TypeError."""
+        if not isinstance(word, str):
+            raise TypeError("sentences must be lists of str tokens, found %s %.60r"
+                            % (type(word).__name__, word))
+        word = PyUnicode_FromObject(word)
+        return self.put(buf, word, str_hash(word, self.python_hash), learning)
+
     cdef int put_unknown(self, Tokens buf, str word) except -1:
-        cdef Py_ssize_t first = buf.n_atoms
-        cdef int32_t i
+        cdef Py_ssize_t first = buf.n_atoms, slot
         if self.delimiter_char >= 0 and PyUnicode_IS_COMPACT_ASCII(word):
             if memchr(PyUnicode_DATA(word), self.delimiter_char, PyUnicode_GET_LENGTH(word)) == NULL:
                 buf.push(-1, 0)  # the common case: one atom, never seen
@@ -486,12 +651,12 @@ cdef class Lexicon:
         buf.split_tokens = True
         buf.reserve(len(pieces))
         for piece in pieces:
-            i = self.find(piece, PyObject_Hash(piece))
-            if i < 0:  # an atom never seen: no key can contain this token
+            slot = self.find(piece, str_hash(piece, self.python_hash))
+            if slot < 0:  # an atom never seen: no key can contain this token
                 buf.n_atoms = first
                 buf.push(-1, 0)
                 return 0
-            buf.atoms[buf.n_atoms] = i
+            buf.atoms[buf.n_atoms] = self.slots[slot].id
             buf.n_atoms += 1
         buf.end_token(0)
         return 0
@@ -548,12 +713,13 @@ cdef class Tokens:
             if self.n_pos == 0:
                 self.starts[0] = 0
 
-    cdef inline void push(self, int32_t atom, uint8_t flags) except *:
+    cdef inline int push(self, int32_t atom, uint8_t flags) except -1:
         if self.n_atoms + 1 > self.atoms_cap or self.n_pos + 2 > self.pos_cap:
             self.reserve(1)
         self.atoms[self.n_atoms] = atom
         self.n_atoms += 1
         self.end_token(flags)
+        return 0
 
     cdef inline void end_token(self, uint8_t flags) noexcept:
         self.flags[self.n_pos] = flags
@@ -654,15 +820,19 @@ cdef class Detector:
         if table != NULL:
             self.hash_candidates(buf)
         for i in range(n):
-            if table != NULL and i + AHEAD < n and buf.key_len[i + AHEAD]:
-                FW_PREFETCH(&table.slots[buf.key_hash[i + AHEAD] & table.mask])
+            if i + AHEAD < n:  # the token object, to be referenced from ``out``
+                FW_PREFETCH(PyList_GET_ITEM(seq, i + AHEAD))
+                if table != NULL and buf.key_len[i + AHEAD]:
+                    FW_PREFETCH(&table.slots[buf.key_hash[i + AHEAD] & table.mask])
             if buf.flags[i] & CONNECTOR:
                 if start < 0:
                     m = emit(out, m, <object>PyList_GET_ITEM(seq, i), scores)
                 continue
             if start >= 0:
-                # an unknown first or last word (atom -1) never makes a phrase
+                # an unknown first or last word (atom -1) never makes a phrase, nor does a
+                # candidate the table's filter rules out (key_len 0)
                 if (buf.atoms[at[start]] >= 0 and buf.atoms[at[i + 1] - 1] >= 0
+                        and (table == NULL or buf.key_len[i])
                         and self.evaluate(buf.atoms + at[start], at[i + 1] - at[start],
                                           at[start + 1] - at[start], at[i + 1] - at[i], &score)):
                     m = emit(out, m, delimiter.join(seq[start:i + 1]), None)
@@ -682,17 +852,23 @@ cdef class Detector:
 
     cdef void hash_candidates(self, Tokens buf) except *:
         """Hash the candidate ending at each word (from the previous word, whether or not that
-        one is still free when the sentence is joined), to prefetch the slots."""
+        one is still free when the sentence is joined), to prefetch the slots; its length is
+        left 0 if it has an unknown end or the phrase table's filter rules it out."""
         cdef Py_ssize_t i, prev = -1
         cdef int64_t *at = buf.starts
+        cdef int32_t n
+        cdef uint32_t h
+        cdef const Table *table = self.phrase_table()
         buf.reserve_keys(buf.n_pos + 1)
         for i in range(buf.n_pos):
             buf.key_len[i] = 0
             if buf.flags[i] & CONNECTOR:
                 continue
             if prev >= 0 and buf.atoms[at[prev]] >= 0 and buf.atoms[at[i + 1] - 1] >= 0:
-                buf.key_len[i] = <int32_t>(at[i + 1] - at[prev])
-                buf.key_hash[i] = hash_key(buf.atoms + at[prev], buf.key_len[i])
+                n = <int32_t>(at[i + 1] - at[prev])
+                h = hash_key(buf.atoms + at[prev], n)
+                if table_may_hold(table, h):
+                    buf.key_len[i], buf.key_hash[i] = n, h
             prev = i
 
     def score_tokens(self, tokens):
@@ -975,6 +1151,10 @@ cdef class Counts(Detector):
             raise ValueError("counts over different lexicons")
         self.changed()
         self.reserve(other.unigrams_cap)
+        # at least as big as the other table (the union has at least its keys)
+        if (other.table.size > self.table.size
+                and table_reserve(&self.table, other.table.size - self.table.size) < 0):
+            raise MemoryError()
         for i in range(other.unigrams_cap):
             if other.unigrams[i]:
                 if self.unigrams[i] == 0:
@@ -982,27 +1162,9 @@ cdef class Counts(Detector):
                 self.unigrams[i] += other.unigrams[i]
         for slot in range(other.table.mask + 1):
             e = &other.table.slots[slot]
-            if e.len and table_add(&self.table, entry_atoms(&other.table, e, pair), e.len, e.value) < 0:
+            if e.key and table_add(&self.table, entry_atoms(&other.table, e, pair),
+                                   entry_len(&other.table, e), e.value) < 0:
                 raise MemoryError()
-
-    def add(self, str key, int64_t count):
-        """Add ``count`` to the string ``key`` (a word or delimiter-joined phrase)."""
-        pieces = self.lexicon.split(key)
-        cdef Py_ssize_t n = len(pieces), k
-        cdef int32_t *atoms = <int32_t *>grown(NULL, n * sizeof(int32_t))
-        self.changed()
-        try:
-            for k in range(n):
-                atoms[k] = self.lexicon.intern(pieces[k])
-            if n == 1:
-                self.reserve(len(self.lexicon))
-                if self.unigrams[atoms[0]] == 0:
-                    self.n_unigrams += 1
-                self.unigrams[atoms[0]] += count
-            elif table_add(&self.table, atoms, n, count) < 0:
-                raise MemoryError()
-        finally:
-            free(atoms)
 
     def items(self):
         """Yield ``(key string, count)`` for every key."""
@@ -1016,12 +1178,55 @@ cdef class Counts(Detector):
                 yield words[i], self.unigrams[i]
                 check_version(self, version)
         for slot in range(self.table.mask + 1):
-            if self.table.slots[slot].len:
+            if self.table.slots[slot].key:
                 yield self.key_string(&self.table.slots[slot], pair), self.table.slots[slot].value
                 check_version(self, version)
 
     cdef str key_string(self, Entry *e, int32_t *pair):
-        return join_atoms(self.lexicon, entry_atoms(&self.table, e, pair), e.len)
+        return join_atoms(self.lexicon, entry_atoms(&self.table, e, pair), entry_len(&self.table, e))
+
+    # -- saving and loading
+
+    def array_sizes(self):
+        """``(words, keys, atoms)``: the sizes of the arrays ``export_arrays`` fills."""
+        return len(self.lexicon), self.table.size, table_atoms(&self.table)
+
+    def export_arrays(self, int64_t[::1] unigrams, int32_t[::1] lengths, int32_t[::1] atoms,
+                      int64_t[::1] counts):
+        """Fill the arrays of a saved model: the count of each word of the lexicon (by id, 0
+        for none) and the n-gram keys (atoms as word ids) with their counts."""
+        cdef Py_ssize_t i
+        if unigrams.shape[0] != len(self.lexicon):
+            raise ValueError("arrays of the wrong size")
+        for i in range(unigrams.shape[0]):
+            unigrams[i] = self.unigrams[i] if i < self.unigrams_cap else 0
+        table_export(&self.table, lengths, atoms, counts)
+
+    def import_arrays(self, list words, const int64_t[::1] unigrams, const int32_t[::1] lengths,
+                      const int32_t[::1] atoms, const int64_t[::1] counts):
+        """Fill these empty counts from the arrays of ``export_arrays`` and the lexicon's
+        ``words`` (in id order); a ValueError if they are inconsistent."""
+        cdef Py_ssize_t i
+        cdef int32_t *ids
+        if unigrams.shape[0] != len(words):
+            raise ValueError("%d word counts for %d words" % (unigrams.shape[0], len(words)))
+        for i in range(counts.shape[0]):
+            if counts[i] <= 0:
+                raise ValueError("n-gram %d has the count %d" % (i, counts[i]))
+        self.changed()
+        ids = interned(self.lexicon, words)
+        try:
+            self.reserve(len(self.lexicon))
+            for i in range(unigrams.shape[0]):
+                if unigrams[i] < 0:
+                    raise ValueError("word %r has the count %d" % (words[i], unigrams[i]))
+                if unigrams[i]:
+                    if self.unigrams[ids[i]] == 0:
+                        self.n_unigrams += 1
+                    self.unigrams[ids[i]] += unigrams[i]
+            table_import(&self.table, ids, len(words), lengths, atoms, counts)
+        finally:
+            free(ids)
 
     # -- exporting
 
@@ -1032,7 +1237,7 @@ cdef class Counts(Detector):
         cdef int64_t a = self.count_of(key, 1), b
         if a <= 0:
             return 0
-        b = self.count_of(key + e.len - 1, 1)
+        b = self.count_of(key + entry_len(&self.table, e) - 1, 1)
         if b <= 0:
             return 0
         score[0] = self.score_counts(a, b, e.value)
@@ -1048,9 +1253,9 @@ cdef class Counts(Detector):
         cdef int64_t version = self.version
         for i in range(self.table.mask + 1):
             e = &self.table.slots[i]
-            if e.len and self.select(e, &score):
+            if e.key and self.select(e, &score):
                 check_version(self, version)  # a Python scorer could have changed the counts
-                phrases.insert(entry_atoms(&self.table, e, pair), e.len, score)
+                phrases.insert(entry_atoms(&self.table, e, pair), entry_len(&self.table, e), score)
         return phrases
 
     def export(self):
@@ -1072,6 +1277,84 @@ cdef inline double product(int64_t a, int64_t b) noexcept nogil:
 cdef check_version(Detector detector, int64_t version):
     if detector.version != version:
         raise RuntimeError("phrase model changed during iteration")
+
+
+# ---------------------------------------------------------------- saving and loading
+
+cdef Py_ssize_t table_atoms(const Table *t) noexcept nogil:
+    """The number of atoms of all keys of a table."""
+    cdef size_t i
+    cdef Py_ssize_t total = 0
+    for i in range(t.mask + 1):
+        total += entry_len(t, &t.slots[i])
+    return total
+
+
+cdef void table_export(const Table *t, int32_t[::1] lengths, int32_t[::1] atoms,
+                       int64_t[::1] values) except *:
+    """Write every key (its length, its atoms one after the other) and value, in slot order."""
+    cdef size_t i
+    cdef Py_ssize_t k = 0, at = 0, n
+    cdef int32_t pair[2]
+    cdef const Entry *e
+    if lengths.shape[0] != t.size or values.shape[0] != t.size or atoms.shape[0] != table_atoms(t):
+        raise ValueError("arrays of the wrong size")
+    for i in range(t.mask + 1):
+        e = &t.slots[i]
+        n = entry_len(t, e)
+        if n:
+            lengths[k], values[k] = <int32_t>n, e.value
+            memcpy(&atoms[at], entry_atoms(t, e, pair), n * sizeof(int32_t))
+            k += 1
+            at += n
+
+
+cdef int32_t *interned(Lexicon lexicon, list words) except NULL:
+    """The ids of ``words`` (all str) interned into ``lexicon``: a ``malloc``'d array."""
+    cdef Py_ssize_t i, n = len(words)
+    cdef int32_t *ids = <int32_t *>grown(NULL, max(n, 1) * sizeof(int32_t))
+    try:
+        for i in range(n):
+            ids[i] = lexicon.intern(words[i])
+    except BaseException:
+        free(ids)
+        raise
+    return ids
+
+
+cdef void table_import(Table *t, const int32_t *ids, Py_ssize_t n_words, const int32_t[::1] lengths,
+                       const int32_t[::1] atoms, const int64_t[::1] values) except *:
+    """Insert the keys written by ``table_export`` (atoms as indexes into ``ids``) into an
+    empty table; a ValueError if they are not a valid set of keys."""
+    cdef Py_ssize_t k, j, n, at = 0, key_cap = 0
+    cdef int32_t *key = NULL
+    cdef int added
+    if values.shape[0] != lengths.shape[0]:
+        raise ValueError("%d key lengths but %d values" % (lengths.shape[0], values.shape[0]))
+    if table_reserve(t, lengths.shape[0]) < 0:
+        raise MemoryError()
+    try:
+        for k in range(lengths.shape[0]):
+            n = lengths[k]
+            if n < 2 or n > atoms.shape[0] - at:
+                raise ValueError("key %d has an invalid length %d" % (k, n))
+            if n > key_cap:
+                key_cap = 2 * n
+                key = <int32_t *>grown(key, key_cap * sizeof(int32_t))
+            for j in range(n):
+                if not 0 <= atoms[at + j] < n_words:
+                    raise ValueError("key %d has an atom out of range: %d" % (k, atoms[at + j]))
+                key[j] = ids[atoms[at + j]]
+            at += n
+            added = table_add(t, key, n, values[k])
+            if added < 0:
+                raise MemoryError()
+            if added == 0:
+                raise ValueError("key %d is a duplicate" % k)
+        if at != atoms.shape[0]:
+            raise ValueError("%d atoms stored, the keys have %d" % (atoms.shape[0], at))
+    finally:
+        free(key)
 
 
 cdef str join_atoms(Lexicon lexicon, const int32_t *key, Py_ssize_t n):
@@ -1103,20 +1386,22 @@ cdef class PhraseTable(Detector):
         return &self.table
 
     def finish(self):
-        """Spread the phrase and string tables to a quarter full once built: most lookups
-        while applying are misses, which then end after a probe or two."""
-        if table_resize(&self.table, fitting_capacity(2 * self.table.size)) < 0:
+        """Once built, spread the phrase and string tables to a quarter full and build the
+        phrase table's filter: most lookups while applying are misses, which the filter
+        answers, or which end after a probe or two."""
+        if (table_resize(&self.table, fitting_capacity(2 * self.table.size)) < 0
+                or table_build_filter(&self.table) < 0):
             raise MemoryError()
         self.lexicon.resize(fitting_capacity(2 * len(self.lexicon)))
 
     cdef PhraseTable compacted(self):
         """A copy over a new lexicon holding only the connector words and the phrases' atoms."""
         cdef size_t i
-        cdef Py_ssize_t k
+        cdef Py_ssize_t k, n
         cdef int32_t pair[2]
         cdef const int32_t *old
         cdef Entry *e
-        cdef Lexicon lexicon = Lexicon(self.lexicon.delimiter, self.lexicon.connector_words)
+        cdef Lexicon lexicon = Lexicon(self.lexicon.delimiter, self.lexicon.connector_words, True)
         cdef PhraseTable copy = PhraseTable(lexicon)
         cdef int32_t *remap = <int32_t *>grown(NULL, max(len(self.lexicon), 1) * sizeof(int32_t))
         cdef int32_t *key = NULL
@@ -1126,17 +1411,18 @@ cdef class PhraseTable(Detector):
         try:
             for i in range(self.table.mask + 1):
                 e = &self.table.slots[i]
-                if not e.len:
+                n = entry_len(&self.table, e)
+                if not n:
                     continue
-                if e.len > key_cap:
-                    key_cap = 2 * e.len
+                if n > key_cap:
+                    key_cap = 2 * n
                     key = <int32_t *>grown(key, key_cap * sizeof(int32_t))
                 old = entry_atoms(&self.table, e, pair)
-                for k in range(e.len):
+                for k in range(n):
                     if remap[old[k]] < 0:
                         remap[old[k]] = lexicon.intern(words[old[k]])
                     key[k] = remap[old[k]]
-                copy.insert(key, e.len, score_of(e))
+                copy.insert(key, n, score_of(e))
         finally:
             free(remap)
             free(key)
@@ -1167,6 +1453,26 @@ cdef class PhraseTable(Detector):
         finally:
             free(atoms)
 
+    def array_sizes(self):
+        """``(words, phrases, atoms)``: the sizes of the arrays ``export_arrays`` fills."""
+        return len(self.lexicon), self.table.size, table_atoms(&self.table)
+
+    def export_arrays(self, int32_t[::1] lengths, int32_t[::1] atoms, int64_t[::1] score_bits):
+        """Fill the arrays of a saved model: the phrases (atoms as word ids, the lexicon's
+        words in id order) and the bits of their float64 scores."""
+        table_export(&self.table, lengths, atoms, score_bits)
+
+    def import_arrays(self, list words, const int32_t[::1] lengths, const int32_t[::1] atoms,
+                      const int64_t[::1] score_bits):
+        """Fill this empty table from the arrays of ``export_arrays`` and ``words``."""
+        cdef int32_t *ids = interned(self.lexicon, words)
+        self.version += 1
+        try:
+            table_import(&self.table, ids, len(words), lengths, atoms, score_bits)
+        finally:
+            free(ids)
+        self.finish()
+
     def items(self):
         """Yield ``(phrase, score)`` for every phrase."""
         cdef size_t i
@@ -1175,8 +1481,9 @@ cdef class PhraseTable(Detector):
         cdef int64_t version = self.version
         for i in range(self.table.mask + 1):
             e = &self.table.slots[i]
-            if e.len:
-                yield join_atoms(self.lexicon, entry_atoms(&self.table, e, pair), e.len), score_of(e)
+            if e.key:
+                yield (join_atoms(self.lexicon, entry_atoms(&self.table, e, pair), entry_len(&self.table, e)),
+                       score_of(e))
                 check_version(self, version)
 
     cdef int evaluate(self, const int32_t *key, Py_ssize_t n, Py_ssize_t na, Py_ssize_t nb,

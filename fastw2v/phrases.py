@@ -12,17 +12,15 @@ Examples
 ['bank_of_america']
 >>> frozen = bigram.freeze()  # only the phrases: smaller and faster
 """
-import gzip
 import itertools
-import json
 import logging
 import numbers
-import zlib
 from inspect import getfullargspec
 from math import log
 
-from fastw2v import _phrases
-from fastw2v._fileio import atomic_write, open_input
+import numpy as np
+
+from fastw2v import _phrases, persistence
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +34,7 @@ ENGLISH_CONNECTOR_WORDS = frozenset(
     .split()
 )
 
-_FORMAT, _FORMAT_VERSION = "fastw2v.phrases", 1
+_INT32, _INT64, _FLOAT64 = np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.float64)
 _SCORING_PARAMS = ["worda_count", "wordb_count", "bigram_count", "len_vocab", "min_count",
                    "corpus_word_count"]
 
@@ -101,6 +99,15 @@ def _scoring_name(scoring):
     if scoring is None:  # a FrozenPhrases loaded without its custom scorer
         return {"custom": None}
     return {"custom": f"{getattr(scoring, '__module__', '?')}.{getattr(scoring, '__qualname__', '?')}"}
+
+
+def _saved_scoring(saved):
+    """The scoring function recorded by ``_scoring_name``; None for a custom one."""
+    if isinstance(saved, dict) and "custom" in saved:
+        return None
+    if saved not in _NAMED_SCORERS:
+        raise ValueError(f"unknown scoring {saved!r}")
+    return _NAMED_SCORERS[saved]
 
 
 def _check_connector_words(connector_words):
@@ -232,24 +239,27 @@ class _PhrasesTransformation:
                 "connector_words": sorted(self.connector_words)}
 
     def save(self, path):
-        """Write the model to ``path`` as JSON (``.gz``/``.bz2`` compress), atomically.
+        """Write the model to ``path`` in fastw2v's file format (no pickle), atomically.
 
-        A custom scoring function is recorded by name only; pass it again to ``load``.
+        The layout is described in ``docs/phrases.md``. A custom scoring function is recorded
+        by name only; pass it again to ``load``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (replaced atomically if it exists); not a compressed name such
+            as ``.gz``.
         """
-        table_name, table = self._saved_table()
-        header = {"format": _FORMAT, "version": _FORMAT_VERSION,
-                  "class": type(self).__name__, "params": self._params()}
-        entries = ("%s: %s" % (json.dumps(key), json.dumps(value)) for key, value in table)
-        with atomic_write(path, "w", encoding="utf-8") as fout:
-            fout.write(json.dumps(header)[:-1] + ', "%s": {\n' % table_name)
-            separator = ""
-            while True:
-                chunk = list(itertools.islice(entries, 10000))
-                if not chunk:
-                    break
-                fout.write(separator + ",\n".join(chunk))
-                separator = ",\n"
-            fout.write("}}\n")
+        kernel = self._kernel_object
+        n_words, n_keys, n_atoms = kernel.array_sizes()
+        arrays = {}
+        persistence._key_arrays(kernel.lexicon.words, "words/", arrays)
+        lengths, atoms = np.empty(n_keys, np.int32), np.empty(n_atoms, np.int32)
+        arrays.update({"keys/lengths.npy": lengths, "keys/atoms.npy": atoms})
+        self._export_values(kernel, n_words, lengths, atoms, arrays)
+        meta = {"class": type(self).__name__, "params": self._params(),
+                "sizes": {"words": n_words, "keys": n_keys, "atoms": n_atoms}}
+        persistence._write(path, meta, arrays)
 
     @classmethod
     def load(cls, path, scoring=None):
@@ -258,45 +268,37 @@ class _PhrasesTransformation:
         Parameters
         ----------
         path : str or os.PathLike
-            The file (``.gz``/``.bz2`` decompressed), or a URL smart_open reads.
+            The file.
         scoring : callable, optional
             The scoring function, needed when the model was saved with a custom one.
+
+        Returns
+        -------
+        Phrases or FrozenPhrases
 
         Raises
         ------
         ValueError
-            If the file is not a complete fastw2v phrases file.
+            If the file is not a complete fastw2v phrases file of a version this fastw2v reads,
+            or a custom scoring function is needed and not given.
         """
-        try:
-            with open_input(path, "rb") as fin:
-                doc = json.load(fin)
-        except (ValueError, EOFError, gzip.BadGzipFile, zlib.error) as err:
-            raise ValueError(f"{path!r} is not a readable fastw2v phrases file: {err}") from None
-        if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
-            raise ValueError(f"{path!r} is not a fastw2v phrases file")
-        if doc.get("version") != _FORMAT_VERSION:
-            raise ValueError(f"{path!r} has phrases format version {doc.get('version')!r}; "
-                             f"this fastw2v reads version {_FORMAT_VERSION}")
-        model_class = {"Phrases": Phrases, "FrozenPhrases": FrozenPhrases}.get(doc.get("class"))
-        params = doc.get("params")
-        if model_class is None or not isinstance(params, dict):
-            raise ValueError(f"{path!r}: unknown model class {doc.get('class')!r} or no params")
-        try:
-            return model_class._from_document(doc, params, scoring)
-        except (KeyError, TypeError) as err:
-            raise ValueError(f"{path!r}: malformed phrases file ({type(err).__name__}: {err})") from None
-
-    @staticmethod
-    def _loaded_scoring(params, scoring, required):
         if scoring is not None:
-            return _resolve_scoring(scoring)
-        saved = params["scoring"]
-        if isinstance(saved, str):
-            return _resolve_scoring(saved)
-        if required:
-            raise ValueError(f"the model was saved with the custom scoring function "
-                             f"{saved.get('custom')!r}; pass it as load(path, scoring=...)")
-        return None
+            scoring = _resolve_scoring(scoring)
+        with persistence._Reader(path, None) as reader:
+            kind = reader.meta.get("class")
+            model_class = {"Phrases": Phrases, "FrozenPhrases": FrozenPhrases}.get(kind)
+            if model_class is None:
+                raise ValueError(f"{reader.path!r} holds a {kind}, not a phrase model")
+            with reader.invalid_metadata():
+                params, sizes = reader.meta["params"], reader.meta["sizes"]
+                if scoring is None:
+                    scoring = _saved_scoring(params["scoring"])
+                words = persistence._load_keys(reader, "words/")
+                if len(words) != sizes["words"]:
+                    raise ValueError(f"{len(words)} words stored, {sizes['words']} described")
+                arrays = [reader.array("keys/lengths.npy", _INT32, (sizes["keys"],), mmap=False),
+                          reader.array("keys/atoms.npy", _INT32, (sizes["atoms"],), mmap=False)]
+                return model_class._from_arrays(reader, params, scoring, words, sizes, *arrays)
 
 
 def _number(value, name, kind=numbers.Real):
@@ -414,24 +416,28 @@ class Phrases(_PhrasesTransformation):
                     progress_per=self.progress_per, corpus_word_count=self.corpus_word_count,
                     min_reduce=self.min_reduce)
 
-    def _saved_table(self):
-        return "vocab", self._kernel_object.items()
+    @staticmethod
+    def _export_values(kernel, n_words, lengths, atoms, arrays):
+        arrays["words/counts.npy"] = unigrams = np.empty(n_words, np.int64)
+        arrays["keys/counts.npy"] = counts = np.empty(len(lengths), np.int64)
+        kernel.export_arrays(unigrams, lengths, atoms, counts)
 
     @classmethod
-    def _from_document(cls, doc, params, scoring):
+    def _from_arrays(cls, reader, params, scoring, words, sizes, lengths, atoms):
+        if scoring is None:
+            raise ValueError(f"{reader.path!r} was saved with the custom scoring function "
+                             f"{params['scoring'].get('custom')!r}; pass it as "
+                             f"load(path, scoring=...)")
         model = cls(min_count=params["min_count"], threshold=params["threshold"],
                     max_vocab_size=params["max_vocab_size"], delimiter=params["delimiter"],
-                    progress_per=params["progress_per"],
-                    scoring=cls._loaded_scoring(params, scoring, required=True),
+                    progress_per=params["progress_per"], scoring=scoring,
                     connector_words=params["connector_words"])
         model.corpus_word_count = _number(params["corpus_word_count"], "corpus_word_count",
                                           numbers.Integral)
         model.min_reduce = _number(params["min_reduce"], "min_reduce", numbers.Integral)
-        counts = model._kernel_object
-        for key, count in doc["vocab"].items():
-            if not isinstance(key, str) or _number(count, "a count", numbers.Integral) <= 0:
-                raise TypeError(f"bad vocabulary entry {key!r}: {count!r}")
-            counts.add(key, count)
+        model._kernel_object.import_arrays(
+            words, reader.array("words/counts.npy", _INT64, (len(words),), mmap=False),
+            lengths, atoms, reader.array("keys/counts.npy", _INT64, (sizes["keys"],), mmap=False))
         return model
 
 
@@ -457,7 +463,8 @@ class FrozenPhrases(_PhrasesTransformation):
 
     @staticmethod
     def _table(delimiter, connector_words, phrasegrams):
-        lexicon = _phrases.Lexicon(_check_delimiter(delimiter), _check_connector_words(connector_words))
+        lexicon = _phrases.Lexicon(_check_delimiter(delimiter), _check_connector_words(connector_words),
+                                   python_hash=True)
         table = _phrases.PhraseTable(lexicon)
         for phrase, score in phrasegrams.items():
             if not isinstance(phrase, str):
@@ -479,19 +486,22 @@ class FrozenPhrases(_PhrasesTransformation):
         """dict of (str, float): a copy of the phrases and their scores."""
         return dict(self._kernel_object.items())
 
-    def _saved_table(self):
-        return "phrasegrams", self._kernel_object.items()
+    @staticmethod
+    def _export_values(kernel, n_words, lengths, atoms, arrays):
+        arrays["keys/scores.npy"] = scores = np.empty(len(lengths), np.float64)
+        kernel.export_arrays(lengths, atoms, scores.view(np.int64))
 
     @classmethod
-    def _from_document(cls, doc, params, scoring):
+    def _from_arrays(cls, reader, params, scoring, words, sizes, lengths, atoms):
         model = cls.__new__(cls)
         model.threshold = _number(params["threshold"], "threshold")
         model.min_count = _number(params["min_count"], "min_count")
-        model.scoring = cls._loaded_scoring(params, scoring, required=False)
-        if not isinstance(doc["phrasegrams"], dict):
-            raise TypeError("phrasegrams is not a mapping")
-        model._kernel_object = cls._table(params["delimiter"], params["connector_words"],
-                                          doc["phrasegrams"])
+        model.scoring = scoring
+        lexicon = _phrases.Lexicon(_check_delimiter(params["delimiter"]),
+                                   _check_connector_words(params["connector_words"]), python_hash=True)
+        model._kernel_object = _phrases.PhraseTable(lexicon)
+        scores = reader.array("keys/scores.npy", _FLOAT64, (sizes["keys"],), mmap=False)
+        model._kernel_object.import_arrays(words, lengths, atoms, scores.view(np.int64))
         return model
 
 

@@ -1,9 +1,13 @@
 """Phrases and FrozenPhrases: gensim 4's behaviour, computed by the compiled kernels."""
-import gzip
+import io
 import json
 import math
+import pathlib
+import pickle
 import random
+import zipfile
 
+import numpy as np
 import pytest
 
 from fastw2v.phrases import (ENGLISH_CONNECTOR_WORDS, FrozenPhrases, Phraser, Phrases,
@@ -222,49 +226,121 @@ def test_freeze_keeps_only_the_phrases():
 # -- saving
 
 
-@pytest.mark.parametrize("name", ["model.json", "model.json.gz"])
-def test_save_load_round_trip(tmp_path, name):
-    model = Phrases(CORPUS, min_count=1, connector_words=ENGLISH_CONNECTOR_WORDS,
-                    **(dict(scoring="npmi", threshold=0.5) if name.endswith("gz") else dict(threshold=1)))
-    model.save(tmp_path / name)
-    loaded = Phrases.load(tmp_path / name)
+SAVED_CORPUS = CORPUS + [["los_angeles", "naïve", "unbelievably_long_word_of_many_letters"]] * 2
+
+
+def rewritten(src, dst, replace):
+    """Copy the archive ``src`` to ``dst`` with the members in ``replace`` (name -> bytes)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
+        for name in zin.namelist():
+            zout.writestr(name, replace.get(name, zin.read(name)))
+
+
+def npy_bytes(array, allow_pickle=False):
+    out = io.BytesIO()
+    np.save(out, array, allow_pickle=allow_pickle)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(threshold=1, connector_words=ENGLISH_CONNECTOR_WORDS),
+    dict(scoring="npmi", threshold=0.5),
+])
+def test_save_load_round_trip(tmp_path, kwargs):
+    model = Phrases(SAVED_CORPUS, min_count=1, **kwargs)
+    model.save(tmp_path / "model.fw2v")
+    loaded = Phrases.load(tmp_path / "model.fw2v")
     assert type(loaded) is Phrases and loaded.scoring is model.scoring
     assert loaded.vocab == model.vocab and loaded.export_phrases() == model.export_phrases()
     assert (loaded.corpus_word_count, loaded.min_reduce) == (model.corpus_word_count, model.min_reduce)
     assert loaded.connector_words == model.connector_words
+    assert list(loaded[SAVED_CORPUS]) == list(model[SAVED_CORPUS])
     frozen = model.freeze()
-    frozen.save(tmp_path / ("frozen-" + name))
-    loaded = FrozenPhrases.load(tmp_path / ("frozen-" + name))
+    frozen.save(tmp_path / "frozen.fw2v")
+    loaded = FrozenPhrases.load(tmp_path / "frozen.fw2v")
     assert type(loaded) is FrozenPhrases and loaded.phrasegrams == frozen.phrasegrams
-    assert loaded[["bank", "of", "america"]] == ["bank_of_america"]
+    assert (loaded.threshold, loaded.min_count, loaded.scoring) == (frozen.threshold, frozen.min_count, frozen.scoring)
+    assert list(loaded[SAVED_CORPUS]) == list(frozen[SAVED_CORPUS])
+    assert loaded.find_phrases(SAVED_CORPUS) == frozen.find_phrases(SAVED_CORPUS)
+
+
+def test_save_load_empty_models(tmp_path):
+    Phrases().save(tmp_path / "empty.fw2v")
+    loaded = Phrases.load(tmp_path / "empty.fw2v")
+    assert loaded.vocab == {} and loaded[["a", "b"]] == ["a", "b"]
+    loaded.freeze().save(tmp_path / "frozen.fw2v")
+    assert Phrases.load(tmp_path / "frozen.fw2v").phrasegrams == {}
 
 
 def test_custom_scorer_must_be_given_back_to_load(tmp_path):
     model = Phrases(CORPUS, min_count=1, threshold=0.4, scoring=custom_scorer)
-    model.save(tmp_path / "m.json")
+    model.save(tmp_path / "m.fw2v")
     with pytest.raises(ValueError, match="custom_scorer"):
-        Phrases.load(tmp_path / "m.json")
-    loaded = Phrases.load(tmp_path / "m.json", scoring=custom_scorer)
+        Phrases.load(tmp_path / "m.fw2v")
+    loaded = Phrases.load(tmp_path / "m.fw2v", scoring=custom_scorer)
     assert loaded.export_phrases() == model.export_phrases()
+    model.freeze().save(tmp_path / "f.fw2v")  # a FrozenPhrases needs only the scores
+    assert FrozenPhrases.load(tmp_path / "f.fw2v").phrasegrams == model.export_phrases()
 
 
-def test_corrupt_files_raise_value_error(tmp_path):
-    Phrases(CORPUS, min_count=1, threshold=1).save(tmp_path / "good.json")
-    text = (tmp_path / "good.json").read_text()
-    cases = {
-        "truncated.json": text[: len(text) // 2],
-        "foreign.json": json.dumps({"format": "something else"}),
-        "future.json": text.replace('"version": 1', '"version": 99'),
-        "badcount.json": text.replace('"vocab": {', '"vocab": {"zz": -3, '),
-        "nojson.json": "\x00\x01 not json",
+def test_compressed_name_refused(tmp_path):
+    with pytest.raises(ValueError, match="uncompressed"):
+        Phrases(CORPUS).save(tmp_path / "model.json.gz")
+
+
+def test_corrupt_foreign_and_newer_files_raise_value_error(tmp_path):
+    good = tmp_path / "good.fw2v"
+    Phrases(SAVED_CORPUS, min_count=1, threshold=1).save(good)
+    data = good.read_bytes()
+    with zipfile.ZipFile(good) as archive:
+        meta = json.loads(archive.read("fastw2v.json"))
+        atoms = np.load(io.BytesIO(archive.read("keys/atoms.npy")))
+    (tmp_path / "truncated.fw2v").write_bytes(data[: len(data) // 2])
+    (tmp_path / "json.fw2v").write_text(json.dumps({"format": "fastw2v.phrases", "version": 1}))
+    (tmp_path / "noise.fw2v").write_bytes(b"\x00\x01 not a model" * 10)
+    members = {
+        "future": {"fastw2v.json": json.dumps(dict(meta, format_version=99))},
+        "foreign": {"fastw2v.json": json.dumps(dict(meta, format="other"))},
+        "other_class": {"fastw2v.json": json.dumps(dict(meta, **{"class": "Word2Vec"}))},
+        "no_sizes": {"fastw2v.json": json.dumps({k: v for k, v in meta.items() if k != "sizes"})},
+        "bad_scoring": {"fastw2v.json": json.dumps(dict(meta, params=dict(meta["params"], scoring="x")))},
+        "atom_range": {"keys/atoms.npy": npy_bytes(atoms + 10**6)},
+        "atom_dtype": {"keys/atoms.npy": npy_bytes(atoms.astype(np.int64))},
+        "short_atoms": {"keys/atoms.npy": npy_bytes(atoms[:-1])},
+        "negative_count": {"words/counts.npy": npy_bytes(-np.ones(meta["sizes"]["words"], np.int64))},
     }
-    for name, content in cases.items():
-        (tmp_path / name).write_text(content)
-        with pytest.raises(ValueError):
-            Phrases.load(tmp_path / name)
-    (tmp_path / "cut.json.gz").write_bytes(gzip.compress(text.encode())[:100])
-    with pytest.raises(ValueError):
-        Phrases.load(tmp_path / "cut.json.gz")
+    for name, replace in members.items():
+        rewritten(good, tmp_path / (name + ".fw2v"), {k: v.encode() if isinstance(v, str) else v
+                                                      for k, v in replace.items()})
+    for path in sorted(tmp_path.glob("*.fw2v")):
+        if path != good:
+            with pytest.raises(ValueError):
+                Phrases.load(path)
+    with pytest.raises(ValueError, match="format version 99"):
+        Phrases.load(tmp_path / "future.fw2v")
+
+
+class _Exploit:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (self.marker,))
+
+
+def test_crafted_pickles_are_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(_Exploit(marker)))
+    with pytest.raises(ValueError, match="pickle"):
+        Phrases.load(tmp_path / "model.pkl")
+    good = tmp_path / "good.fw2v"
+    Phrases(CORPUS, min_count=1, threshold=1).save(good)
+    payload = np.empty(1, dtype=object)
+    payload[0] = _Exploit(marker)
+    rewritten(good, tmp_path / "object.fw2v", {"keys/atoms.npy": npy_bytes(payload, allow_pickle=True)})
+    with pytest.raises(ValueError, match="object arrays"):
+        FrozenPhrases.load(tmp_path / "object.fw2v")
+    assert not marker.exists()
 
 
 # -- gensim equality
