@@ -76,6 +76,11 @@ cdef class WorkerState:
     """One training thread's random generator, tallies and scratch buffers."""
     cdef fw_worker state
     cdef int64_t kept_capacity
+    # word ids and sentence ends of a file range, kept between calls: freeing large blocks
+    # unmaps them, which stalls the other threads
+    cdef int32_t *range_ids
+    cdef int64_t *range_ends
+    cdef int64_t range_capacity
     cdef readonly int dim
 
     def __cinit__(self, int dim, uint64_t seed):
@@ -94,6 +99,8 @@ cdef class WorkerState:
         self.state.trained_words = 0
 
     def __dealloc__(self):
+        free(self.range_ids)
+        free(self.range_ends)
         free(self.state.hidden)
         free(self.state.grad)
         free(self.state.kept)
@@ -110,6 +117,18 @@ cdef class WorkerState:
                 with gil:
                     raise MemoryError()
             self.kept_capacity = n
+        return 0
+
+    cdef int reserve_range(self, int64_t n) except -1:
+        """Make room for the ids and sentence ends of ``n`` words."""
+        if n > self.range_capacity:
+            free(self.range_ids)
+            free(self.range_ends)
+            self.range_ids = <int32_t *>malloc(n * sizeof(int32_t))
+            self.range_ends = <int64_t *>malloc(n * sizeof(int64_t))
+            self.range_capacity = n if self.range_ids and self.range_ends else 0
+            if not self.range_capacity:
+                raise MemoryError("out of memory for a corpus range of %d words" % n)
         return 0
 
     @property
@@ -257,14 +276,10 @@ cdef class TrainingKernel:
         cdef int64_t raw = 0, n = 0, n_sentences = 0, word, longest = 0, line_start = 0
         # every word starting in the range is followed by a separator (or the end of the
         # file), so the range holds at most (end - start) / 2 + 1 words and as many lines
-        cdef int64_t capacity = max(end - start, 0) // 2 + 2
-        cdef int32_t *ids = <int32_t *>malloc(capacity * sizeof(int32_t))
-        cdef int64_t *ends = <int64_t *>malloc(capacity * sizeof(int64_t))
+        worker.reserve_range(max(end - start, 0) // 2 + 2)
+        cdef int32_t *ids = worker.range_ids
+        cdef int64_t *ends = worker.range_ends
         cdef int64_t before = worker.state.trained_words
-        if ids == NULL or ends == NULL:
-            free(ids)
-            free(ends)
-            raise MemoryError("out of memory while reading %r" % (path,))
         try:
             with nogil:
                 if tokenizer_open(&t, cpath, start, end) < 0:
@@ -291,8 +306,6 @@ cdef class TrainingKernel:
                                    alpha_start, alpha_end, compute_loss)
         finally:
             tokenizer_close(&t)
-            free(ids)
-            free(ends)
         if failed:
             raise OSError("cannot read corpus file %r" % (path,))
         return raw, worker.state.trained_words - before

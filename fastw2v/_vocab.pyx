@@ -24,7 +24,9 @@ cdef extern from *:
     int fw_fseek64(FILE *stream, long long offset, int whence) nogil
 
 cdef enum:
-    BUFFER_SIZE = 1 << 20
+    # below glibc's mmap threshold: allocated from the heap, not mapped and unmapped each
+    # call (unmapping makes the kernel flush the other threads' TLBs)
+    BUFFER_SIZE = 1 << 16
     # word2vec.c truncates words at 100 bytes; we keep far longer ones, but a "word" with no
     # whitespace in sight (a binary file) must not grow without bound.
     MAX_TOKEN_BYTES = 4096
