@@ -357,6 +357,52 @@ cdef class WordCounter:
         self.total_words += len(sentence)
         self.sentences += 1
 
+    def add_batch(self, list sentences):
+        """Count a batch of sentences (lists of str): the hash-table work runs without the GIL.
+
+        The words are copied out with the GIL held (so the caller may reuse or change its
+        lists afterwards), then counted with it released, so that another thread can read
+        the next batch meanwhile. Raises TypeError on anything but lists of str.
+        """
+        cdef Py_ssize_t n_words = 0, n_bytes = 0, n = 0, used = 0, i, size
+        cdef const char *data
+        cdef list sentence
+        for sentence in sentences:
+            n_words += len(sentence)
+            for token in sentence:
+                if not PyUnicode_Check(token):
+                    raise TypeError("sentences must contain str tokens, got %r of type %s"
+                                    % (token, type(token).__name__))
+                PyUnicode_AsUTF8AndSize(token, &size)
+                n_bytes += size
+        cdef char *text = <char *>malloc(max(n_bytes, 1))
+        cdef int32_t *lengths = <int32_t *>malloc(max(n_words, 1) * sizeof(int32_t))
+        cdef int failed = text == NULL or lengths == NULL
+        try:
+            if failed:
+                raise MemoryError("out of memory while counting words")
+            for sentence in sentences:
+                for token in sentence:
+                    data = PyUnicode_AsUTF8AndSize(token, &size)
+                    memcpy(text + used, data, size)
+                    used += size
+                    lengths[n] = <int32_t>size
+                    n += 1
+            with nogil:
+                used = 0
+                for i in range(n):
+                    if self.table.add(text + used, lengths[i], 1) < 0:
+                        failed = 1
+                        break
+                    used += lengths[i]
+            if failed:
+                raise MemoryError("out of memory while counting words")
+        finally:
+            free(text)
+            free(lengths)
+        self.total_words += n_words
+        self.sentences += len(sentences)
+
     def __len__(self):
         return self.table.size
 

@@ -5,6 +5,7 @@ pruning, ``max_final_vocab``, ``trim_rule``, ``sorted_vocab``, frequent-word sub
 and the unigram**0.75 negative-sampling distribution, and a Huffman tree for hierarchical
 softmax.
 """
+import concurrent.futures
 import heapq
 import logging
 import types
@@ -16,6 +17,7 @@ from fastw2v import _vocab
 logger = logging.getLogger(__name__)
 
 RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
+SCAN_BATCH_WORDS = 1 << 16  # words a batch handed to the counting thread
 
 
 def check_reiterable(corpus, name="corpus_iterable"):
@@ -56,13 +58,48 @@ def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=1000
         ``{word: count}``, the number of sentences and the number of words.
     """
     counter = _vocab.WordCounter()
+    if max_vocab_size:
+        _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per)
+    else:
+        _count_pipelined(counter, corpus, progress_per)
+    return counter.as_dict(), counter.sentences, counter.total_words
+
+
+def _log_progress(sentence_no, counter):
+    logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
+                sentence_no, counter.total_words, len(counter))
+
+
+def _count_pipelined(counter, corpus, progress_per):
+    """Count batches in a second thread (without the GIL) while this one reads the next."""
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="fastw2v-count") as pool:
+        pending, batch, batch_words = None, [], 0
+        for sentence_no, sentence in enumerate(corpus):
+            if progress_per and sentence_no % progress_per == 0 and sentence_no:
+                _log_progress(sentence_no, counter)
+            if type(sentence) is not list:
+                sentence = _vocab.check_sentence(sentence)
+            batch.append(sentence)
+            batch_words += len(sentence)
+            if batch_words >= SCAN_BATCH_WORDS:
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(counter.add_batch, batch)
+                batch, batch_words = [], 0
+        if pending is not None:
+            pending.result()
+        counter.add_batch(batch)
+
+
+def _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per):
+    """Count sentence by sentence, pruning as gensim does whenever the vocabulary grows
+    past ``max_vocab_size``."""
     min_reduce = 1
     for sentence_no, sentence in enumerate(corpus):
         if progress_per and sentence_no % progress_per == 0 and sentence_no:
-            logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
-                        sentence_no, counter.total_words, len(counter))
+            _log_progress(sentence_no, counter)
         counter.add_sentence(sentence)
-        if max_vocab_size and len(counter) > max_vocab_size:
+        if len(counter) > max_vocab_size:
             if trim_rule is None:
                 counter.prune(min_reduce)
             else:
@@ -70,7 +107,6 @@ def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=1000
                 prune_counts(counts, min_reduce, trim_rule)
                 counter.replace(counts)
             min_reduce += 1
-    return counter.as_dict(), counter.sentences, counter.total_words
 
 
 def scan_file(path, max_vocab_size=None):
