@@ -74,6 +74,16 @@ class Timer:
         self.seconds = time.perf_counter() - self.start
 
 
+def timed(function, repeats):
+    """Median wall time of ``repeats`` calls and the last result."""
+    times = []
+    for _ in range(repeats):
+        with Timer() as t:
+            result = function()
+        times.append(t.seconds)
+    return median(times), result
+
+
 def peak_rss_mb():
     """Peak resident memory of this process so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -13,22 +13,12 @@ import tempfile
 
 import numpy as np
 
-from benchmarks.common import Timer, default_corpus, eval_path, format_table, median, write_json
+from benchmarks.common import Timer, default_corpus, eval_path, format_table, timed, write_json
 from fastw2v.keyedvectors import KeyedVectors
 
 DIM = 300
 BATCH = 1000
 CACHE = os.path.join(tempfile.gettempdir(), "fastw2v-bench")
-
-
-def timed(function, repeats):
-    """Median wall time of ``repeats`` calls and the last result."""
-    times = []
-    for _ in range(repeats):
-        with Timer() as t:
-            result = function()
-        times.append(t.seconds)
-    return median(times), result
 
 
 def random_models(n):

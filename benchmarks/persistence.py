@@ -17,20 +17,10 @@ import tempfile
 
 import numpy as np
 
-from benchmarks.common import Timer, default_corpus, format_table, median, write_json
+from benchmarks.common import default_corpus, format_table, timed, write_json
 from fastw2v import KeyedVectors, Word2Vec
 
 COLUMNS = ["benchmark", "fastw2v_s", "gensim_s", "speedup", "fastw2v_MB", "gensim_MB"]
-
-
-def timed(function, repeats):
-    """Median wall time of ``repeats`` calls and the last result."""
-    times = []
-    for _ in range(repeats):
-        with Timer() as t:
-            result = function()
-        times.append(t.seconds)
-    return median(times), result
 
 
 def size_mb(path):

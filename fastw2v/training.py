@@ -160,9 +160,7 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
             tally.fail(exc)
             stop.set()
 
-    threads = [threading.Thread(target=work, args=(state,), daemon=True) for state in workers]
-    for thread in threads:
-        thread.start()
+    threads = _start(work, workers)
     try:
         job, job_words = [], 0
         for sentence in corpus:
@@ -188,6 +186,14 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
         raise
     if tally.error is not None:
         raise tally.error
+
+
+def _start(work, workers):
+    """One daemon thread running ``work(state)`` per worker state, started."""
+    threads = [threading.Thread(target=work, args=(state,), daemon=True) for state in workers]
+    for thread in threads:
+        thread.start()
+    return threads
 
 
 def _put(jobs, item, stop, tick, force=False):
@@ -241,9 +247,7 @@ def train_epoch_file(kernel, workers, word_table, path, schedule, compute_loss, 
             tally.fail(exc)
             stop.set()
 
-    threads = [threading.Thread(target=work, args=(state,), daemon=True) for state in workers]
-    for thread in threads:
-        thread.start()
+    threads = _start(work, workers)
     try:
         _wait(threads, tick)
     except BaseException:
