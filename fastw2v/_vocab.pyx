@@ -268,7 +268,14 @@ cdef int tokenizer_next(Tokenizer *t) noexcept nogil:
     return TOKEN_WORD
 
 
-def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1):
+cdef inline int64_t line_sentences(int64_t line_words, int64_t max_sentence_length) noexcept nogil:
+    if max_sentence_length <= 0:
+        return line_words > 0
+    return (line_words + max_sentence_length - 1) // max_sentence_length
+
+
+def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1,
+              int64_t max_sentence_length=0):
     """Count the words of a text file in compiled code, without the GIL.
 
     Lines are sentences; words are split on ASCII whitespace. When ``max_vocab_size`` is
@@ -277,7 +284,9 @@ def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1):
     Returns
     -------
     (WordHash, int, int, int)
-        The counted words, the number of non-empty lines, of words, and the final ``min_reduce``.
+        The counted words, the number of sentences (non-empty lines, each counted as
+        ``ceil(words / max_sentence_length)`` when that is positive), the number of words,
+        and the final ``min_reduce``.
     """
     cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
     cdef const char *cpath = path_bytes
@@ -286,8 +295,8 @@ def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1):
     t.fh = NULL
     t.buf = NULL
     t.token = NULL
-    cdef int kind, failed = 0, line_has_words = 0
-    cdef int64_t sentences = 0, total = 0, since_check = 0, min_reduce = 1
+    cdef int kind, failed = 0
+    cdef int64_t sentences = 0, total = 0, since_check = 0, min_reduce = 1, line_words = 0
     cdef int64_t stop = end if end >= 0 else (<int64_t>1 << 62)
     if tokenizer_open(&t, cpath, start, stop) < 0:
         tokenizer_close(&t)
@@ -303,10 +312,10 @@ def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1):
                             break
                         total += 1
                         since_check += 1
-                        line_has_words = 1
+                        line_words += 1
                     elif kind == TOKEN_NEWLINE:
-                        sentences += line_has_words
-                        line_has_words = 0
+                        sentences += line_sentences(line_words, max_sentence_length)
+                        line_words = 0
                     else:
                         break
                     if (max_vocab_size > 0 and words.size > max_vocab_size
@@ -323,7 +332,7 @@ def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1):
             since_check = 0
     finally:
         tokenizer_close(&t)
-    sentences += line_has_words
+    sentences += line_sentences(line_words, max_sentence_length)
     return words, sentences, total, min_reduce
 
 

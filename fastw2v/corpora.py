@@ -6,13 +6,44 @@ iterated any number of times (one pass builds the vocabulary, one pass trains ea
 import itertools
 import logging
 import os
+import re
 
+from fastw2v import _vocab
 from fastw2v._fileio import open_input
 
 logger = logging.getLogger(__name__)
 
 MAX_WORDS_IN_BATCH = 10000
 _CHUNK_BYTES = 1 << 20
+# characters str.split() splits on besides ASCII whitespace, which the compiled tokenizer keeps
+_UNICODE_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_MAX_COMPILED_TOKEN_BYTES = 4096
+
+
+def _plain_local_path(source):
+    """The path of ``source`` when it is an uncompressed local file, else None."""
+    if not isinstance(source, (str, os.PathLike)):
+        return None
+    path = os.fspath(source)
+    if "://" in path or path.endswith((".gz", ".bz2", ".xz", ".zst")) or not os.path.isfile(path):
+        return None
+    return path
+
+
+def _compiled_count(path, max_sentence_length, by_line):
+    """Count a local file's words in compiled code, or None where that would differ from
+    reading it in Python (non-ASCII whitespace, words of 4 KB or more)."""
+    table, sentences, total, _ = _vocab.scan_file(
+        path, max_sentence_length=max_sentence_length if by_line else 0)
+    words, counts = table.words_and_counts()
+    # a word at the tokenizer's length cap may have been cut (UTF-8 has at most 4 bytes a char)
+    long_words = [word for word in words if 4 * len(word) >= _MAX_COMPILED_TOKEN_BYTES]
+    if _UNICODE_SPACE.search("".join(words)) or any(
+            len(word.encode("utf8")) >= _MAX_COMPILED_TOKEN_BYTES for word in long_words):
+        return None
+    if not by_line:
+        sentences = -(-total // max_sentence_length)
+    return dict(zip(words, counts.tolist())), sentences, total
 
 
 def _decode(data, source):
@@ -40,6 +71,20 @@ class LineSentence:
         self.max_sentence_length = max_sentence_length
         self.limit = limit
 
+    def count_words(self):
+        """Word counts computed in compiled code, for an uncompressed local file.
+
+        Returns
+        -------
+        (dict, int, int) or None
+            ``{word: count}``, the number of sentences and of words, exactly as iterating
+            would give them; None when the source has to be read in Python.
+        """
+        path = _plain_local_path(self.source)
+        if path is None or self.limit is not None:
+            return None
+        return _compiled_count(path, self.max_sentence_length, by_line=True)
+
     def __iter__(self):
         if hasattr(self.source, "seek"):
             self.source.seek(0)
@@ -60,6 +105,17 @@ class Text8Corpus:
     def __init__(self, fname, max_sentence_length=MAX_WORDS_IN_BATCH):
         self.fname = fname
         self.max_sentence_length = max_sentence_length
+
+    def count_words(self):
+        """Word counts computed in compiled code, for an uncompressed local file.
+
+        Returns
+        -------
+        (dict, int, int) or None
+            As :meth:`LineSentence.count_words`.
+        """
+        path = _plain_local_path(self.fname)
+        return None if path is None else _compiled_count(path, self.max_sentence_length, by_line=False)
 
     def __iter__(self):
         sentence, rest = [], b""

@@ -52,11 +52,19 @@ def prune_counts(counts, min_reduce, trim_rule=None):
 def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=10000):
     """Count the words of an iterable of sentences.
 
+    A corpus with a ``count_words()`` method (fastw2v's readers) may count itself in
+    compiled code when no pruning is asked for.
+
     Returns
     -------
     (dict, int, int)
         ``{word: count}``, the number of sentences and the number of words.
     """
+    count_words = getattr(corpus, "count_words", None)
+    if count_words is not None and not max_vocab_size:
+        counted = count_words()
+        if counted is not None:
+            return counted
     counter = _vocab.WordCounter()
     if max_vocab_size:
         _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per)

@@ -130,3 +130,37 @@ def test_iterable_and_file_modes_learn_alike(tmp_path):
     from_list = Word2Vec(sentences, **common)
     assert from_file.wv.index_to_key == from_list.wv.index_to_key
     np.testing.assert_allclose(from_file.training_loss, from_list.training_loss, rtol=0.05)
+
+
+def _python_scan(corpus):
+    counts, sentences, total = {}, 0, 0
+    for sentence in corpus:
+        sentences += 1
+        total += len(sentence)
+        for word in sentence:
+            counts[word] = counts.get(word, 0) + 1
+    return counts, sentences, total
+
+
+@pytest.mark.parametrize("reader", [LineSentence, Text8Corpus])
+def test_readers_count_local_files_in_compiled_code_exactly(tmp_path, reader):
+    lines = [" ".join("w%d" % (i * j % 97) for j in range(n)) for i, n in
+             enumerate([0, 3, 25, 10, 0, 41, 7])]
+    path = write(tmp_path / "c.txt", "\n".join(lines) + "\n\n  naïve  café\n")
+    corpus = reader(path, max_sentence_length=10)
+    counted = corpus.count_words()
+    assert counted is not None
+    assert counted == _python_scan(corpus)
+
+
+def test_compiled_count_defers_to_python_where_it_would_differ(tmp_path):
+    unicode_space = write(tmp_path / "nbsp.txt", "a\u00a0b c\n")
+    assert LineSentence(unicode_space).count_words() is None
+    long_word = write(tmp_path / "long.txt", "x" * 5000 + " y\n")
+    assert Text8Corpus(long_word).count_words() is None
+    compressed = write(tmp_path / "c.txt.gz", "a b\n", gzip.open)
+    assert LineSentence(compressed).count_words() is None
+    assert LineSentence(write(tmp_path / "p.txt", "a b\nc\n"), limit=1).count_words() is None
+    # the model still gets Python's counts through the fallback
+    model = Word2Vec(LineSentence(unicode_space), min_count=1, vector_size=4, progress=False)
+    assert sorted(model.wv.index_to_key) == ["a", "b", "c"]
