@@ -13,6 +13,8 @@ MODES = {
     "cbow-sum-ns": dict(sg=0, hs=0, negative=5, cbow_mean=0, alpha=0.01),
     "sg-hs": dict(sg=1, hs=1, negative=0),
     "cbow-hs": dict(sg=0, hs=1, negative=0),
+    "sg-ns-classic": dict(sg=1, hs=0, negative=5, kernel="classic"),
+    "cbow-hs-classic": dict(sg=0, hs=1, negative=0, kernel="classic"),
 }
 COMMON = dict(vector_size=24, window=3, min_count=1, sample=0, seed=3, progress=False)
 

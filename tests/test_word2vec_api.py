@@ -199,6 +199,7 @@ def test_no_word_reaching_min_count():
     (dict(negative=0, hs=0), "negative=0 and hs=0"),
     (dict(workers=0), "workers must be a positive integer"),
     (dict(negative=-1), "negative must be >= 0"),
+    (dict(kernel="fast"), "kernel must be 'batched' or 'classic'"),
 ])
 def test_bad_parameters_fail_before_any_thread_starts(kwargs, message):
     before = threading.active_count()
