@@ -352,19 +352,7 @@ cdef class WordCounter:
 
     def add_sentence(self, sentence):
         """Count one sentence; raises TypeError on anything but a list/tuple of str."""
-        cdef Py_ssize_t size
-        cdef const char *data
-        if isinstance(sentence, str) or not isinstance(sentence, (list, tuple)):
-            sentence = check_sentence(sentence)
-        for token in sentence:
-            if not PyUnicode_Check(token):
-                raise TypeError("sentences must contain str tokens, got %r of type %s"
-                                % (token, type(token).__name__))
-            data = PyUnicode_AsUTF8AndSize(token, &size)
-            if self.table.add(data, <int32_t>size, 1) < 0:
-                raise MemoryError("out of memory while counting words")
-        self.total_words += len(sentence)
-        self.sentences += 1
+        self.add_batch([sentence if type(sentence) is list else check_sentence(sentence)])
 
     def add_batch(self, list sentences):
         """Count a batch of sentences (lists of str): the hash-table work runs without the GIL.
