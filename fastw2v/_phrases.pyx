@@ -22,7 +22,7 @@ from cpython.ref cimport Py_INCREF, PyObject
 from libc.math cimport INFINITY, log
 from libc.stdint cimport INT64_MAX, int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
-from libc.string cimport memchr, memcpy, memset
+from libc.string cimport memchr, memcmp, memcpy, memset
 
 import threading
 
@@ -370,6 +370,9 @@ cdef extern from "Python.h":
     int PyUnicode_KIND(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
     object PyUnicode_FromObject(object o)
+    ctypedef struct PyListObject:
+        PyObject **ob_item
+    void Py_SET_SIZE(object o, Py_ssize_t size)
 
 cdef extern from *:
     int __Pyx_PyUnicode_READY(object o) except -1  # (Cython's; a no-op from Python 3.12)
@@ -388,11 +391,7 @@ ctypedef struct Word:
 
 
 cdef inline bint same_bytes(const char *a, const char *b, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i
-    for i in range(n):
-        if a[i] != b[i]:
-            return False
-    return True
+    return memcmp(a, b, n) == 0
 
 
 cdef inline Py_hash_t text_hash(const char *data, Py_ssize_t n) noexcept nogil:
@@ -765,6 +764,7 @@ cdef class Detector:
     cdef bint calls_python   # the scorer is Python code, which could change a sentence
     cdef double threshold
     cdef readonly int64_t version  # bumped by every change, to stop stale iterations
+    cdef list texts                # phrase texts by table slot (``PhraseTable``), else None
 
     cdef int evaluate(self, const int32_t *key, Py_ssize_t n, Py_ssize_t na, Py_ssize_t nb,
                       double *score) except -1:
@@ -778,6 +778,10 @@ cdef class Detector:
     cdef Table *phrase_table(self) noexcept:
         """The table ``evaluate`` looks candidates up in, to prefetch from; NULL if none."""
         return NULL
+
+    cdef str phrase_text(self, list seq, Py_ssize_t start, Py_ssize_t stop):
+        """The phrase made of tokens ``seq[start:stop]``, just accepted by ``evaluate``."""
+        return self.lexicon.delimiter.join(seq[start:stop])
 
     cdef Tokens borrow(self):
         if self.scratch_busy:  # re-entered from a Python scorer: use a fresh buffer
@@ -811,6 +815,8 @@ cdef class Detector:
     cdef tuple join(self, list seq, Tokens buf, bint with_scores):
         """gensim's ``analyze_sentence`` over the atoms in ``buf`` of the tokens ``seq``."""
         cdef Py_ssize_t i, j, start = -1, n = buf.n_pos, m = 0
+        cdef size_t slot
+        cdef PyObject *text
         cdef int64_t *at = buf.starts
         cdef double score
         cdef list out = PyList_New(n)  # filled up to m, then cut
@@ -823,7 +829,14 @@ cdef class Detector:
             if i + AHEAD < n:  # the token object, to be referenced from ``out``
                 FW_PREFETCH(PyList_GET_ITEM(seq, i + AHEAD))
                 if table != NULL and buf.key_len[i + AHEAD]:
-                    FW_PREFETCH(&table.slots[buf.key_hash[i + AHEAD] & table.mask])
+                    slot = buf.key_hash[i + AHEAD] & table.mask  # (where it is, unless it collided)
+                    FW_PREFETCH(&table.slots[slot])
+                    if self.texts is not None:  # and the phrase's cached text, in two steps
+                        FW_PREFETCH(&(<PyListObject *>self.texts).ob_item[slot])
+            if self.texts is not None and i + AHEAD // 2 < n and buf.key_len[i + AHEAD // 2]:
+                text = PyList_GET_ITEM(self.texts, buf.key_hash[i + AHEAD // 2] & table.mask)
+                if text != <PyObject *>None:
+                    FW_PREFETCH(text)
             if buf.flags[i] & CONNECTOR:
                 if start < 0:
                     m = emit(out, m, <object>PyList_GET_ITEM(seq, i), scores)
@@ -835,7 +848,7 @@ cdef class Detector:
                         and (table == NULL or buf.key_len[i])
                         and self.evaluate(buf.atoms + at[start], at[i + 1] - at[start],
                                           at[start + 1] - at[start], at[i + 1] - at[i], &score)):
-                    m = emit(out, m, delimiter.join(seq[start:i + 1]), None)
+                    m = emit(out, m, self.phrase_text(seq, start, i + 1), None)
                     if with_scores:
                         scores.append(score)
                     start = -1
@@ -846,8 +859,7 @@ cdef class Detector:
         if start >= 0:
             for j in range(start, n):
                 m = emit(out, m, <object>PyList_GET_ITEM(seq, j), scores)
-        if m < n:
-            del out[m:]
+        Py_SET_SIZE(out, m)  # (items past m were never set: nothing to release)
         return out, scores
 
     cdef void hash_candidates(self, Tokens buf) except *:
@@ -867,8 +879,8 @@ cdef class Detector:
             if prev >= 0 and buf.atoms[at[prev]] >= 0 and buf.atoms[at[i + 1] - 1] >= 0:
                 n = <int32_t>(at[i + 1] - at[prev])
                 h = hash_key(buf.atoms + at[prev], n)
-                if table_may_hold(table, h):
-                    buf.key_len[i], buf.key_hash[i] = n, h
+                buf.key_hash[i] = h
+                buf.key_len[i] = n * table_may_hold(table, h)  # (no branch on the filter)
             prev = i
 
     def score_tokens(self, tokens):
@@ -1366,6 +1378,7 @@ cdef str join_atoms(Lexicon lexicon, const int32_t *key, Py_ssize_t n):
 cdef class PhraseTable(Detector):
     """The phrases of a ``FrozenPhrases`` model: atom sequences -> scores."""
     cdef Table table
+    cdef Py_ssize_t matched  # the slot of the phrase ``evaluate`` last accepted
 
     def __cinit__(self, Lexicon lexicon):
         self.lexicon = lexicon
@@ -1385,6 +1398,18 @@ cdef class PhraseTable(Detector):
     cdef Table *phrase_table(self) noexcept:
         return &self.table
 
+    cdef str phrase_text(self, list seq, Py_ssize_t start, Py_ssize_t stop):
+        """The text of the phrase in slot ``matched``, joined once and then reused: a key's
+        atoms determine its text (tokens are split at the delimiter into atoms)."""
+        cdef str text
+        if self.texts is None:
+            self.texts = [None] * (self.table.mask + 1)
+        text = <str>PyList_GET_ITEM(self.texts, self.matched)
+        if text is None:
+            text = self.lexicon.delimiter.join(seq[start:stop])
+            self.texts[self.matched] = text
+        return text
+
     def finish(self):
         """Once built, spread the phrase and string tables to a quarter full and build the
         phrase table's filter: most lookups while applying are misses, which the filter
@@ -1392,6 +1417,7 @@ cdef class PhraseTable(Detector):
         if (table_resize(&self.table, fitting_capacity(2 * self.table.size)) < 0
                 or table_build_filter(&self.table) < 0):
             raise MemoryError()
+        self.texts = None  # slots moved
         self.lexicon.resize(fitting_capacity(2 * len(self.lexicon)))
 
     cdef PhraseTable compacted(self):
@@ -1432,6 +1458,7 @@ cdef class PhraseTable(Detector):
     cdef void insert(self, const int32_t *key, Py_ssize_t n, double score) except *:
         cdef Entry *e
         self.version += 1
+        self.texts = None  # slots may move
         if table_add(&self.table, key, n, 0) < 0:
             raise MemoryError()
         e = table_get(&self.table, key, n)
@@ -1491,5 +1518,9 @@ cdef class PhraseTable(Detector):
         cdef Entry *e = NULL
         if key[0] >= 0 and key[n - 1] >= 0:  # an unknown atom: no phrase can match
             e = table_get(&self.table, key, n)
-        score[0] = score_of(e) if e != NULL else -INFINITY
+        if e == NULL:
+            score[0] = -INFINITY
+            return False
+        score[0] = score_of(e)
+        self.matched = e - self.table.slots
         return score[0] > self.threshold
