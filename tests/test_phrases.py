@@ -223,6 +223,22 @@ def test_freeze_keeps_only_the_phrases():
     assert "FrozenPhrases<" in str(frozen) and "Phrases<" in str(model)
 
 
+def test_phrase_texts_are_reused_only_for_the_same_phrase():
+    """A frozen model joins each phrase once and reuses the text; tokens already holding the
+    delimiter make the same phrase, and a changed model joins afresh."""
+    frozen = Phrases(CORPUS, min_count=1, threshold=1, connector_words=ENGLISH_CONNECTOR_WORDS).freeze()
+    sentences = [["in", "new", "york"], ["new", "york", "and", "bank", "of", "america"]] * 3
+    assert [frozen[s] for s in sentences] == [["in", "new_york"],
+                                              ["new_york", "and", "bank_of_america"]] * 3
+    assert frozen[["bank_of", "america"]] == ["bank_of_america"]
+    other = FrozenPhrases._table("_", ENGLISH_CONNECTOR_WORDS, {"new_york": 50.0, "big_city": 20.0})
+    assert other.apply(["a", "big", "city", "in", "new", "york"], False)[0] == ["a", "big_city",
+                                                                               "in", "new_york"]
+    other.add("york_is", 60.0)
+    other.finish()
+    assert other.apply(["new", "york", "is", "big"], False)[0] == ["new_york", "is", "big"]
+
+
 # -- saving
 
 
