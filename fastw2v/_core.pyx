@@ -11,8 +11,7 @@ import numpy as np
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 
-from fastw2v._vocab cimport (TOKEN_END, TOKEN_NEWLINE, TOKEN_WORD, Tokenizer, WordHash,
-                             tokenizer_close, tokenizer_next, tokenizer_open)
+from fastw2v._vocab cimport RangeCounts, WordHash, read_range
 
 cdef extern from "_kernels.h" nogil:
     enum: FW_SIGMOID_TABLE_SIZE
@@ -252,60 +251,38 @@ cdef class TrainingKernel:
         return worker.state.trained_words - before
 
     def train_file_range(self, WorkerState worker, WordHash words, path, int64_t start,
-                         int64_t end, float alpha_start, float alpha_end, bint compute_loss):
+                         int64_t end, float alpha_start, float alpha_end, bint compute_loss,
+                         int64_t max_sentence_length=0, bint by_line=True):
         """Read the words starting in bytes ``[start, end)`` of a text file and train on them.
 
-        Lines are sentences; words are looked up in ``words`` (ids of this model's vocabulary)
-        and unknown ones dropped, all without the GIL.
+        Sentences end at line ends (unless ``by_line`` is false) and, when
+        ``max_sentence_length`` is positive, every that many words (counted from the range
+        start and each sentence end); words are looked up in ``words`` (ids of this model's
+        vocabulary) and unknown ones dropped, all without the GIL.
 
         Returns
         -------
-        (int, int)
-            Raw words read and words trained (after subsampling).
+        (int, int, int)
+            Raw words read, sentences read (with at least one raw word) and words trained
+            (after subsampling).
         """
         self.check_worker(worker)
         if len(words) != self.model.vocab_size:
             raise ValueError("the word table does not match the model's vocabulary")
         cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
         cdef const char *cpath = path_bytes
-        cdef Tokenizer t
-        t.fh = NULL
-        t.buf = NULL
-        t.token = NULL
-        cdef int kind, failed = 0
-        cdef int64_t raw = 0, n = 0, n_sentences = 0, word, longest = 0, line_start = 0
-        # every word starting in the range is followed by a separator (or the end of the
-        # file), so the range holds at most (end - start) / 2 + 1 words and as many lines
+        cdef RangeCounts counts
+        cdef int status
         worker.reserve_range(max(end - start, 0) // 2 + 2)
-        cdef int32_t *ids = worker.range_ids
-        cdef int64_t *ends = worker.range_ends
         cdef int64_t before = worker.state.trained_words
-        try:
-            with nogil:
-                if tokenizer_open(&t, cpath, start, end) < 0:
-                    failed = 1
-                while not failed:
-                    kind = tokenizer_next(&t)
-                    if kind == TOKEN_WORD:
-                        raw += 1
-                        word = words.lookup(t.token, t.token_len)
-                        if word >= 0:
-                            ids[n] = <int32_t>word
-                            n += 1
-                        continue
-                    if n > line_start:
-                        ends[n_sentences] = n
-                        n_sentences += 1
-                        longest = max(longest, n - line_start)
-                        line_start = n
-                    if kind != TOKEN_NEWLINE:
-                        break
-                if not failed and n_sentences:
-                    worker.reserve(&self.model, longest)
-                    fw_train_batch(&self.model, &worker.state, ids, ends, n_sentences,
-                                   alpha_start, alpha_end, compute_loss)
-        finally:
-            tokenizer_close(&t)
-        if failed:
+        with nogil:
+            status = read_range(cpath, start, end, words, max_sentence_length, by_line,
+                                worker.range_ids, worker.range_ends, &counts)
+            if status == 0 and counts.sentences:
+                worker.reserve(&self.model, counts.longest)
+                fw_train_batch(&self.model, &worker.state, worker.range_ids, worker.range_ends,
+                               counts.sentences, alpha_start, alpha_end, compute_loss)
+        if status < 0:
             raise OSError("cannot read corpus file %r" % (path,))
-        return raw, worker.state.trained_words - before
+        return (counts.raw_words, counts.raw_sentences,
+                worker.state.trained_words - before)

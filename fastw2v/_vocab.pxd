@@ -34,6 +34,7 @@ cdef struct Tokenizer:
     int64_t offset        # file offset of buf[buf_pos]
     int64_t end           # stop before tokens starting at or after this offset
     char *token
+    int64_t token_start   # file offset of the current word
     int32_t token_len, token_cap
     int eof
 
@@ -41,3 +42,15 @@ cdef struct Tokenizer:
 cdef int tokenizer_open(Tokenizer *t, const char *path, int64_t start, int64_t end) noexcept nogil
 cdef void tokenizer_close(Tokenizer *t) noexcept nogil
 cdef int tokenizer_next(Tokenizer *t) noexcept nogil
+
+
+cdef struct RangeCounts:
+    int64_t raw_words       # words read, known or not
+    int64_t raw_sentences   # sentences with at least one word read
+    int64_t sentences       # sentences with at least one known word: entries of ``ends``
+    int64_t longest         # known words of the longest sentence
+
+
+cdef int read_range(const char *path, int64_t start, int64_t end, WordHash words,
+                    int64_t max_sentence_length, bint by_line, int32_t *ids, int64_t *ends,
+                    RangeCounts *counts) noexcept nogil

@@ -10,7 +10,7 @@ from cpython.unicode cimport PyUnicode_Check
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdio cimport EOF, FILE, fclose, fopen, fread, fseek, getc, SEEK_SET
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memcmp, memcpy, memset
 
 cdef extern from *:
     """
@@ -254,6 +254,7 @@ cdef int tokenizer_next(Tokenizer *t) noexcept nogil:
     if t.offset >= t.end:
         return TOKEN_END
     t.token_len = 0
+    t.token_start = t.offset
     while True:
         if t.buf_pos == t.buf_len and not tokenizer_fill(t):
             break
@@ -272,6 +273,144 @@ cdef inline int64_t line_sentences(int64_t line_words, int64_t max_sentence_leng
     if max_sentence_length <= 0:
         return line_words > 0
     return (line_words + max_sentence_length - 1) // max_sentence_length
+
+
+cdef int read_range(const char *path, int64_t start, int64_t end, WordHash words,
+                    int64_t max_sentence_length, bint by_line, int32_t *ids, int64_t *ends,
+                    RangeCounts *counts) noexcept nogil:
+    """The known words starting in bytes ``[start, end)`` of a file as ids, sentence by
+    sentence: sentence s is ``ids[ends[s-1]:ends[s]]``. Sentences end at line ends (if
+    ``by_line``) and every ``max_sentence_length`` words read (if positive), counted from
+    ``start``. ``ids`` and ``ends`` must hold ``(end - start) // 2 + 1`` entries (every word is
+    followed by a separator or the end of the file). 0 on success, -1 if the file cannot be
+    read."""
+    cdef Tokenizer t
+    cdef int kind, status = 0
+    cdef int64_t word, n = 0, sentence_start = 0, sentence_raw = 0
+    memset(counts, 0, sizeof(RangeCounts))
+    t.fh = NULL
+    t.buf = NULL
+    t.token = NULL
+    if tokenizer_open(&t, path, start, end) < 0:
+        status = -1
+    while status == 0:
+        kind = tokenizer_next(&t)
+        if kind == TOKEN_WORD:
+            counts.raw_words += 1
+            sentence_raw += 1
+            word = words.lookup(t.token, t.token_len)
+            if word >= 0:
+                ids[n] = <int32_t>word
+                n += 1
+            if sentence_raw != max_sentence_length:
+                continue
+        elif kind == TOKEN_NEWLINE and not by_line:
+            continue
+        # a sentence ends here
+        counts.raw_sentences += sentence_raw > 0
+        sentence_raw = 0
+        if n > sentence_start:
+            ends[counts.sentences] = n
+            counts.sentences += 1
+            counts.longest = max(counts.longest, n - sentence_start)
+            sentence_start = n
+        if kind == TOKEN_END:
+            break
+    tokenizer_close(&t)
+    return status
+
+
+def read_file_range(WordHash words, path, int64_t start, int64_t end,
+                    int64_t max_sentence_length=0, bint by_line=True):
+    """``read_range`` from Python: ``(ids, ends, raw_words, raw_sentences)`` (for tests)."""
+    cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
+    cdef int64_t capacity = max(end - start, 0) // 2 + 2
+    cdef int32_t[::1] ids = np.empty(capacity, dtype=np.int32)
+    cdef int64_t[::1] ends = np.empty(capacity, dtype=np.int64)
+    cdef RangeCounts counts
+    if read_range(path_bytes, start, end, words, max_sentence_length, by_line, &ids[0],
+                  &ends[0], &counts) < 0:
+        raise OSError("cannot read corpus file %r" % (path,))
+    n_ids = ends[counts.sentences - 1] if counts.sentences else 0
+    return (np.asarray(ids[:n_ids]).copy(), np.asarray(ends[:counts.sentences]).copy(),
+            counts.raw_words, counts.raw_sentences)
+
+
+def sentence_ranges(path, int64_t target_bytes, int64_t max_sentence_length, bint by_line):
+    """Split a text file into byte ranges of whole sentences, about ``target_bytes`` each.
+
+    Sentences are cut as ``LineSentence`` (``by_line``: at line ends, and every
+    ``max_sentence_length`` words of a line) or ``Text8Corpus`` (every
+    ``max_sentence_length`` words, lines ignored) cut them; each range starts at the first
+    word of a sentence, so training the ranges apart trains the reader's own sentences.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        int64 range starts followed by the file size; None when compiled reading would not
+        see the words Python does: bytes that are not ASCII, ASCII separators that
+        ``str.split()`` splits on but the tokenizer keeps (0x1c-0x1f), or words over
+        ``MAX_TOKEN_BYTES``.
+    """
+    cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
+    cdef const char *cpath = path_bytes
+    cdef Tokenizer t
+    t.fh = NULL
+    t.buf = NULL
+    t.token = NULL
+    cdef int kind, plain = 1
+    cdef int32_t k
+    cdef unsigned char c
+    cdef int64_t in_sentence = 0, next_mark = target_bytes, n = 0, capacity = 1024
+    cdef int64_t *starts = <int64_t *>malloc(capacity * sizeof(int64_t))
+    cdef int64_t *grown
+    if starts == NULL:
+        raise MemoryError()
+    starts[n] = 0
+    n += 1
+    try:
+        if tokenizer_open(&t, cpath, 0, <int64_t>1 << 62) < 0:
+            raise OSError("cannot open corpus file %r" % (path,))
+        with nogil:
+            while plain:
+                kind = tokenizer_next(&t)
+                if kind == TOKEN_END:
+                    break
+                if kind == TOKEN_NEWLINE:
+                    if by_line:
+                        in_sentence = 0
+                    continue
+                if t.offset - t.token_start > t.token_len:  # cut at the tokenizer's cap
+                    plain = 0
+                for k in range(t.token_len):
+                    c = <unsigned char>t.token[k]
+                    if c >= 0x80 or 0x1c <= c <= 0x1f:
+                        plain = 0
+                if in_sentence == 0 and t.token_start >= next_mark:
+                    if n == capacity:
+                        capacity *= 2
+                        grown = <int64_t *>realloc(starts, capacity * sizeof(int64_t))
+                        if grown == NULL:
+                            plain = -1
+                            break
+                        starts = grown
+                    starts[n] = t.token_start
+                    n += 1
+                    next_mark = t.token_start + target_bytes
+                in_sentence += 1
+                if max_sentence_length > 0 and in_sentence == max_sentence_length:
+                    in_sentence = 0
+        if plain < 0:
+            raise MemoryError()
+        if not plain:
+            return None
+        result = np.empty(n + 1, dtype=np.int64)
+        result[:n] = <int64_t[:n]>starts
+        result[n] = t.offset
+        return result
+    finally:
+        tokenizer_close(&t)
+        free(starts)
 
 
 def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1,

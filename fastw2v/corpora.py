@@ -18,6 +18,7 @@ _CHUNK_BYTES = 1 << 20
 # characters str.split() splits on besides ASCII whitespace, which the compiled tokenizer keeps
 _UNICODE_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _MAX_COMPILED_TOKEN_BYTES = 4096
+_TRAINING_RANGE_BYTES = 1 << 20  # training reads plain local files in ranges of about this
 
 
 def _plain_local_path(source):
@@ -44,6 +45,24 @@ def _compiled_count(path, max_sentence_length, by_line):
     if not by_line:
         sentences = -(-total // max_sentence_length)
     return dict(zip(words, counts.tolist())), sentences, total
+
+
+def _compiled_ranges(reader, path, by_line):
+    """``reader``'s file as ranges of whole sentences to train in compiled code (cached on
+    the reader while the file is unchanged), or None."""
+    if path is None:
+        return None
+    stat = os.stat(path)
+    key = (path, stat.st_size, stat.st_mtime_ns, reader.max_sentence_length, by_line)
+    cached = getattr(reader, "_ranges_cache", None)
+    if cached is None or cached[0] != key:
+        bounds = _vocab.sentence_ranges(path, _TRAINING_RANGE_BYTES, reader.max_sentence_length,
+                                        by_line)
+        cached = (key, None if bounds is None else dict(
+            path=path, bounds=bounds, max_sentence_length=reader.max_sentence_length,
+            by_line=by_line))
+        reader._ranges_cache = cached
+    return cached[1]
 
 
 def _decode(data, source):
@@ -85,6 +104,19 @@ class LineSentence:
             return None
         return _compiled_count(path, self.max_sentence_length, by_line=True)
 
+    def compiled_ranges(self):
+        """The file as byte ranges of whole sentences, for training in compiled code.
+
+        Returns
+        -------
+        dict or None
+            ``path``, ``bounds`` (range starts, then the file size), ``max_sentence_length``
+            and ``by_line``; None unless the source is an uncompressed local ASCII file read
+            whole, whose sentences compiled reading reproduces exactly.
+        """
+        path = _plain_local_path(self.source)
+        return _compiled_ranges(self, None if self.limit is not None else path, by_line=True)
+
     def __iter__(self):
         if hasattr(self.source, "seek"):
             self.source.seek(0)
@@ -116,6 +148,16 @@ class Text8Corpus:
         """
         path = _plain_local_path(self.fname)
         return None if path is None else _compiled_count(path, self.max_sentence_length, by_line=False)
+
+    def compiled_ranges(self):
+        """The file as byte ranges of whole sentences, for training in compiled code.
+
+        Returns
+        -------
+        dict or None
+            As :meth:`LineSentence.compiled_ranges`.
+        """
+        return _compiled_ranges(self, _plain_local_path(self.fname), by_line=False)
 
     def __iter__(self):
         sentence, rest = [], b""

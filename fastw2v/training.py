@@ -222,27 +222,33 @@ def _drain(jobs, n_threads):
             break
 
 
-def train_epoch_file(kernel, workers, word_table, path, schedule, compute_loss, tally, tick):
-    """Train one pass over a text file, split into 1 MB byte ranges shared by the workers."""
-    size = os.path.getsize(path)
-    n_chunks = (size + FILE_CHUNK_BYTES - 1) // FILE_CHUNK_BYTES
-    next_chunk = iter(range(n_chunks))
-    chunk_lock = threading.Lock()
+def train_epoch_file(kernel, workers, word_table, path, schedule, compute_loss, tally, tick,
+                     bounds=None, max_sentence_length=0, by_line=True):
+    """Train one pass over a text file, split into byte ranges shared by the workers.
+
+    The ranges are ``bounds[i]:bounds[i + 1]`` (default: 1 MB each); sentences end at line
+    ends (if ``by_line``) and every ``max_sentence_length`` words (if positive), counted
+    from each range start, as in ``TrainingKernel.train_file_range``.
+    """
+    if bounds is None:
+        size = os.path.getsize(path)
+        bounds = list(range(0, size, FILE_CHUNK_BYTES)) + [size]
+    ranges = iter(zip(bounds[:-1], bounds[1:]))
+    range_lock = threading.Lock()
     stop = threading.Event()
 
     def work(state):
         try:
             while not stop.is_set():
-                with chunk_lock:
-                    chunk = next(next_chunk, None)
-                    if chunk is None:
+                with range_lock:
+                    start, end = next(ranges, (None, None))
+                    if start is None:
                         return
-                    start = chunk * FILE_CHUNK_BYTES
-                    end = min(start + FILE_CHUNK_BYTES, size)
                     alpha_start, alpha_end = schedule.reserve(end - start)
-                raw, trained = kernel.train_file_range(state, word_table, path, start, end,
-                                                       alpha_start, alpha_end, compute_loss)
-                tally.add(raw, trained, 0, end - start)
+                raw, sentences, trained = kernel.train_file_range(
+                    state, word_table, path, start, end, alpha_start, alpha_end, compute_loss,
+                    max_sentence_length, by_line)
+                tally.add(raw, trained, sentences, end - start)
         except BaseException as exc:
             tally.fail(exc)
             stop.set()

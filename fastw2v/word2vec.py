@@ -366,6 +366,7 @@ class Word2Vec:
         if epochs is None or int(epochs) < 0:
             raise ValueError("train() needs an explicit epochs count (e.g. model.epochs)")
         epochs = int(epochs)
+        ranges = None
         if corpus_file is not None:
             corpus_file = _check_corpus_file(corpus_file)
             unit, units = "bytes", os.path.getsize(corpus_file)
@@ -376,6 +377,11 @@ class Word2Vec:
                                  "the learning-rate schedule (e.g. total_examples="
                                  "model.corpus_count after build_vocab on the same corpus)")
             unit, units = ("words", total_words) if total_words else ("sentences", total_examples)
+            # fastw2v's own readers of plain local files are read in compiled code, the same
+            # sentences without the Python reading thread; alpha then falls with bytes read
+            ranges = getattr(corpus_iterable, "compiled_ranges", lambda: None)()
+            if ranges is not None:
+                unit, units = "bytes", int(ranges["bounds"][-1])
         self.compute_loss = bool(compute_loss)
         callbacks = tuple(callbacks)
         start_alpha = self.alpha if start_alpha is None else float(start_alpha)
@@ -384,7 +390,7 @@ class Word2Vec:
         self.train_state = {"epochs": epochs, "completed": first_epoch,
                             "start_alpha": start_alpha, "end_alpha": end_alpha}
         schedule = training.LearningRate(start_alpha, end_alpha, epochs, units)
-        run = _EpochRunner(self, corpus_iterable, corpus_file, schedule, unit)
+        run = _EpochRunner(self, corpus_iterable, corpus_file, ranges, schedule, unit)
         reporter = training.Reporter(
             epochs - first_epoch, total_words or (self.corpus_total_words if corpus_file else None),
             total_examples, self.progress, report_delay)
@@ -523,10 +529,11 @@ class Word2Vec:
 class _EpochRunner:
     """Runs the epochs of one ``train()`` call: the kernel, worker states and word table."""
 
-    def __init__(self, model, corpus_iterable, corpus_file, schedule, unit):
+    def __init__(self, model, corpus_iterable, corpus_file, ranges, schedule, unit):
         self.model = model
         self.corpus_iterable = corpus_iterable
         self.corpus_file = corpus_file
+        self.ranges = ranges
         self.schedule = schedule
         self.unit = unit
         self.kernel = model._kernel()
@@ -548,6 +555,11 @@ class _EpochRunner:
         if self.corpus_file is not None:
             training.train_epoch_file(self.kernel, workers, self.word_table, self.corpus_file,
                                       schedule, model.compute_loss, tally, tick)
+        elif self.ranges is not None:
+            training.train_epoch_file(
+                self.kernel, workers, self.word_table, self.ranges["path"], schedule,
+                model.compute_loss, tally, tick, self.ranges["bounds"].tolist(),
+                self.ranges["max_sentence_length"], self.ranges["by_line"])
         else:
             training.train_epoch_iterable(
                 self.kernel, workers, self.corpus_iterable, self.word_table, schedule,

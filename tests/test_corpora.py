@@ -164,3 +164,67 @@ def test_compiled_count_defers_to_python_where_it_would_differ(tmp_path):
     # the model still gets Python's counts through the fallback
     model = Word2Vec(LineSentence(unicode_space), min_count=1, vector_size=4, progress=False)
     assert sorted(model.wv.index_to_key) == ["a", "b", "c"]
+
+
+def _compiled_sentences(corpus, words, target_bytes):
+    """The sentences (as ids of known words) that training reads from ``corpus``'s ranges."""
+    layout = corpus.compiled_ranges()
+    bounds = _vocab.sentence_ranges(layout["path"], target_bytes, layout["max_sentence_length"],
+                                    layout["by_line"])
+    sentences, raw_words, raw_sentences = [], 0, 0
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        ids, ends, raw, n = _vocab.read_file_range(words, layout["path"], start, end,
+                                                   layout["max_sentence_length"], layout["by_line"])
+        sentences += [ids[a:b].tolist() for a, b in zip([0, *ends[:-1]], ends)]
+        raw_words, raw_sentences = raw_words + raw, raw_sentences + n
+    return sentences, raw_words, raw_sentences
+
+
+@pytest.mark.parametrize("reader", [LineSentence, Text8Corpus])
+@pytest.mark.parametrize("target_bytes", [1, 5, 64, 1 << 20])
+def test_compiled_reading_gives_the_readers_sentences(tmp_path, reader, target_bytes):
+    rng = np.random.default_rng(5)
+    lines = [" ".join("w%d" % rng.integers(0, 40) for _ in range(n))
+             for n in rng.integers(0, 35, 60)]
+    text = "\n".join(lines).replace("w7 ", "w7\t ").replace("w3 ", "w3  \r") + "\n\n"
+    path = write(tmp_path / "c.txt", text)
+    known = ["w%d" % i for i in range(0, 40, 3)]  # a vocabulary that leaves words out
+    words = _vocab.WordHash(known)
+    corpus = reader(path, max_sentence_length=7)
+    index = {w: i for i, w in enumerate(known)}
+    expected = [[index[w] for w in s if w in index] for s in corpus]
+    sentences, raw_words, raw_sentences = _compiled_sentences(corpus, words, target_bytes)
+    assert sentences == [s for s in expected if s]
+    assert raw_words == sum(len(s) for s in corpus) and raw_sentences == len(list(corpus))
+
+
+def test_compiled_reading_only_where_python_reads_the_same(tmp_path):
+    assert LineSentence(write(tmp_path / "u.txt", "naïve café\n")).compiled_ranges() is None
+    assert Text8Corpus(write(tmp_path / "s.txt", "a\x1cb c")).compiled_ranges() is None
+    assert Text8Corpus(write(tmp_path / "l.txt", "x" * 5000 + " y")).compiled_ranges() is None
+    assert LineSentence(write(tmp_path / "c.txt.gz", "a b\n", gzip.open)).compiled_ranges() is None
+    plain = write(tmp_path / "p.txt", "a b\nc\n")
+    assert LineSentence(plain, limit=1).compiled_ranges() is None
+    layout = LineSentence(plain).compiled_ranges()
+    assert layout["bounds"].tolist() == [0, 6] and layout["by_line"]
+    with open(plain, "a") as f:  # a changed file is split again
+        f.write("d e\n")
+    assert LineSentence(plain).compiled_ranges()["bounds"][-1] == 10
+
+
+@pytest.mark.parametrize("reader", [LineSentence, Text8Corpus])
+def test_readers_train_in_compiled_code(tmp_path, monkeypatch, reader):
+    sentences, clusters = cluster_corpus()
+    path = write(tmp_path / "c.txt", "\n".join(" ".join(s) for s in sentences) + "\n")
+    monkeypatch.setattr("fastw2v.corpora._TRAINING_RANGE_BYTES", 2000)
+
+    def no_python_reading(*args, **kwargs):
+        raise AssertionError("read in Python")
+
+    monkeypatch.setattr(training, "train_epoch_iterable", no_python_reading)
+    corpus = reader(path)
+    model = Word2Vec(corpus, vector_size=24, window=3, min_count=1, sample=0, epochs=5,
+                     workers=2, progress=False)
+    assert nearest_cluster_rate(model.wv, clusters) >= 0.95
+    trained, raw = model.train(corpus, total_examples=model.corpus_count, epochs=1)
+    assert raw == trained == model.corpus_total_words
