@@ -18,7 +18,7 @@ import tempfile
 from benchmarks import reference
 from benchmarks.common import (RESULTS_DIR, ROOT, decompressed, default_corpus, format_table,
                                machine_description, median, write_json)
-from benchmarks.trial import IMPLEMENTATIONS, MODES, PARAMETERS, mode_parameters
+from benchmarks.trial import DEFAULT_MODES, IMPLEMENTATIONS, MODES, PARAMETERS, mode_parameters
 
 #: Modes of a ``--quick`` run: SG and CBOW, NS and HS, iterable and corpus_file, in three.
 QUICK_MODES = ["sg-ns", "cbow-hs", "cbow-ns-file"]
@@ -69,7 +69,8 @@ def parse_args(argv=None):
                         "../shared/data/enwiki2015-text8like.gz, else the shipped demo slice)")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--modes", type=_comma_list(list(MODES)),
-                        help="comma list of %s (default: all)" % ",".join(MODES))
+                        help="comma list of %s (default: all but the -py modes)"
+                        % ",".join(MODES))
     parser.add_argument("--workers", type=_worker_counts, default=[2],
                         help="comma list of worker counts, e.g. 1,2 (default: 2)")
     parser.add_argument("--repeat", type=int, default=1, help="trials per configuration; "
@@ -87,7 +88,7 @@ def parse_args(argv=None):
     if args.epochs < 1 or args.repeat < 1:
         parser.error("--epochs and --repeat must be at least 1")
     if args.modes is None:
-        args.modes = QUICK_MODES if args.quick else list(MODES)
+        args.modes = QUICK_MODES if args.quick else DEFAULT_MODES
     if args.quick:
         args.repeat = 1
     tmp = os.path.join(RESULTS_DIR, "tmp")
@@ -176,7 +177,9 @@ def add_ratios(rows):
     """
     speed = {(row["impl"], row["mode"], row["workers"]): row["words_per_second"] for row in rows}
     for row in rows:
-        gensim = speed.get(("gensim", row["mode"], row["workers"]))
+        # gensim reads a -py mode's plain iterable just as its own Text8Corpus
+        gensim = (speed.get(("gensim", row["mode"], row["workers"]))
+                  or speed.get(("gensim", row["mode"].removesuffix("-py"), row["workers"])))
         one = speed.get((row["impl"], row["mode"], 1))
         row["ratio"] = row["words_per_second"] / gensim if gensim else None
         row["scaling"] = row["words_per_second"] / one if one and row["workers"] > 1 else None

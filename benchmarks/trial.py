@@ -28,11 +28,29 @@ _OBJECTIVES = {
     "cbow-hs": {"sg": 0, "hs": 1, "negative": 0},
 }
 
-#: Every mode: the four objectives read by a Python iterable, then by ``corpus_file=``.
+#: Every mode: the four objectives read by the library's ``Text8Corpus``, then by
+#: ``corpus_file=``, then (``-py``) by a plain Python iterable over that reader, which no
+#: library can read in compiled code (fastw2v trains its own readers of plain local files
+#: in compiled code; the ``-py`` modes measure the path of any other iterable).
 MODES = dict(
     [(name, dict(params, corpus_file=False)) for name, params in _OBJECTIVES.items()]
     + [(name + "-file", dict(params, corpus_file=True)) for name, params in _OBJECTIVES.items()]
+    + [(name + "-py", dict(params, corpus_file=False, python_iterable=True))
+       for name, params in _OBJECTIVES.items()]
 )
+
+#: The modes run unless others are asked for.
+DEFAULT_MODES = [mode for mode in MODES if not mode.endswith("-py")]
+
+
+class PythonIterable:
+    """A restartable iterable over ``corpus`` that hides what ``corpus`` is."""
+
+    def __init__(self, corpus):
+        self.corpus = corpus
+
+    def __iter__(self):
+        return iter(self.corpus)
 
 #: Vocabulary used by the analogy evaluation (the most frequent words).
 ANALOGY_VOCAB = 30000
@@ -40,7 +58,8 @@ ANALOGY_VOCAB = 30000
 
 def mode_parameters(mode):
     """Word2Vec keyword arguments of ``mode`` (``sg``, ``hs``, ``negative``)."""
-    return {key: value for key, value in MODES[mode].items() if key != "corpus_file"}
+    return {key: value for key, value in MODES[mode].items()
+            if key not in ("corpus_file", "python_iterable")}
 
 
 def build_fingerprint(package):
@@ -94,8 +113,12 @@ def train(impl, mode, workers, epochs, corpus):
         ``words_per_second`` (raw corpus words per second of training) and ``peak_rss_mb``.
     """
     word2vec, text8corpus, version, extra = _library(impl)
-    source = {"corpus_file": corpus} if MODES[mode]["corpus_file"] else {
-        "corpus_iterable": text8corpus(corpus)}
+    if MODES[mode]["corpus_file"]:
+        source = {"corpus_file": corpus}
+    elif MODES[mode].get("python_iterable"):
+        source = {"corpus_iterable": PythonIterable(text8corpus(corpus))}
+    else:
+        source = {"corpus_iterable": text8corpus(corpus)}
     model = word2vec(workers=workers, epochs=epochs, **PARAMETERS, **mode_parameters(mode), **extra)
     with Timer() as vocab:
         model.build_vocab(**source)

@@ -19,7 +19,8 @@ def row(impl, mode, workers, words_per_second, **extra):
 
 def test_defaults_run_every_mode_with_two_workers():
     args = compare.parse_args([])
-    assert args.modes == list(trial.MODES) and len(args.modes) == 8
+    assert args.modes == trial.DEFAULT_MODES and len(args.modes) == 8
+    assert all(mode in args.modes for mode in trial.MODES if not mode.endswith("-py"))
     assert args.workers == [2] and args.epochs == 1 and args.repeat == 1
     assert args.impl == ["fastw2v", "gensim"] and args.suite == "train"
     assert args.out.endswith(os.path.join("results", "train.json"))
@@ -50,6 +51,11 @@ def test_modes_cover_both_objectives_and_sources():
     assert trial.mode_parameters("cbow-ns") == {"sg": 0, "hs": 0, "negative": 5}
     assert trial.MODES["cbow-ns-file"]["corpus_file"]
     assert not trial.MODES["cbow-ns"]["corpus_file"]
+    assert trial.mode_parameters("sg-ns-py") == trial.mode_parameters("sg-ns")
+    assert trial.MODES["sg-ns-py"]["python_iterable"]
+    # the -py modes' iterable hides the reader, so fastw2v reads it in Python
+    hidden = trial.PythonIterable([["a", "b"], ["c"]])
+    assert not hasattr(hidden, "compiled_ranges") and list(hidden) == [["a", "b"], ["c"]]
 
 
 def test_schedule_alternates_implementations():
@@ -68,6 +74,9 @@ def test_ratios_compare_same_mode_and_workers():
     assert rows[2]["ratio"] is None and rows[3]["ratio"] is None
     assert rows[0]["scaling"] == pytest.approx(3.0 / 1.6)
     assert rows[2]["scaling"] is None and rows[3]["scaling"] is None
+    # a -py mode compares with gensim's own iterable mode
+    rows = compare.add_ratios([row("fastw2v", "sg-ns-py", 2, 1.5e6), row("gensim", "sg-ns", 2, 0.5e6)])
+    assert rows[0]["ratio"] == pytest.approx(3.0)
 
 
 def test_summarize_takes_medians_and_skips_failures():
