@@ -213,7 +213,7 @@ cdef class TrainingKernel:
         if worker.dim != self.model.dim:
             raise ValueError("worker state has vector size %d, model %d" % (worker.dim, self.model.dim))
 
-    def train_batch(self, WorkerState worker, const int32_t[::1] ids, const int64_t[::1] ends,
+    def train_batch(self, WorkerState worker not None, const int32_t[::1] ids, const int64_t[::1] ends,
                     float alpha_start, float alpha_end, bint compute_loss):
         """Train on sentences ``ids[ends[s-1]:ends[s]]`` without the GIL.
 
@@ -250,7 +250,7 @@ cdef class TrainingKernel:
                            alpha_start, alpha_end, compute_loss)
         return worker.state.trained_words - before
 
-    def train_file_range(self, WorkerState worker, WordHash words, path, int64_t start,
+    def train_file_range(self, WorkerState worker not None, WordHash words not None, path, int64_t start,
                          int64_t end, float alpha_start, float alpha_end, bint compute_loss,
                          int64_t max_sentence_length=0, bint by_line=True):
         """Read the words starting in bytes ``[start, end)`` of a text file and train on them.

@@ -320,7 +320,7 @@ cdef int read_range(const char *path, int64_t start, int64_t end, WordHash words
     return status
 
 
-def read_file_range(WordHash words, path, int64_t start, int64_t end,
+def read_file_range(WordHash words not None, path, int64_t start, int64_t end,
                     int64_t max_sentence_length=0, bint by_line=True):
     """``read_range`` from Python: ``(ids, ends, raw_words, raw_sentences)`` (for tests)."""
     cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
@@ -572,7 +572,7 @@ def check_sentence(sentence):
         raise TypeError("each sentence must be a list of str tokens, got %r" % (sentence,)) from None
 
 
-def sentences_to_ids(list sentences, WordHash words):
+def sentences_to_ids(list sentences, WordHash words not None):
     """Map a batch of sentences to in-vocabulary word ids.
 
     Parameters

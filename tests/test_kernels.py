@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fastw2v import _core, vocab
+from fastw2v import _core, _vocab, vocab
 
 DIM, VOCAB, NEGATIVE_WORD = 37, 6, 5  # DIM: two 16-float vector steps and a tail
 SENTENCE = [0, 1, 2, 3, 1]
@@ -183,6 +183,12 @@ def test_kernel_rejects_out_of_range_ids():
         kernel.train_batch(worker, np.array([0, 3], np.int32), np.array([2], np.int64), 0.1, 0.1, False)
     with pytest.raises(ValueError, match="cover"):
         kernel.train_batch(worker, np.array([0, 1], np.int32), np.array([1], np.int64), 0.1, 0.1, False)
+    with pytest.raises(TypeError, match="WorkerState"):
+        kernel.train_batch(None, np.array([0, 1], np.int32), np.array([2], np.int64), 0.1, 0.1, False)
+    with pytest.raises(TypeError, match="WordHash"):
+        kernel.train_file_range(worker, None, "corpus.txt", 0, 10, 0.1, 0.1, False)
+    with pytest.raises(TypeError, match="WordHash"):
+        _vocab.sentences_to_ids([["a"]], None)
 
 
 def test_keep_thresholds_follow_word2vec_formula():
