@@ -6,7 +6,8 @@ from fastw2v._version import __version__
 
 
 def build_info():
-    """Describe the build as a dict (version, compile flags, BLAS, compiled kernels)."""
+    """Describe the build as a dict (version, compile flags, BLAS, compiled kernels, and the
+    nearest-neighbour search this CPU runs)."""
     info = {"fastw2v": __version__, "python": sys.version.split()[0], "machine": platform.machine()}
     try:
         from fastw2v import _core
@@ -15,6 +16,9 @@ def build_info():
         return info
     info.update(_core.build_info())
     info["compiled"] = True
+    from fastw2v import _nearest
+    info["nearest_search"] = ("bfloat16 first pass (AVX512_BF16), float32 rerank"
+                              if _nearest.bf16_supported() else "float32 (BLAS)")
     try:
         import scipy
         blas = scipy.show_config(mode="dicts")["Build Dependencies"]["blas"]

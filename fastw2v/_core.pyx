@@ -9,7 +9,8 @@ what would otherwise make the C code read or write out of bounds.
 import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport free
+from libc.string cimport memset
 
 from fastw2v._vocab cimport RangeCounts, WordHash, read_range
 
@@ -37,6 +38,7 @@ cdef extern from "_kernels.h" nogil:
         int32_t *kept
         int block_in_cap, block_out_cap
     void fw_fill_sigmoid_table(float *table)
+    void *fw_scratch_alloc(size_t bytes)
     int fw_worker_prepare(fw_worker *w, const fw_model *m)
     void fw_worker_free_blocks(fw_worker *w)
     void fw_train_batch(const fw_model *m, fw_worker *w, const int32_t *ids, const int64_t *ends,
@@ -73,7 +75,8 @@ def build_info():
 
 cdef class WorkerState:
     """One training thread's random generator, tallies and scratch buffers."""
-    cdef fw_worker state
+    # in its own cache lines: the generator and tallies change with every word
+    cdef fw_worker *state
     cdef int64_t kept_capacity
     # word ids and sentence ends of a file range, kept between calls: freeing large blocks
     # unmaps them, which stalls the other threads
@@ -84,34 +87,35 @@ cdef class WorkerState:
 
     def __cinit__(self, int dim, uint64_t seed):
         self.dim = dim
-        self.state.hidden = <float *>malloc(dim * sizeof(float))
-        self.state.grad = <float *>malloc(dim * sizeof(float))
-        self.state.kept = NULL
-        self.kept_capacity = 0
-        self.state.block_in_cap = 0
-        self.state.block_out_cap = 0
-        fw_worker_free_blocks(&self.state)
+        self.state = <fw_worker *>fw_scratch_alloc(sizeof(fw_worker))
+        if self.state == NULL:
+            raise MemoryError()
+        memset(self.state, 0, sizeof(fw_worker))
+        self.state.hidden = <float *>fw_scratch_alloc(dim * sizeof(float))
+        self.state.grad = <float *>fw_scratch_alloc(dim * sizeof(float))
         if self.state.hidden == NULL or self.state.grad == NULL:
             raise MemoryError()
         self.state.rng = seed if seed else 0x9E3779B97F4A7C15ULL
-        self.state.loss = 0.0
-        self.state.trained_words = 0
 
     def __dealloc__(self):
         free(self.range_ids)
         free(self.range_ends)
-        free(self.state.hidden)
-        free(self.state.grad)
-        free(self.state.kept)
-        fw_worker_free_blocks(&self.state)
+        if self.state != NULL:
+            free(self.state.hidden)
+            free(self.state.grad)
+            free(self.state.kept)
+            fw_worker_free_blocks(self.state)
+            free(self.state)
 
     cdef int reserve(self, const fw_model *model, int64_t n) except -1 nogil:
         """Make the scratch buffers big enough for ``model`` and sentences of ``n`` words."""
-        if fw_worker_prepare(&self.state, model) < 0:
+        if fw_worker_prepare(self.state, model) < 0:
             with gil:
                 raise MemoryError()
         if n > self.kept_capacity:
-            self.state.kept = <int32_t *>realloc(self.state.kept, max(n, 1) * sizeof(int32_t))
+            free(self.state.kept)
+            self.kept_capacity = 0
+            self.state.kept = <int32_t *>fw_scratch_alloc(n * sizeof(int32_t))
             if self.state.kept == NULL:
                 with gil:
                     raise MemoryError()
@@ -123,8 +127,8 @@ cdef class WorkerState:
         if n > self.range_capacity:
             free(self.range_ids)
             free(self.range_ends)
-            self.range_ids = <int32_t *>malloc(n * sizeof(int32_t))
-            self.range_ends = <int64_t *>malloc(n * sizeof(int64_t))
+            self.range_ids = <int32_t *>fw_scratch_alloc(n * sizeof(int32_t))
+            self.range_ends = <int64_t *>fw_scratch_alloc(n * sizeof(int64_t))
             self.range_capacity = n if self.range_ids and self.range_ends else 0
             if not self.range_capacity:
                 raise MemoryError("out of memory for a corpus range of %d words" % n)
@@ -246,7 +250,7 @@ cdef class TrainingKernel:
         cdef int64_t before = worker.state.trained_words
         with nogil:
             worker.reserve(&self.model, longest)
-            fw_train_batch(&self.model, &worker.state, &ids[0], &ends[0], n_sentences,
+            fw_train_batch(&self.model, worker.state, &ids[0], &ends[0], n_sentences,
                            alpha_start, alpha_end, compute_loss)
         return worker.state.trained_words - before
 
@@ -280,7 +284,7 @@ cdef class TrainingKernel:
                                 worker.range_ids, worker.range_ends, &counts)
             if status == 0 and counts.sentences:
                 worker.reserve(&self.model, counts.longest)
-                fw_train_batch(&self.model, &worker.state, worker.range_ids, worker.range_ends,
+                fw_train_batch(&self.model, worker.state, worker.range_ids, worker.range_ends,
                                counts.sentences, alpha_start, alpha_end, compute_loss)
         if status < 0:
             raise OSError("cannot read corpus file %r" % (path,))

@@ -16,6 +16,7 @@
 
 #define FW_MAX_EXP 6.0f
 #define FW_SIGMOID_TABLE_SIZE 1024
+#define FW_CACHE_LINE 64
 
 /* Everything fw_train_batch calls is inlined into it, so each of its clones is built for
  * its instruction set throughout. */
@@ -72,6 +73,15 @@ typedef struct {
     float *labels, *coef, *block_grad;
 } fw_worker;
 
+/* A worker's scratch memory: cache-line aligned and padded to whole lines, so that no two
+ * workers' buffers share a cache line. (With plain malloc the end of one worker's buffer and
+ * the start of the next worker's, both written for every word, could sit on one line, and
+ * two threads then trained barely faster than one, depending on where malloc put them.) */
+static void *fw_scratch_alloc(size_t bytes) {
+    size_t padded = (bytes + FW_CACHE_LINE - 1) & ~(size_t)(FW_CACHE_LINE - 1);
+    return aligned_alloc(FW_CACHE_LINE, padded ? padded : FW_CACHE_LINE);
+}
+
 static void fw_worker_free_blocks(fw_worker *w) {
     free(w->in_rows);
     free(w->out_rows);
@@ -92,13 +102,13 @@ static int fw_worker_prepare(fw_worker *w, const fw_model *m) {
     int n_out = (m->negative + 1 > m->max_code_len) ? m->negative + 1 : m->max_code_len;
     if (w->block_in_cap >= n_in && w->block_out_cap >= n_out && w->block_grad != NULL) return 0;
     fw_worker_free_blocks(w);
-    w->in_rows = (float **)malloc(sizeof(float *) * n_in);
-    w->out_rows = (float **)malloc(sizeof(float *) * n_out);
-    w->context_rows = (float **)malloc(sizeof(float *) * n_in);
-    w->ahead = (int32_t *)malloc(sizeof(int32_t) * (m->negative + 1));
-    w->labels = (float *)malloc(sizeof(float) * (n_in > n_out ? n_in : n_out));
-    w->coef = (float *)malloc(sizeof(float) * n_in * n_out);
-    w->block_grad = (float *)malloc(sizeof(float) * n_in * m->dim);
+    w->in_rows = (float **)fw_scratch_alloc(sizeof(float *) * n_in);
+    w->out_rows = (float **)fw_scratch_alloc(sizeof(float *) * n_out);
+    w->context_rows = (float **)fw_scratch_alloc(sizeof(float *) * n_in);
+    w->ahead = (int32_t *)fw_scratch_alloc(sizeof(int32_t) * (m->negative + 1));
+    w->labels = (float *)fw_scratch_alloc(sizeof(float) * (n_in > n_out ? n_in : n_out));
+    w->coef = (float *)fw_scratch_alloc(sizeof(float) * n_in * n_out);
+    w->block_grad = (float *)fw_scratch_alloc(sizeof(float) * n_in * m->dim);
     if (!w->in_rows || !w->out_rows || !w->context_rows || !w->ahead || !w->labels || !w->coef || !w->block_grad) {
         fw_worker_free_blocks(w);
         return -1;

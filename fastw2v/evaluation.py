@@ -9,7 +9,7 @@ import numpy as np
 from scipy import stats
 
 from fastw2v._fileio import open_input
-from fastw2v.keyedvectors import nearest
+from fastw2v.nearest import nearest
 
 logger = logging.getLogger(__name__)
 

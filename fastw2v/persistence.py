@@ -63,9 +63,9 @@ def save_model(model, path):
     arrays["syn1.npy"] = model.syn1
     arrays["rng_states.npy"] = np.array(model.rng_states, dtype=np.uint64)
     raw_keys = list(model.raw_vocab)
-    _key_arrays(raw_keys, "raw_vocab/", arrays)
+    key_arrays(raw_keys, "raw_vocab/", arrays)
     arrays["raw_vocab/counts.npy"] = np.array([model.raw_vocab[k] for k in raw_keys], np.int64)
-    _write(path, meta, arrays)
+    write_archive(path, meta, arrays)
 
 
 def load_model(cls, path, mmap=None):
@@ -85,7 +85,7 @@ def load_model(cls, path, mmap=None):
     -------
     Word2Vec
     """
-    with _Reader(path, mmap) as reader:
+    with ArchiveReader(path, mmap) as reader:
         if reader.meta.get("class") != "Word2Vec":
             raise ValueError("%r holds a %s, not a Word2Vec model; load it with %s.load"
                              % (reader.path, reader.meta.get("class"), reader.meta.get("class")))
@@ -102,7 +102,7 @@ def load_model(cls, path, mmap=None):
             model.syn1neg = reader.array("syn1neg.npy", _FLOAT32, (n if model.negative else 0, dim))
             model.syn1 = reader.array("syn1.npy", _FLOAT32, (n if model.hs else 0, dim))
             model.rng_states = reader.array("rng_states.npy", "u", (model.workers,), mmap=False)
-            raw_keys = _load_keys(reader, "raw_vocab/")
+            raw_keys = load_keys(reader, "raw_vocab/")
             raw_counts = reader.array("raw_vocab/counts.npy", "iu", (len(raw_keys),), mmap=False)
             model.raw_vocab = dict(zip(raw_keys, raw_counts.tolist()))
             model._tables = None
@@ -113,7 +113,7 @@ def save_keyedvectors(kv, path):
     """Save a :class:`~fastw2v.keyedvectors.KeyedVectors` (vectors, keys, per-key attributes)."""
     arrays = {}
     meta = {"class": "KeyedVectors", "keyedvectors": _keyedvectors_arrays(kv, "", arrays)}
-    _write(path, meta, arrays)
+    write_archive(path, meta, arrays)
 
 
 def load_keyedvectors(cls, path, mmap=None):
@@ -132,7 +132,7 @@ def load_keyedvectors(cls, path, mmap=None):
     -------
     KeyedVectors
     """
-    with _Reader(path, mmap) as reader:
+    with ArchiveReader(path, mmap) as reader:
         kind = reader.meta.get("class")
         with reader.invalid_metadata():
             if kind == "KeyedVectors":
@@ -146,7 +146,7 @@ def load_keyedvectors(cls, path, mmap=None):
 
 def _keyedvectors_arrays(kv, prefix, arrays):
     """Add the arrays of ``kv`` to ``arrays`` under ``prefix``; return its JSON description."""
-    key_type = _key_arrays(kv.index_to_key, prefix, arrays)
+    key_type = key_arrays(kv.index_to_key, prefix, arrays)
     arrays[prefix + "vectors.npy"] = kv.vectors
     names = sorted(kv.expandos)
     for i, name in enumerate(names):
@@ -157,7 +157,7 @@ def _keyedvectors_arrays(kv, prefix, arrays):
 
 def _load_keyedvectors(reader, cls, desc, prefix, vector_types="f"):
     kv = cls(desc["vector_size"])
-    keys = _load_keys(reader, prefix, desc["key_type"])
+    keys = load_keys(reader, prefix, desc["key_type"])
     if len(keys) != desc["count"]:
         raise ValueError("%d keys stored, %d described" % (len(keys), desc["count"]))
     kv.index_to_key = keys
@@ -175,7 +175,7 @@ def _load_keyedvectors(reader, cls, desc, prefix, vector_types="f"):
     return kv
 
 
-def _key_arrays(keys, prefix, arrays):
+def key_arrays(keys, prefix, arrays):
     """Store ``keys`` (all str, or all int) as arrays; return the key type, "str" or "int".
 
     str keys are one UTF-8 blob, each key followed by "\\n", with the byte offset where each
@@ -199,7 +199,8 @@ def _key_arrays(keys, prefix, arrays):
                     % (bad, type(bad).__name__))
 
 
-def _load_keys(reader, prefix, key_type="str"):
+def load_keys(reader, prefix, key_type="str"):
+    """The keys stored by :func:`key_arrays` under ``prefix``, as a list, validated."""
     if key_type == "int":
         return reader.array(prefix + "keys.npy", "i", None, mmap=False).tolist()
     blob = reader.array(prefix + "keys.npy", "u", None, mmap=False)
@@ -218,7 +219,9 @@ def _load_keys(reader, prefix, key_type="str"):
 
 # ----------------------------------------------------------------- writing
 
-def _write(path, meta, arrays):
+def write_archive(path, meta, arrays):
+    """Write ``meta`` (JSON-able dict) and ``arrays`` ({member name: ndarray}) to ``path``
+    as a fastw2v archive, atomically."""
     path = os.fspath(path)
     if path.endswith((".gz", ".bz2", ".xz", ".zst")):
         raise ValueError("the fastw2v format is an uncompressed archive (so that it can be "
@@ -263,7 +266,7 @@ def _json_value(value):
 
 # ----------------------------------------------------------------- reading
 
-class _Reader:
+class ArchiveReader:
     """An open fastw2v archive: validated metadata and member arrays (read or mapped)."""
 
     def __init__(self, path, mmap):

@@ -253,13 +253,13 @@ class _PhrasesTransformation:
         kernel = self._kernel_object
         n_words, n_keys, n_atoms = kernel.array_sizes()
         arrays = {}
-        persistence._key_arrays(kernel.lexicon.words, "words/", arrays)
+        persistence.key_arrays(kernel.lexicon.words, "words/", arrays)
         lengths, atoms = np.empty(n_keys, np.int32), np.empty(n_atoms, np.int32)
         arrays.update({"keys/lengths.npy": lengths, "keys/atoms.npy": atoms})
         self._export_values(kernel, n_words, lengths, atoms, arrays)
         meta = {"class": type(self).__name__, "params": self._params(),
                 "sizes": {"words": n_words, "keys": n_keys, "atoms": n_atoms}}
-        persistence._write(path, meta, arrays)
+        persistence.write_archive(path, meta, arrays)
 
     @classmethod
     def load(cls, path, scoring=None):
@@ -284,7 +284,7 @@ class _PhrasesTransformation:
         """
         if scoring is not None:
             scoring = _resolve_scoring(scoring)
-        with persistence._Reader(path, None) as reader:
+        with persistence.ArchiveReader(path, None) as reader:
             kind = reader.meta.get("class")
             model_class = {"Phrases": Phrases, "FrozenPhrases": FrozenPhrases}.get(kind)
             if model_class is None:
@@ -293,7 +293,7 @@ class _PhrasesTransformation:
                 params, sizes = reader.meta["params"], reader.meta["sizes"]
                 if scoring is None:
                     scoring = _saved_scoring(params["scoring"])
-                words = persistence._load_keys(reader, "words/")
+                words = persistence.load_keys(reader, "words/")
                 if len(words) != sizes["words"]:
                     raise ValueError(f"{len(words)} words stored, {sizes['words']} described")
                 arrays = [reader.array("keys/lengths.npy", _INT32, (sizes["keys"],), mmap=False),

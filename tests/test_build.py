@@ -15,6 +15,8 @@ def test_compiled_extension_is_active():
     assert info["compiled"] is True, info
     assert "-O3" in info["compile_args"]
     assert "cython_blas" in info["blas"]
+    from fastw2v import _nearest
+    assert ("bfloat16" in info["nearest_search"]) == _nearest.bf16_supported()
 
 
 def test_module_version_command_prints_build():

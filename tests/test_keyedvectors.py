@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from fastw2v import keyedvectors
-from fastw2v.keyedvectors import KeyedVectors, top_k
+from fastw2v import nearest
+from fastw2v.keyedvectors import KeyedVectors
+from fastw2v.nearest import top_k
 
 # man/woman differ by "female", king/queen add "royal": king - man + woman == queen.
 WORDS = {
@@ -172,8 +173,8 @@ def test_most_similar_vectors_and_restrict_vocab(kv):
 
 def test_most_similar_batch_matches_single_queries(monkeypatch):
     kv = random_kv()
-    monkeypatch.setattr(keyedvectors, "_QUERY_CHUNK", 2)  # force several chunks and blocks
-    monkeypatch.setattr(keyedvectors, "_KEY_BLOCK", 704)
+    monkeypatch.setattr(nearest, "_QUERY_CHUNK", 2)  # force several chunks and blocks
+    monkeypatch.setattr(nearest, "_KEY_BLOCK", 704)
     queries = ["w1", "w2", kv["w3"] * 2, 17, "w2999"]
     batch = kv.most_similar_batch(queries, topn=7)
     assert len(batch) == 5
@@ -209,19 +210,19 @@ def test_top_k_matches_full_sort():
 
 @pytest.mark.parametrize("ascending", [False, True])
 def test_nearest_matches_brute_force(monkeypatch, ascending):
-    monkeypatch.setattr(keyedvectors, "_KEY_BLOCK", 256)  # many blocks, a ragged last one
+    monkeypatch.setattr(nearest, "_KEY_BLOCK", 256)  # many blocks, a ragged last one
     rng = np.random.default_rng(2)
     vectors = rng.standard_normal((3000, 8)).astype(np.float32)
     vectors[7] = 0.0  # zero norm: never ranks
-    queries = keyedvectors._unit_rows(rng.standard_normal((40, 8)))
+    queries = nearest.unit_rows(rng.standard_normal((40, 8)))
     norms = np.linalg.norm(vectors, axis=1)
     if ascending:  # every block improves every top-k: the merge's fallback path
-        queries = keyedvectors._unit_rows(queries[0] + 0.01 * rng.standard_normal((40, 8)))
+        queries = nearest.unit_rows(queries[0] + 0.01 * rng.standard_normal((40, 8)))
         order = np.argsort(vectors @ queries[0] / np.maximum(norms, 1e-9))
         vectors, norms = vectors[order], norms[order]
     with np.errstate(divide="ignore", invalid="ignore"):
         full = np.nan_to_num((vectors @ queries.T / norms[:, None]).T, nan=-np.inf)
-    indices, sims = keyedvectors.nearest(queries, vectors, norms, 6)
+    indices, sims = nearest.nearest(queries, vectors, norms, 6)
     np.testing.assert_array_equal(indices, np.argsort(-full, axis=1, kind="stable")[:, :6])
     np.testing.assert_allclose(sims, -np.sort(-full, axis=1)[:, :6], rtol=1e-5)
 

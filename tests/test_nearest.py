@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from fastw2v import _nearest, keyedvectors
-from fastw2v.keyedvectors import KeyedVectors, nearest
+from fastw2v import _nearest, nearest as search
+from fastw2v.keyedvectors import KeyedVectors
+from fastw2v.nearest import nearest
 
 requires_bf16 = pytest.mark.skipif(not _nearest.bf16_supported(), reason="no AVX512_BF16")
 
@@ -12,11 +13,11 @@ requires_bf16 = pytest.mark.skipif(not _nearest.bf16_supported(), reason="no AVX
 def small_blocks(monkeypatch):
     """Blocks of 512 keys, chunks of 96 queries, scans of 640 keys and two scan threads on
     any machine, so that small data takes the bf16 path the same way everywhere."""
-    monkeypatch.setattr(keyedvectors, "_KEY_BLOCK", 512)
-    monkeypatch.setattr(keyedvectors, "_SCAN_RANGE", 640)
-    monkeypatch.setattr(keyedvectors, "_BF16_MIN_KEYS", 1024)
-    monkeypatch.setattr(keyedvectors, "_QUERY_CHUNK", 96)
-    monkeypatch.setattr(keyedvectors, "_scan_threads", lambda: 2)
+    monkeypatch.setattr(search, "_KEY_BLOCK", 512)
+    monkeypatch.setattr(search, "_SCAN_RANGE", 640)
+    monkeypatch.setattr(search, "_BF16_MIN_KEYS", 1024)
+    monkeypatch.setattr(search, "_QUERY_CHUNK", 96)
+    monkeypatch.setattr(search, "_scan_threads", lambda: 2)
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def passes(monkeypatch):
 
 
 def unit_queries(vectors, rows):
-    return keyedvectors._unit_rows(vectors[rows])
+    return search.unit_rows(vectors[rows])
 
 
 def assert_same_as_float32(queries, vectors, k):
@@ -61,7 +62,7 @@ def test_same_results_as_float32(passes, dim, n):
     for k in (2, 11, 51):
         assert_same_as_float32(queries, vectors, k)
     assert len(passes) == 3 and not any(f.any() for f in passes)  # one bf16 chunk per call
-    assert keyedvectors._rerank_matches_blas(dim)
+    assert search._rerank_matches_blas(dim)
 
 
 @requires_bf16
@@ -73,7 +74,7 @@ def test_most_similar_batch_with_restrict_vocab(passes):
     for topn, restrict in ((1, None), (10, 2500), (50, 1100)):
         found = kv.most_similar_batch(queries, topn=topn, restrict_vocab=restrict)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(keyedvectors, "_BF16_MIN_QUERIES", 10 ** 9)
+            patch.setattr(search, "_BF16_MIN_QUERIES", 10 ** 9)
             assert found == kv.most_similar_batch(queries, topn=topn, restrict_vocab=restrict)
     assert len(passes) == 3
 
@@ -96,7 +97,7 @@ def test_ties_rank_earlier_rows_first():
         np.testing.assert_array_equal(indices, expected)
         np.testing.assert_array_equal(sims, np.take_along_axis(full, expected, axis=1))
         assert (sims[:, :-1] == sims[:, 1:]).any()
-        np.testing.assert_array_equal(keyedvectors.top_k(full, k), expected)
+        np.testing.assert_array_equal(search.top_k(full, k), expected)
 
 
 @requires_bf16
@@ -171,11 +172,11 @@ def test_margin_bounds_the_bfloat16_error():
 
     rng = np.random.default_rng(10)
     for dim in (7, 300):
-        keys = keyedvectors._unit_rows(rng.standard_normal((2000, dim)) ** 3)  # heavy tails
-        queries = keyedvectors._unit_rows(rng.standard_normal((20, dim)))
+        keys = search.unit_rows(rng.standard_normal((2000, dim)) ** 3)  # heavy tails
+        queries = search.unit_rows(rng.standard_normal((20, dim)))
         error = np.abs(bfloat16(keys) @ bfloat16(queries).T - keys @ queries.T)
-        assert error.max() <= keyedvectors._bf16_margin(dim) / 2
-        assert keyedvectors._bf16_margin(dim) < 0.016
+        assert error.max() <= search._bf16_margin(dim) / 2
+        assert search._bf16_margin(dim) < 0.016
 
 
 @requires_bf16

@@ -1,0 +1,350 @@
+"""Nearest-neighbour search over unit word vectors: blocked matrix products, top-k selection.
+
+:func:`nearest` scores queries against blocks of keys with BLAS and keeps a running top-k;
+on CPUs with AVX512_BF16, large batches take a bfloat16 first pass (``_nearest.pyx``) and an
+exact float32 rerank, with the same results.
+"""
+import collections
+import concurrent.futures
+import os
+
+import numpy as np
+
+_QUERY_CHUNK = 1024  # queries scored together: one matrix product per (query chunk, key block)
+_KEY_BLOCK = 8192  # keys per block (a multiple of _BLOCK): similarity blocks of 32 MB
+_BLOCK = 32  # keys per group: top-k selection looks at group maxima first
+_BF16_MIN_QUERIES = 64  # smaller query chunks take the float32 path
+_BF16_MIN_KEYS = 8192  # as do smaller vocabularies
+_BF16_MAX_K = 512  # and longer result lists
+_SCAN_RANGE = 16384  # keys per task of the bfloat16 first pass (threads take the next one)
+_UNIT_SLACK = 2.0 ** -10  # unit rows are at most this much longer than 1 (float32 rounding: ~1e-7)
+_BF16_MATCHES_BLAS = {}  # vector size -> whether the rerank sums dot products as BLAS does
+
+
+def unit_rows(matrix):
+    """Rows scaled to unit L2 length (zero rows unchanged), as float32."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    lengths = np.linalg.norm(matrix, axis=1, keepdims=True)
+    lengths[lengths == 0] = 1.0
+    return (matrix / lengths).astype(np.float32)
+
+
+def _largest(values, k):
+    """Column positions of the ``k`` largest values of each row, in increasing order.
+
+    Of equal values the leftmost are taken. ``values`` holds no NaN.
+    """
+    rows, width = values.shape
+    if k >= width:
+        return np.broadcast_to(np.arange(width), values.shape)
+    kth = -np.partition(-values, k - 1, axis=1)[:, k - 1:k]
+    above = values > kth
+    tied = values == kth
+    room = k - np.count_nonzero(above, axis=1, keepdims=True)
+    taken = above | (tied & (np.cumsum(tied, axis=1) <= room))
+    return np.nonzero(taken)[1].reshape(rows, k)
+
+
+def top_k(scores, k):
+    """Column indices of the ``k`` largest values of each row of ``scores``, largest first.
+
+    Two-stage selection: the maxima of blocks of 32 columns pick the ``k`` candidate blocks,
+    then only those blocks are searched. NaN scores never rank; of equal scores the earlier
+    column comes first (and is the one kept at the cut).
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        2-D array (queries x candidates).
+    k : int
+        How many indices per row.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(rows, min(k, columns))`` int64 indices.
+    """
+    rows, width = scores.shape
+    k = min(k, width)
+    if k <= 0:
+        return np.empty((rows, 0), dtype=np.int64)
+    if width <= 16 * _BLOCK or k * _BLOCK * 4 > width:
+        candidates = np.broadcast_to(np.arange(width), scores.shape)
+        values = scores
+    else:
+        block_max = np.fmax.reduceat(scores, np.arange(0, width, _BLOCK), axis=1)  # NaN-blind
+        block_max[np.isnan(block_max)] = -np.inf
+        blocks = _largest(block_max, k)
+        candidates = (blocks[:, :, None] * _BLOCK + np.arange(_BLOCK)).reshape(rows, -1)
+        in_range = candidates < width
+        candidates = np.where(in_range, candidates, 0)
+        values = np.where(in_range, np.take_along_axis(scores, candidates, axis=1), -np.inf)
+    values = np.where(np.isnan(values), -np.inf, values)
+    best = _largest(values, k)
+    best_values = np.take_along_axis(values, best, axis=1)
+    order = np.argsort(-best_values, axis=1, kind="stable")
+    return np.take_along_axis(np.take_along_axis(candidates, best, axis=1), order, axis=1)
+
+
+def nearest(queries, vectors, norms, k, bf16=True):
+    """The ``k`` most similar rows of ``vectors`` for each unit query, best first.
+
+    Queries are taken 1,024 at a time and scored against blocks of 8,192 unit vectors with
+    one matrix product per block (into one reused buffer, keys along the rows). A running
+    top-``k`` is kept; after the first block only the 32-key groups whose maximum beats a
+    query's current ``k``-th best are examined. Rows of zero norm never rank; of equal
+    similarities the earlier row ranks first.
+
+    On CPUs with AVX512_BF16, chunks of 64 queries or more over large vocabularies take a
+    bfloat16 first pass instead (:func:`_nearest_bf16`), about twice as fast, with the
+    same results.
+
+    Parameters
+    ----------
+    queries : numpy.ndarray
+        ``(n, dim)`` float32 unit rows.
+    vectors, norms : numpy.ndarray
+        The rows to search and their L2 norms.
+    k : int
+        Results per query.
+    bf16 : bool
+        Allow the bfloat16 first pass; False scores every key with float32 matrix products.
+
+    Returns
+    -------
+    indices : numpy.ndarray
+        ``(len(queries), min(k, len(vectors)))`` row numbers.
+    similarities : numpy.ndarray
+        Their cosine similarities; ``-inf`` marks a filler (fewer than ``k`` rows of
+        non-zero norm), whose index is meaningless.
+    """
+    k = min(k, len(vectors))
+    all_indices = np.empty((len(queries), k), dtype=np.int64)
+    all_sims = np.empty((len(queries), k), dtype=np.float32)
+    block_rows = min(_KEY_BLOCK, -(-len(vectors) // _BLOCK) * _BLOCK)
+    bf16 = bf16 and _bf16_applies(queries, vectors, norms, k, block_rows)
+    for lo in range(0, len(queries), _QUERY_CHUNK):
+        chunk = queries[lo:lo + _QUERY_CHUNK]
+        if bf16 and len(chunk) >= _BF16_MIN_QUERIES:
+            indices, best = _nearest_bf16(chunk, vectors, norms, k, block_rows)
+        else:
+            indices, best = _nearest_float32(chunk, vectors, norms, k, block_rows)
+        all_indices[lo:lo + len(chunk)] = indices
+        all_sims[lo:lo + len(chunk)] = best
+    return all_indices, all_sims
+
+
+def _nearest_float32(chunk, vectors, norms, k, block_rows):
+    """:func:`nearest` for one chunk of queries, by float32 matrix products over key blocks."""
+    k = min(k, len(vectors))
+    buffer = np.empty((block_rows, len(chunk)), dtype=np.float32)
+    unit = np.empty((block_rows, vectors.shape[1]), dtype=np.float32)
+    indices = best = None
+    for start in range(0, len(vectors), block_rows):
+        block = vectors[start:start + block_rows]
+        sims = buffer[:-(-len(block) // _BLOCK) * _BLOCK]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(block, norms[start:start + len(block), np.newaxis], out=unit[:len(block)],
+                      casting="same_kind")
+        np.matmul(unit[:len(block)], chunk.T, out=sims[:len(block)])
+        sims[len(block):] = -np.inf
+        block_max = np.fmax.reduce(sims.reshape(-1, _BLOCK, len(chunk)), axis=1).T
+        block_max[np.isnan(block_max)] = -np.inf
+        if best is None:
+            indices, best = _block_top_k(sims, block_max, k)
+        else:
+            indices, best = _merge_block(sims, block_max, start, indices, best)
+    return indices, best
+
+
+def _bf16_applies(queries, vectors, norms, k, block_rows):
+    """Whether :func:`_nearest_bf16` can serve these arrays (exactly) and is worth it."""
+    from fastw2v import _nearest
+
+    whole_blocks = len(vectors) // block_rows * block_rows
+    return (queries.dtype == vectors.dtype == norms.dtype == np.float32
+            and vectors.flags.c_contiguous and norms.flags.c_contiguous
+            and whole_blocks >= max(k, _BF16_MIN_KEYS) and k <= _BF16_MAX_K
+            and len(vectors) < 2 ** 31 and _nearest.bf16_supported()
+            and _rerank_matches_blas(vectors.shape[1]))
+
+
+def _rerank_matches_blas(dim):
+    """Whether this BLAS sums float32 dot products of ``dim`` terms as the bfloat16 path's
+    rerank does (one fused multiply-add per dimension, in order), so that both paths give
+    bit-identical similarities (checked once per vector size on a sample product)."""
+    from fastw2v import _nearest
+
+    if dim not in _BF16_MATCHES_BLAS:
+        rng = np.random.default_rng(0)
+        keys = rng.standard_normal((512, dim), dtype=np.float32)
+        norms = np.linalg.norm(keys, axis=1)
+        queries = unit_rows(rng.standard_normal((_BF16_MIN_QUERIES, dim)))
+        expected = (keys / norms[:, np.newaxis]) @ queries.T
+        rows = np.arange(len(keys), dtype=np.int32)
+        _BF16_MATCHES_BLAS[dim] = all(
+            np.array_equal(_nearest.exact_cosines(query, keys, norms, rows), expected[:, column])
+            for column, query in enumerate(queries))
+    return _BF16_MATCHES_BLAS[dim]
+
+
+def _bf16_margin(dim):
+    """Twice the largest difference between a bfloat16 and the float32 similarity of two
+    rows of length at most ``1 + _UNIT_SLACK``: the first pass keeps the keys within it of a
+    query's k-th best approximate score.
+
+    Rounding to bfloat16 (8 significant bits) moves a number by at most ``2**-8`` of it, so
+    rounding both factors moves each product by at most ``2**-7 + 2**-16`` of its magnitude,
+    and the magnitudes sum to at most the product of the lengths. Summing in float32 adds at
+    most ``gamma(n)`` of that sum, once for the ``dim + 1`` bfloat16 terms (counting the
+    padding, and allowing rounding toward zero) and once for the ``dim`` float32 terms.
+    Subnormals flushed to zero add less than ``dim * 2**-120``. The result is widened to
+    cover the float32 rounding of the thresholds and of the kernel's length checks.
+    """
+    def gamma(n, rounding=2.0 ** -23):
+        return n * rounding / (1 - n * rounding)
+
+    lengths = (1 + _UNIT_SLACK) ** 2
+    bound = (2.0 ** -7 + 2.0 ** -16 + gamma(dim + 1) * (1 + 2.0 ** -6) + gamma(dim)) * lengths
+    bound += dim * 2.0 ** -120
+    return 2 * bound * (1 + 2.0 ** -10) + 2.0 ** -20
+
+
+def _scan_threads():
+    """Threads for the bfloat16 first pass: one per CPU this process may use, at most 16."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 16))
+
+
+def _nearest_bf16(chunk, vectors, norms, k, block_rows):
+    """:func:`nearest` for one chunk of queries, with a bfloat16 first pass: the same results.
+
+    The first pass (:func:`_bf16_candidates`) keeps, for each query, every key of the whole
+    key blocks that may belong to its top ``k``. Those keys are scored in float32 exactly as
+    the float32 path scores them (see :func:`_rerank_matches_blas`) and ranked the same way.
+    The float32 path itself scores the last, partial key block (BLAS may sum a product of
+    another shape in another order) and the queries the first pass cannot settle: not of
+    unit length (zero, say), with more near-equal keys than the candidate lists hold, or
+    with fewer than ``k`` keys that can rank.
+    """
+    from fastw2v import _nearest
+
+    whole_blocks = len(vectors) // block_rows * block_rows
+    lengths = np.sqrt(np.einsum("ij,ij->i", chunk, chunk, dtype=np.float64))
+    unit = np.abs(lengths - 1) <= _UNIT_SLACK
+    searched = np.ascontiguousarray(chunk[unit])
+    margin = _bf16_margin(chunk.shape[1])
+    scans = _bf16_candidates(searched, vectors[:whole_blocks], norms[:whole_blocks], k, margin)
+    if scans is None:
+        return _nearest_float32(chunk, vectors, norms, k, block_rows)
+    indices = np.empty((len(chunk), k), dtype=np.int64)
+    best = np.empty((len(chunk), k), dtype=np.float32)
+    indices[unit], best[unit], fallback = _nearest.rerank(scans, searched, vectors, norms, k, margin)
+    redo = ~unit
+    redo[np.flatnonzero(unit)[fallback]] = True
+    if redo.any():
+        # padded to _BF16_MIN_QUERIES rows: BLAS takes the kernel it takes for the whole chunk
+        queries = np.zeros((max(np.count_nonzero(redo), _BF16_MIN_QUERIES), chunk.shape[1]),
+                           dtype=np.float32)
+        queries[:np.count_nonzero(redo)] = chunk[redo]
+        redone, redone_sims = _nearest_float32(queries, vectors[:whole_blocks],
+                                               norms[:whole_blocks], k, block_rows)
+        indices[redo] = redone[:np.count_nonzero(redo)]
+        best[redo] = redone_sims[:np.count_nonzero(redo)]
+    if whole_blocks < len(vectors):
+        tail, tail_sims = _nearest_float32(chunk, vectors[whole_blocks:], norms[whole_blocks:],
+                                           k, block_rows)
+        candidates = np.concatenate((indices, tail + whole_blocks), axis=1)
+        values = np.concatenate((best, tail_sims), axis=1)
+        keep = top_k(values, k)
+        indices = np.take_along_axis(candidates, keep, axis=1)
+        best = np.take_along_axis(values, keep, axis=1)
+    return indices, best
+
+
+def _bf16_candidates(queries, vectors, norms, k, margin):
+    """The bfloat16 first pass: candidate keys of each unit query, one list per thread.
+
+    Threads take ``_SCAN_RANGE`` keys at a time. Unit keys and queries are rounded to
+    bfloat16, and every key whose approximate similarity is within ``margin`` of a query's
+    running k-th best approximate similarity is kept, which cannot drop a key of the exact
+    top ``k`` (see ``_nearest.h``). Returns None if a unit key row is too long for the
+    margin to hold (stale norms, say).
+    """
+    from fastw2v import _nearest
+
+    packed = _nearest.pack_queries(queries)
+    capacity = -(-(2 * k + 160) // 16) * 16  # room to collect between prunings
+    threads = min(_scan_threads(), -(-len(vectors) // _SCAN_RANGE))
+    lists = [_nearest.CandidateLists(len(queries), capacity) for _ in range(threads)]
+    starts = collections.deque(range(0, len(vectors), _SCAN_RANGE))
+
+    def scan(candidates):
+        """Scan the ranges left until none is; returns a status of ``_nearest.scan``."""
+        while True:
+            try:
+                start = starts.popleft()
+            except IndexError:
+                return 0
+            status = _nearest.scan(packed, vectors, norms, start,
+                                   min(start + _SCAN_RANGE, len(vectors)),
+                                   (1 + _UNIT_SLACK) ** 2, k, margin, candidates)
+            if status:
+                starts.clear()
+                return status
+
+    with concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="fastw2v-nearest") as pool:
+        try:
+            statuses = list(pool.map(scan, lists))
+        finally:  # on KeyboardInterrupt, say: the threads stop after their current range
+            starts.clear()
+    return None if _nearest.SCAN_ODD_NORMS in statuses else lists
+
+
+def _block_top_k(sims, block_max, k):
+    """Top-``k`` rows of each column of ``sims``, best first, as ``(columns, k)`` arrays.
+
+    ``block_max`` holds the maximum of each 32-row group of each column, ``(columns, groups)``.
+    """
+    columns = sims.shape[1]
+    groups = _largest(block_max, k)
+    rows = (groups[:, :, np.newaxis] * _BLOCK + np.arange(_BLOCK)).reshape(columns, -1)
+    values = sims[rows, np.arange(columns)[:, np.newaxis]]
+    values[np.isnan(values)] = -np.inf
+    best = top_k(values, k)
+    return np.take_along_axis(rows, best, axis=1), np.take_along_axis(values, best, axis=1)
+
+
+def _merge_block(sims, block_max, start, indices, best):
+    """Merge the rows of ``sims`` (keys ``start...``) into each column's running top-k."""
+    columns, k = best.shape
+    column, group = np.nonzero(block_max > best[:, -1:])
+    if not len(column):
+        return indices, best
+    if len(column) > columns:  # many improving groups: select within the block first
+        rows, values = _block_top_k(sims, block_max, k)
+        candidates = np.concatenate((indices, rows + start), axis=1)
+        values = np.concatenate((best, values), axis=1)
+        keep = top_k(values, k)
+        return np.take_along_axis(candidates, keep, axis=1), np.take_along_axis(values, keep, axis=1)
+    rows = group[:, np.newaxis] * _BLOCK + np.arange(_BLOCK)
+    values = sims[rows, column[:, np.newaxis]]
+    values[np.isnan(values)] = -np.inf
+    owner = np.concatenate((np.repeat(np.arange(columns), k), np.repeat(column, _BLOCK)))
+    candidates = np.concatenate((indices.ravel(), (rows + start).ravel()))
+    values = np.concatenate((best.ravel(), values.ravel()))
+    order = np.lexsort((-values, owner))  # by column, then best first; earlier keys win ties
+    first = np.searchsorted(owner[order], np.arange(columns))
+    take = order[first[:, np.newaxis] + np.arange(k)]
+    return candidates[take], values[take]
+
+
+def scaled_similarities(queries, vectors, norms):
+    """``queries @ vectors.T / norms`` (cosine similarities when ``queries`` are unit rows)."""
+    sims = queries @ vectors.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sims /= norms
+    return sims
