@@ -32,4 +32,4 @@ def build_info():
 def show_config():
     """Print how fastw2v was built (the same as ``python -m fastw2v --version``)."""
     for key, value in build_info().items():
-        print("%-14s %s" % (key + ":", value))
+        print("%-16s %s" % (key + ":", value))
