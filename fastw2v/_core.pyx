@@ -9,7 +9,6 @@ what would otherwise make the C code read or write out of bounds.
 import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport free
 from libc.string cimport memset
 
 from fastw2v._vocab cimport RangeCounts, WordHash, read_range
@@ -39,6 +38,7 @@ cdef extern from "_kernels.h" nogil:
         int block_in_cap, block_out_cap
     void fw_fill_sigmoid_table(float *table)
     void *fw_scratch_alloc(size_t bytes)
+    void fw_scratch_free(void *p)
     int fw_worker_prepare(fw_worker *w, const fw_model *m)
     void fw_worker_free_blocks(fw_worker *w)
     void fw_train_batch(const fw_model *m, fw_worker *w, const int32_t *ids, const int64_t *ends,
@@ -98,14 +98,14 @@ cdef class WorkerState:
         self.state.rng = seed if seed else 0x9E3779B97F4A7C15ULL
 
     def __dealloc__(self):
-        free(self.range_ids)
-        free(self.range_ends)
+        fw_scratch_free(self.range_ids)
+        fw_scratch_free(self.range_ends)
         if self.state != NULL:
-            free(self.state.hidden)
-            free(self.state.grad)
-            free(self.state.kept)
+            fw_scratch_free(self.state.hidden)
+            fw_scratch_free(self.state.grad)
+            fw_scratch_free(self.state.kept)
             fw_worker_free_blocks(self.state)
-            free(self.state)
+            fw_scratch_free(self.state)
 
     cdef int reserve(self, const fw_model *model, int64_t n) except -1 nogil:
         """Make the scratch buffers big enough for ``model`` and sentences of ``n`` words."""
@@ -113,7 +113,7 @@ cdef class WorkerState:
             with gil:
                 raise MemoryError()
         if n > self.kept_capacity:
-            free(self.state.kept)
+            fw_scratch_free(self.state.kept)
             self.kept_capacity = 0
             self.state.kept = <int32_t *>fw_scratch_alloc(n * sizeof(int32_t))
             if self.state.kept == NULL:
@@ -125,8 +125,8 @@ cdef class WorkerState:
     cdef int reserve_range(self, int64_t n) except -1:
         """Make room for the ids and sentence ends of ``n`` words."""
         if n > self.range_capacity:
-            free(self.range_ids)
-            free(self.range_ends)
+            fw_scratch_free(self.range_ids)
+            fw_scratch_free(self.range_ends)
             self.range_ids = <int32_t *>fw_scratch_alloc(n * sizeof(int32_t))
             self.range_ends = <int64_t *>fw_scratch_alloc(n * sizeof(int64_t))
             self.range_capacity = n if self.range_ids and self.range_ends else 0

@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(_WIN32)
+#include <malloc.h>
+#endif
 
 #define FW_MAX_EXP 6.0f
 #define FW_SIGMOID_TABLE_SIZE 1024
@@ -74,22 +77,35 @@ typedef struct {
 } fw_worker;
 
 /* A worker's scratch memory: cache-line aligned and padded to whole lines, so that no two
- * workers' buffers share a cache line. (With plain malloc the end of one worker's buffer and
- * the start of the next worker's, both written for every word, could sit on one line, and
- * two threads then trained barely faster than one, depending on where malloc put them.) */
+ * workers' buffers share a cache line (with plain malloc, the end of one worker's buffer and
+ * the start of another's, both written for every word, could sit on one line and bounce
+ * between the cores). Release it with fw_scratch_free. */
 static void *fw_scratch_alloc(size_t bytes) {
     size_t padded = (bytes + FW_CACHE_LINE - 1) & ~(size_t)(FW_CACHE_LINE - 1);
-    return aligned_alloc(FW_CACHE_LINE, padded ? padded : FW_CACHE_LINE);
+    if (padded == 0) padded = FW_CACHE_LINE;
+#if defined(_WIN32)
+    return _aligned_malloc(padded, FW_CACHE_LINE);
+#else
+    return aligned_alloc(FW_CACHE_LINE, padded);
+#endif
+}
+
+static void fw_scratch_free(void *p) {
+#if defined(_WIN32)
+    _aligned_free(p);
+#else
+    free(p);
+#endif
 }
 
 static void fw_worker_free_blocks(fw_worker *w) {
-    free(w->in_rows);
-    free(w->out_rows);
-    free(w->context_rows);
-    free(w->ahead);
-    free(w->labels);
-    free(w->coef);
-    free(w->block_grad);
+    fw_scratch_free(w->in_rows);
+    fw_scratch_free(w->out_rows);
+    fw_scratch_free(w->context_rows);
+    fw_scratch_free(w->ahead);
+    fw_scratch_free(w->labels);
+    fw_scratch_free(w->coef);
+    fw_scratch_free(w->block_grad);
     w->in_rows = w->out_rows = w->context_rows = NULL;
     w->ahead = NULL;
     w->labels = w->coef = w->block_grad = NULL;

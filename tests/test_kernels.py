@@ -183,12 +183,25 @@ def test_kernel_rejects_out_of_range_ids():
         kernel.train_batch(worker, np.array([0, 3], np.int32), np.array([2], np.int64), 0.1, 0.1, False)
     with pytest.raises(ValueError, match="cover"):
         kernel.train_batch(worker, np.array([0, 1], np.int32), np.array([1], np.int64), 0.1, 0.1, False)
+
+
+def test_kernel_entry_points_reject_none():
+    syn0 = np.zeros((3, 4), dtype=np.float32)
+    kernel = _core.TrainingKernel(
+        syn0, syn0.copy(), syn0.copy(), np.full(3, 2 ** 32, np.uint64), np.zeros(3, np.uint32),
+        np.zeros(3, np.int32), np.zeros(4, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32),
+        1, 0, 1, 2, 1, 1)
+    worker = _core.WorkerState(4, 1)
     with pytest.raises(TypeError, match="WorkerState"):
         kernel.train_batch(None, np.array([0, 1], np.int32), np.array([2], np.int64), 0.1, 0.1, False)
+    with pytest.raises(TypeError, match="WorkerState"):
+        kernel.train_file_range(None, _vocab.WordHash(["a"]), "corpus.txt", 0, 10, 0.1, 0.1, False)
     with pytest.raises(TypeError, match="WordHash"):
         kernel.train_file_range(worker, None, "corpus.txt", 0, 10, 0.1, 0.1, False)
     with pytest.raises(TypeError, match="WordHash"):
         _vocab.sentences_to_ids([["a"]], None)
+    with pytest.raises(TypeError, match="WordHash"):
+        _vocab.read_file_range(None, "corpus.txt", 0, 10)
 
 
 def test_keep_thresholds_follow_word2vec_formula():
