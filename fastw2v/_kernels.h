@@ -454,6 +454,14 @@ FW_INLINE void fw_prefetch_row(const float *row, int dim) {
     for (int k = 0; k < dim; k += FW_LANES) __builtin_prefetch(row + k, 1, 3);
 }
 
+/* Start fetching the input row that enters the window FW_CONTEXT_AHEAD centre words ahead
+ * (one step ahead is too late for rows that come from memory). */
+#define FW_CONTEXT_AHEAD 2
+FW_INLINE void fw_prefetch_context(const fw_model *m, const int32_t *sent, int64_t i, int64_t len) {
+    int64_t ahead = i + m->window + FW_CONTEXT_AHEAD;
+    if (ahead < len) fw_prefetch_row(m->syn0 + (int64_t)sent[ahead] * m->dim, m->dim);
+}
+
 /* Draw the negatives of the centre word at `next` one step ahead and start fetching its
  * output rows, so they are in cache when its block runs. */
 FW_INLINE void fw_draw_ahead(const fw_model *m, fw_worker *w, const int32_t *sent, int64_t next) {
@@ -503,6 +511,7 @@ FW_INLINE void fw_train_sentence_sg_batched(const fw_model *m, fw_worker *w, con
         float alpha = alpha_start + alpha_step * (float)i;
         int64_t lo, hi;
         fw_window(m, w, i, len, &lo, &hi);
+        fw_prefetch_context(m, sent, i, len);
         int n_in = 0;
         for (int64_t j = lo; j < hi; j++)
             if (j != i) w->in_rows[n_in++] = m->syn0 + (int64_t)sent[j] * dim;
@@ -525,6 +534,7 @@ FW_INLINE void fw_train_sentence_cbow_batched(const fw_model *m, fw_worker *w,
         float alpha = alpha_start + alpha_step * (float)i;
         int64_t lo, hi;
         fw_window(m, w, i, len, &lo, &hi);
+        fw_prefetch_context(m, sent, i, len);
         float **context = w->context_rows;
         int n_ctx = 0;
         for (int64_t j = lo; j < hi; j++)
