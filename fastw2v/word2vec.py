@@ -11,8 +11,10 @@ from fastw2v.keyedvectors import KeyedVectors
 
 logger = logging.getLogger(__name__)
 
-# Size of each worker thread's copy of the hot rows (``Word2Vec._hot_rows``).
-HOT_COPY_BYTES = 2 << 20
+# Rows of each matrix (the most frequent words' rows, the Huffman tree's top nodes) that
+# every worker thread trains in a copy of its own when there are several threads: how often
+# a row is written depends on its word's rank, not on the vector size (see ``_kernels.h``).
+HOT_ROWS = 1024
 
 
 def _call_callbacks(callbacks, event, model):
@@ -443,19 +445,7 @@ class Word2Vec:
         return _core.TrainingKernel(
             self.wv.vectors, self.syn1neg, self.syn1, tables["keep"], alias_prob, alias_index,
             offsets, codes, points, self.sg, self.hs, self.negative, self.window, self.cbow_mean,
-            self.shrink_windows, self.kernel == "batched", self._hot_rows())
-
-    def _hot_rows(self):
-        """Rows per matrix that each worker thread trains in its own copy (0 for one thread).
-
-        The most frequent words' rows and the top of the Huffman tree are written by every
-        thread all the time; copies merged every few thousand words keep their cache lines
-        from moving between the cores on each update (see ``_kernels.h``).
-        """
-        if self.workers < 2:
-            return 0
-        matrices = 1 + (self.negative > 0) + bool(self.hs)
-        return HOT_COPY_BYTES // (4 * self.vector_size * matrices)
+            self.shrink_windows, self.kernel == "batched", HOT_ROWS if self.workers > 1 else 0)
 
     def _workers(self):
         """One WorkerState per thread, seeded from ``seed``; kept across ``train()`` calls."""
