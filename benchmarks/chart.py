@@ -12,7 +12,8 @@ def plot_words_per_second(rows, path, title):
     ----------
     rows : list of dict
         Summary rows of :func:`benchmarks.compare.summarize` (``impl``, ``mode``, ``workers``,
-        ``words_per_second`` and, for non-gensim rows, ``ratio``).
+        ``words_per_second``, ``analogy`` and, for non-gensim rows, ``ratio``). Runs that did
+        not train are drawn hatched and labelled so.
     path : str
         Where to write the PNG; its directory is created if needed.
     title : str
@@ -28,6 +29,8 @@ def plot_words_per_second(rows, path, title):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from benchmarks.compare import trained
+
     several_workers = len({row["workers"] for row in rows}) > 1
     groups = list(dict.fromkeys(_group(row, several_workers) for row in rows))
     impls = list(dict.fromkeys(row["impl"] for row in rows))
@@ -41,10 +44,13 @@ def plot_words_per_second(rows, path, title):
         bars = ax.bar(xs, [row["words_per_second"] / 1e6 for row in measured], width,
                       label=impl, color=COLOURS.get(impl))
         for bar, row in zip(bars, measured):
-            if row.get("ratio") is not None and impl != "gensim":
-                ax.annotate("%.1fx" % row["ratio"], (bar.get_x() + bar.get_width() / 2,
-                                                     bar.get_height()),
-                            ha="center", va="bottom", fontsize=8)
+            top = (bar.get_x() + bar.get_width() / 2, bar.get_height())
+            if not trained(row):
+                bar.set_hatch("//")
+                bar.set_alpha(0.4)
+                ax.annotate("did not\ntrain", top, ha="center", va="bottom", fontsize=7)
+            elif row.get("ratio") is not None and impl != "gensim":
+                ax.annotate("%.1fx" % row["ratio"], top, ha="center", va="bottom", fontsize=8)
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(groups, rotation=30, ha="right")
     ax.set_ylabel("training throughput (M raw words/s)")

@@ -79,6 +79,18 @@ def test_ratios_compare_same_mode_and_workers():
     assert rows[0]["ratio"] == pytest.approx(3.0)
 
 
+def test_a_gensim_run_that_did_not_train_is_no_baseline():
+    # gensim's corpus_file mode on a text8-format file: fast, but its vectors learnt nothing
+    rows = compare.add_ratios([
+        row("fastw2v", "sg-ns-file", 2, 2.0e6), row("gensim", "sg-ns-file", 2, 1.8e6, analogy=0.0),
+        row("gensim", "sg-ns", 2, 0.4e6), row("fastw2v", "cbow-ns-file", 2, 4e6),
+        row("gensim", "cbow-ns-file", 2, 2e6)])
+    assert rows[0]["baseline"] == "sg-ns" and rows[0]["ratio"] == pytest.approx(5.0)
+    assert rows[3]["baseline"] == "cbow-ns-file" and rows[3]["ratio"] == pytest.approx(2.0)
+    cells = [line.split(" | ")[6] for line in compare.results_table(rows).splitlines()[2:]]
+    assert cells == ["5.00x (vs sg-ns)", "did not train", "1.00x", "2.00x", "1.00x"]
+
+
 def test_summarize_takes_medians_and_skips_failures():
     trials = [row("gensim", "sg-ns", 2, v, repeat=i) for i, v in enumerate((1e6, 3e6, 2e6))]
     trials.append(dict(row("gensim", "sg-ns", 2, 9e9), error="boom"))
