@@ -29,7 +29,6 @@ cdef extern from "_kernels.h" nogil:
         const int32_t *points
         const float *sigmoid_table
         int hot_rows
-        int32_t hot_node_first
         unsigned char *hot_lock
     ctypedef struct fw_worker:
         uint64_t rng
@@ -191,7 +190,6 @@ cdef class TrainingKernel:
         self.model.batched = batched
         # per-thread copies of the hot rows (see _kernels.h): batched kernels only
         self.model.hot_rows = min(max(hot_rows, 0), n) if batched else 0
-        self.model.hot_node_first = max(n - 1 - self.model.hot_rows, 0)
         self.hot_lock = 0
         self.model.hot_lock = &self.hot_lock
         self.model.max_code_len = 0

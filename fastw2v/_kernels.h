@@ -60,15 +60,14 @@ typedef struct {
     const uint8_t *codes;
     const int32_t *points;          /* inner nodes on the path, aligned with codes */
     const float *sigmoid_table;     /* FW_SIGMOID_TABLE_SIZE + 1 entries over [-MAX_EXP, MAX_EXP] */
-    /* Batched kernels with several threads: the rows that every thread writes all the time
-     * are trained in per-thread copies, merged into the shared matrices every FW_HOT_SYNC
-     * centre words under hot_lock. Shared, their cache lines would move between the cores on
-     * nearly every update. They are rows 0..hot_rows-1 of syn0 and syn1neg (the most frequent
-     * words: the vocabulary is sorted) and syn1 rows hot_node_first..vocab_size-2 (the inner
-     * nodes nearest the Huffman root). hot_rows 0 (and hot_node_first vocab_size-1) turns the
+    /* Batched kernels with several threads: rows 0..hot_rows-1 of syn0 and syn1neg (the most
+     * frequent words: the vocabulary is sorted), which every thread writes all the time, are
+     * trained in per-thread copies, merged into the shared matrices every FW_HOT_SYNC centre
+     * words under hot_lock. Shared, their cache lines would move between the cores on nearly
+     * every update. (Copies of the Huffman tree's top nodes, updated for every word, cost
+     * hierarchical softmax 1.5 points of analogy accuracy: syn1 stays shared.) 0 turns the
      * copies off. */
     int hot_rows;
-    int32_t hot_node_first;
     unsigned char *hot_lock;
 } fw_model;
 
@@ -86,8 +85,8 @@ typedef struct {
     float **in_rows, **out_rows, **context_rows;
     int32_t *ahead;                 /* the next centre word's negatives, drawn ahead */
     float *labels, *coef, *block_grad;
-    /* this thread's copies of the hot rows (syn0's, syn1neg's, syn1's, back to back) and their
-     * values at the last merge; hot_cap floats each */
+    /* this thread's copies of the hot rows (syn0's, then syn1neg's) and their values at the
+     * last merge; hot_cap floats each */
     float *hot, *hot_base;
     int64_t hot_cap;
     int hot_countdown;              /* centre words until the next merge */
@@ -133,21 +132,17 @@ static void fw_worker_free_blocks(fw_worker *w) {
     w->hot_cap = 0;
 }
 
-/* Where syn1neg's and syn1's hot rows start in a thread's copy, and its size, in floats. */
-static int64_t fw_hot_syn1neg_at(const fw_model *m) { return (int64_t)m->hot_rows * m->dim; }
-static int64_t fw_hot_syn1_at(const fw_model *m) {
-    return fw_hot_syn1neg_at(m) * (m->negative ? 2 : 1);
-}
+/* Floats in one matrix's hot rows, and in a thread's copy of them all. */
+static int64_t fw_hot_matrix_floats(const fw_model *m) { return (int64_t)m->hot_rows * m->dim; }
 static int64_t fw_hot_floats(const fw_model *m) {
-    int64_t nodes = m->hs ? (int64_t)m->vocab_size - 1 - m->hot_node_first : 0;
-    return fw_hot_syn1_at(m) + nodes * m->dim;
+    return fw_hot_matrix_floats(m) * (m->negative ? 2 : 1);
 }
 
 /* Size the block scratch for model `m`; 0 on success, -1 when out of memory. */
 static int fw_worker_prepare(fw_worker *w, const fw_model *m) {
     int n_in = 2 * m->window;
     int n_out = (m->negative + 1 > m->max_code_len) ? m->negative + 1 : m->max_code_len;
-    int64_t hot = m->hot_rows ? fw_hot_floats(m) : 0;
+    int64_t hot = fw_hot_floats(m);
     if (w->block_in_cap >= n_in && w->block_out_cap >= n_out && w->block_grad != NULL
         && w->hot_cap >= hot)
         return 0;
@@ -446,13 +441,8 @@ FW_INLINE float *fw_syn0_row(const fw_model *m, const fw_worker *w, int32_t id) 
     return m->syn0 + (int64_t)id * m->dim;
 }
 FW_INLINE float *fw_syn1neg_row(const fw_model *m, const fw_worker *w, int32_t id) {
-    if (id < m->hot_rows) return w->hot + fw_hot_syn1neg_at(m) + (int64_t)id * m->dim;
+    if (id < m->hot_rows) return w->hot + fw_hot_matrix_floats(m) + (int64_t)id * m->dim;
     return m->syn1neg + (int64_t)id * m->dim;
-}
-FW_INLINE float *fw_syn1_row(const fw_model *m, const fw_worker *w, int32_t node) {
-    if (node >= m->hot_node_first)
-        return w->hot + fw_hot_syn1_at(m) + (int64_t)(node - m->hot_node_first) * m->dim;
-    return m->syn1 + (int64_t)node * m->dim;
 }
 
 /* shared += copy - base (what this thread changed since the last merge, on top of what the
@@ -476,18 +466,16 @@ FW_INLINE void fw_unlock(unsigned char *lock) { __atomic_clear(lock, __ATOMIC_RE
 /* Merge this thread's copies of the hot rows into the shared matrices; with `pull`, only
  * take the shared values (at the start of a batch, when the copies hold nothing new). */
 FW_INLINE void fw_hot_merge(const fw_model *m, fw_worker *w, int pull) {
-    float *shared[3] = {m->syn0, m->syn1neg,
-                        m->hs ? m->syn1 + (int64_t)m->hot_node_first * m->dim : NULL};
-    int64_t at[4] = {0, fw_hot_syn1neg_at(m), fw_hot_syn1_at(m), fw_hot_floats(m)};
+    float *shared[2] = {m->syn0, m->syn1neg};
+    int64_t n = fw_hot_matrix_floats(m);
     fw_lock(m->hot_lock);
-    for (int part = 0; part < 3; part++) {
-        int64_t n = at[part + 1] - at[part];
-        if (n == 0) continue;
+    for (int part = 0; part < (m->negative ? 2 : 1); part++) {
+        float *copy = w->hot + part * n, *base = w->hot_base + part * n;
         if (pull) {
-            memcpy(w->hot + at[part], shared[part], sizeof(float) * n);
-            memcpy(w->hot_base + at[part], shared[part], sizeof(float) * n);
+            memcpy(copy, shared[part], sizeof(float) * n);
+            memcpy(base, shared[part], sizeof(float) * n);
         } else {
-            fw_merge_rows(shared[part], w->hot + at[part], w->hot_base + at[part], n);
+            fw_merge_rows(shared[part], copy, base, n);
         }
     }
     fw_unlock(m->hot_lock);
@@ -580,7 +568,7 @@ FW_INLINE void fw_output_blocks(const fw_model *m, fw_worker *w, int n_in, const
     if (m->hs) {
         int n_out = 0;
         for (int64_t k = m->code_offsets[target]; k < m->code_offsets[target + 1]; k++) {
-            w->out_rows[n_out] = fw_syn1_row(m, w, m->points[k]);
+            w->out_rows[n_out] = m->syn1 + (int64_t)m->points[k] * m->dim;
             w->labels[n_out++] = 1.0f - (float)m->codes[k];
         }
         fw_block(m, w, n_in, n_out, 1, alpha, compute_loss);

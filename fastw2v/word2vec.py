@@ -11,9 +11,9 @@ from fastw2v.keyedvectors import KeyedVectors
 
 logger = logging.getLogger(__name__)
 
-# Rows of each matrix (the most frequent words' rows, the Huffman tree's top nodes) that
-# every worker thread trains in a copy of its own when there are several threads: how often
-# a row is written depends on its word's rank, not on the vector size (see ``_kernels.h``).
+# Rows of ``wv.vectors`` and ``syn1neg`` (the most frequent words') that every worker thread
+# trains in a copy of its own when there are several threads: how often a row is written
+# depends on its word's rank, not on the vector size (see ``_kernels.h``).
 HOT_ROWS = 1024
 
 
