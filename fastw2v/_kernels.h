@@ -15,6 +15,10 @@
 #include <string.h>
 #if defined(_WIN32)
 #include <malloc.h>
+#define fw_yield() ((void)0)
+#else
+#include <sched.h>
+#define fw_yield() sched_yield()
 #endif
 
 #define FW_MAX_EXP 6.0f
@@ -456,9 +460,11 @@ FW_INLINE void fw_merge_rows(float *restrict shared, float *restrict copy, float
     }
 }
 
+/* Waiting for the lock yields the core: with more workers than cores, the holder may be
+ * waiting for one, and a merge takes tens of microseconds. */
 FW_INLINE void fw_lock(unsigned char *lock) {
     while (__atomic_test_and_set(lock, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(lock, __ATOMIC_RELAXED)) {}
+        while (__atomic_load_n(lock, __ATOMIC_RELAXED)) fw_yield();
 }
 
 FW_INLINE void fw_unlock(unsigned char *lock) { __atomic_clear(lock, __ATOMIC_RELEASE); }

@@ -195,7 +195,7 @@ def train_with_hot_rows(sg, hs, hot_rows, n_workers, n_words=20000, n_batches=4,
 
 @pytest.mark.parametrize("sg", [1, 0])
 @pytest.mark.parametrize("hs", [0, 1])
-@pytest.mark.parametrize("hot_rows", [8, 49, 50, 1000])
+@pytest.mark.parametrize("hot_rows", [-1, 8, 49, 50, 1000])
 @pytest.mark.parametrize("n_workers", [1, 2])
 def test_hot_row_copies_merge_exactly(sg, hs, hot_rows, n_workers):
     # Each worker trains the hot rows in its own copy and merges it into the shared rows
@@ -209,13 +209,18 @@ def test_hot_row_copies_merge_exactly(sg, hs, hot_rows, n_workers):
     assert np.abs(plain[1 + hs]).sum() > 0  # the output rows were trained
 
 
-def test_kernel_rejects_out_of_range_ids():
+def tiny_kernel():
+    """A skip-gram NS kernel over 3 words of 4 dimensions, and a worker state for it."""
     syn0 = np.zeros((3, 4), dtype=np.float32)
     kernel = _core.TrainingKernel(
         syn0, syn0.copy(), syn0.copy(), np.full(3, 2 ** 32, np.uint64), np.zeros(3, np.uint32),
         np.zeros(3, np.int32), np.zeros(4, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32),
         1, 0, 1, 2, 1, 1)
-    worker = _core.WorkerState(4, 1)
+    return kernel, _core.WorkerState(4, 1)
+
+
+def test_kernel_rejects_out_of_range_ids():
+    kernel, worker = tiny_kernel()
     with pytest.raises(ValueError, match="out of range"):
         kernel.train_batch(worker, np.array([0, 3], np.int32), np.array([2], np.int64), 0.1, 0.1, False)
     with pytest.raises(ValueError, match="cover"):
@@ -223,12 +228,7 @@ def test_kernel_rejects_out_of_range_ids():
 
 
 def test_kernel_entry_points_reject_none():
-    syn0 = np.zeros((3, 4), dtype=np.float32)
-    kernel = _core.TrainingKernel(
-        syn0, syn0.copy(), syn0.copy(), np.full(3, 2 ** 32, np.uint64), np.zeros(3, np.uint32),
-        np.zeros(3, np.int32), np.zeros(4, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32),
-        1, 0, 1, 2, 1, 1)
-    worker = _core.WorkerState(4, 1)
+    kernel, worker = tiny_kernel()
     with pytest.raises(TypeError, match="WorkerState"):
         kernel.train_batch(None, np.array([0, 1], np.int32), np.array([2], np.int64), 0.1, 0.1, False)
     with pytest.raises(TypeError, match="WorkerState"):
