@@ -15,17 +15,11 @@
 #include <string.h>
 #if defined(_WIN32)
 #include <malloc.h>
-#define fw_yield() ((void)0)
-#else
-#include <sched.h>
-#define fw_yield() sched_yield()
 #endif
 
 #define FW_MAX_EXP 6.0f
 #define FW_SIGMOID_TABLE_SIZE 1024
 #define FW_CACHE_LINE 64
-/* Centre words a thread trains between merges of its copies of the hot rows (fw_model). */
-#define FW_HOT_SYNC 16384
 
 /* Everything fw_train_batch calls is inlined into it, so each of its clones is built for
  * its instruction set throughout. */
@@ -64,15 +58,6 @@ typedef struct {
     const uint8_t *codes;
     const int32_t *points;          /* inner nodes on the path, aligned with codes */
     const float *sigmoid_table;     /* FW_SIGMOID_TABLE_SIZE + 1 entries over [-MAX_EXP, MAX_EXP] */
-    /* Batched kernels with several threads: rows 0..hot_rows-1 of syn0 and syn1neg (the most
-     * frequent words: the vocabulary is sorted), which every thread writes all the time, are
-     * trained in per-thread copies, merged into the shared matrices every FW_HOT_SYNC centre
-     * words under hot_lock. Shared, their cache lines would move between the cores on nearly
-     * every update. (Copies of the Huffman tree's top nodes, updated for every word, cost
-     * hierarchical softmax 1.5 points of analogy accuracy: syn1 stays shared.) 0 turns the
-     * copies off. */
-    int hot_rows;
-    unsigned char *hot_lock;
 } fw_model;
 
 /* Per-thread state: random generator, tallies and scratch buffers. */
@@ -89,11 +74,6 @@ typedef struct {
     float **in_rows, **out_rows, **context_rows;
     int32_t *ahead;                 /* the next centre word's negatives, drawn ahead */
     float *labels, *coef, *block_grad;
-    /* this thread's copies of the hot rows (syn0's, then syn1neg's) and their values at the
-     * last merge; hot_cap floats each */
-    float *hot, *hot_base;
-    int64_t hot_cap;
-    int hot_countdown;              /* centre words until the next merge */
 } fw_worker;
 
 /* A worker's scratch memory: cache-line aligned and padded to whole lines, so that no two
@@ -126,30 +106,17 @@ static void fw_worker_free_blocks(fw_worker *w) {
     fw_scratch_free(w->labels);
     fw_scratch_free(w->coef);
     fw_scratch_free(w->block_grad);
-    fw_scratch_free(w->hot);
-    fw_scratch_free(w->hot_base);
     w->in_rows = w->out_rows = w->context_rows = NULL;
     w->ahead = NULL;
     w->labels = w->coef = w->block_grad = NULL;
-    w->hot = w->hot_base = NULL;
     w->block_in_cap = w->block_out_cap = 0;
-    w->hot_cap = 0;
-}
-
-/* Floats in one matrix's hot rows, and in a thread's copy of them all. */
-static int64_t fw_hot_matrix_floats(const fw_model *m) { return (int64_t)m->hot_rows * m->dim; }
-static int64_t fw_hot_floats(const fw_model *m) {
-    return fw_hot_matrix_floats(m) * (m->negative ? 2 : 1);
 }
 
 /* Size the block scratch for model `m`; 0 on success, -1 when out of memory. */
 static int fw_worker_prepare(fw_worker *w, const fw_model *m) {
     int n_in = 2 * m->window;
     int n_out = (m->negative + 1 > m->max_code_len) ? m->negative + 1 : m->max_code_len;
-    int64_t hot = fw_hot_floats(m);
-    if (w->block_in_cap >= n_in && w->block_out_cap >= n_out && w->block_grad != NULL
-        && w->hot_cap >= hot)
-        return 0;
+    if (w->block_in_cap >= n_in && w->block_out_cap >= n_out && w->block_grad != NULL) return 0;
     fw_worker_free_blocks(w);
     w->in_rows = (float **)fw_scratch_alloc(sizeof(float *) * n_in);
     w->out_rows = (float **)fw_scratch_alloc(sizeof(float *) * n_out);
@@ -158,16 +125,10 @@ static int fw_worker_prepare(fw_worker *w, const fw_model *m) {
     w->labels = (float *)fw_scratch_alloc(sizeof(float) * (n_in > n_out ? n_in : n_out));
     w->coef = (float *)fw_scratch_alloc(sizeof(float) * n_in * n_out);
     w->block_grad = (float *)fw_scratch_alloc(sizeof(float) * n_in * m->dim);
-    if (hot) {
-        w->hot = (float *)fw_scratch_alloc(sizeof(float) * hot);
-        w->hot_base = (float *)fw_scratch_alloc(sizeof(float) * hot);
-    }
-    if (!w->in_rows || !w->out_rows || !w->context_rows || !w->ahead || !w->labels || !w->coef
-        || !w->block_grad || (hot && (!w->hot || !w->hot_base))) {
+    if (!w->in_rows || !w->out_rows || !w->context_rows || !w->ahead || !w->labels || !w->coef || !w->block_grad) {
         fw_worker_free_blocks(w);
         return -1;
     }
-    w->hot_cap = hot;
     w->block_in_cap = n_in;
     w->block_out_cap = n_out;
     return 0;
@@ -439,60 +400,6 @@ FW_INLINE void fw_window(const fw_model *m, fw_worker *w, int64_t i, int64_t len
     *hi = i + b + 1 > len ? len : i + b + 1;
 }
 
-/* The rows as this thread trains them: its own copy of a hot row, else the shared row. */
-FW_INLINE float *fw_syn0_row(const fw_model *m, const fw_worker *w, int32_t id) {
-    if (id < m->hot_rows) return w->hot + (int64_t)id * m->dim;
-    return m->syn0 + (int64_t)id * m->dim;
-}
-FW_INLINE float *fw_syn1neg_row(const fw_model *m, const fw_worker *w, int32_t id) {
-    if (id < m->hot_rows) return w->hot + fw_hot_matrix_floats(m) + (int64_t)id * m->dim;
-    return m->syn1neg + (int64_t)id * m->dim;
-}
-
-/* shared += copy - base (what this thread changed since the last merge, on top of what the
- * others merged meanwhile), then copy = base = shared. Where no other thread merged, the
- * copy is taken as it is, so one thread alone trains exactly as without copies. */
-FW_INLINE void fw_merge_rows(float *restrict shared, float *restrict copy, float *restrict base,
-                             int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
-        float v = shared[i] == base[i] ? copy[i] : shared[i] + (copy[i] - base[i]);
-        shared[i] = copy[i] = base[i] = v;
-    }
-}
-
-/* Waiting for the lock yields the core: with more workers than cores, the holder may be
- * waiting for one, and a merge takes tens of microseconds. */
-FW_INLINE void fw_lock(unsigned char *lock) {
-    while (__atomic_test_and_set(lock, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(lock, __ATOMIC_RELAXED)) fw_yield();
-}
-
-FW_INLINE void fw_unlock(unsigned char *lock) { __atomic_clear(lock, __ATOMIC_RELEASE); }
-
-/* Merge this thread's copies of the hot rows into the shared matrices; with `pull`, only
- * take the shared values (at the start of a batch, when the copies hold nothing new). */
-FW_INLINE void fw_hot_merge(const fw_model *m, fw_worker *w, int pull) {
-    float *shared[2] = {m->syn0, m->syn1neg};
-    int64_t n = fw_hot_matrix_floats(m);
-    fw_lock(m->hot_lock);
-    for (int part = 0; part < (m->negative ? 2 : 1); part++) {
-        float *copy = w->hot + part * n, *base = w->hot_base + part * n;
-        if (pull) {
-            memcpy(copy, shared[part], sizeof(float) * n);
-            memcpy(base, shared[part], sizeof(float) * n);
-        } else {
-            fw_merge_rows(shared[part], copy, base, n);
-        }
-    }
-    fw_unlock(m->hot_lock);
-    w->hot_countdown = FW_HOT_SYNC;
-}
-
-/* Count one centre word; merge the hot rows when it is time. */
-FW_INLINE void fw_hot_tick(const fw_model *m, fw_worker *w) {
-    if (m->hot_rows && --w->hot_countdown <= 0) fw_hot_merge(m, w, 0);
-}
-
 FW_INLINE void fw_train_sentence_sg(const fw_model *m, fw_worker *w, const int32_t *sent, int64_t len,
                                  float alpha_start, float alpha_step, int compute_loss) {
     const int dim = m->dim;
@@ -550,19 +457,18 @@ FW_INLINE void fw_prefetch_row(const float *row, int dim) {
 /* Start fetching the input row that enters the window FW_CONTEXT_AHEAD centre words ahead
  * (one step ahead is too late for rows that come from memory). */
 #define FW_CONTEXT_AHEAD 2
-FW_INLINE void fw_prefetch_context(const fw_model *m, const fw_worker *w, const int32_t *sent,
-                                   int64_t i, int64_t len) {
+FW_INLINE void fw_prefetch_context(const fw_model *m, const int32_t *sent, int64_t i, int64_t len) {
     int64_t ahead = i + m->window + FW_CONTEXT_AHEAD;
-    if (ahead < len) fw_prefetch_row(fw_syn0_row(m, w, sent[ahead]), m->dim);
+    if (ahead < len) fw_prefetch_row(m->syn0 + (int64_t)sent[ahead] * m->dim, m->dim);
 }
 
 /* Draw the negatives of the centre word at `next` one step ahead and start fetching its
  * output rows, so they are in cache when its block runs. */
 FW_INLINE void fw_draw_ahead(const fw_model *m, fw_worker *w, const int32_t *sent, int64_t next) {
-    fw_prefetch_row(fw_syn1neg_row(m, w, sent[next]), m->dim);
+    fw_prefetch_row(m->syn1neg + (int64_t)sent[next] * m->dim, m->dim);
     for (int d = 0; d < m->negative; d++) {
         w->ahead[d] = fw_draw_negative(m, &w->rng);
-        fw_prefetch_row(fw_syn1neg_row(m, w, w->ahead[d]), m->dim);
+        fw_prefetch_row(m->syn1neg + (int64_t)w->ahead[d] * m->dim, m->dim);
     }
 }
 
@@ -570,11 +476,12 @@ FW_INLINE void fw_draw_ahead(const fw_model *m, fw_worker *w, const int32_t *sen
  * softmax) and/or itself plus its negatives (negative sampling), drawn ahead. */
 FW_INLINE void fw_output_blocks(const fw_model *m, fw_worker *w, int n_in, const int32_t *sent,
                                 int64_t i, int64_t len, float alpha, int compute_loss) {
+    const int dim = m->dim;
     int32_t target = sent[i];
     if (m->hs) {
         int n_out = 0;
         for (int64_t k = m->code_offsets[target]; k < m->code_offsets[target + 1]; k++) {
-            w->out_rows[n_out] = m->syn1 + (int64_t)m->points[k] * m->dim;
+            w->out_rows[n_out] = m->syn1 + (int64_t)m->points[k] * dim;
             w->labels[n_out++] = 1.0f - (float)m->codes[k];
         }
         fw_block(m, w, n_in, n_out, 1, alpha, compute_loss);
@@ -582,11 +489,11 @@ FW_INLINE void fw_output_blocks(const fw_model *m, fw_worker *w, int n_in, const
     if (m->negative) {
         if (i == 0) fw_draw_ahead(m, w, sent, 0);
         int n_out = 1;
-        w->out_rows[0] = fw_syn1neg_row(m, w, target);
+        w->out_rows[0] = m->syn1neg + (int64_t)target * dim;
         w->labels[0] = 1.0f;
         for (int d = 0; d < m->negative; d++) {
             if (w->ahead[d] == target) continue;
-            w->out_rows[n_out] = fw_syn1neg_row(m, w, w->ahead[d]);
+            w->out_rows[n_out] = m->syn1neg + (int64_t)w->ahead[d] * dim;
             w->labels[n_out++] = 0.0f;
         }
         if (i + 1 < len) fw_draw_ahead(m, w, sent, i + 1);
@@ -604,11 +511,10 @@ FW_INLINE void fw_train_sentence_sg_batched(const fw_model *m, fw_worker *w, con
         float alpha = alpha_start + alpha_step * (float)i;
         int64_t lo, hi;
         fw_window(m, w, i, len, &lo, &hi);
-        fw_prefetch_context(m, w, sent, i, len);
-        fw_hot_tick(m, w);
+        fw_prefetch_context(m, sent, i, len);
         int n_in = 0;
         for (int64_t j = lo; j < hi; j++)
-            if (j != i) w->in_rows[n_in++] = fw_syn0_row(m, w, sent[j]);
+            if (j != i) w->in_rows[n_in++] = m->syn0 + (int64_t)sent[j] * dim;
         if (n_in == 0) continue;
         memset(w->block_grad, 0, sizeof(float) * n_in * dim);
         fw_output_blocks(m, w, n_in, sent, i, len, alpha, compute_loss);
@@ -628,12 +534,11 @@ FW_INLINE void fw_train_sentence_cbow_batched(const fw_model *m, fw_worker *w,
         float alpha = alpha_start + alpha_step * (float)i;
         int64_t lo, hi;
         fw_window(m, w, i, len, &lo, &hi);
-        fw_prefetch_context(m, w, sent, i, len);
-        fw_hot_tick(m, w);
+        fw_prefetch_context(m, sent, i, len);
         float **context = w->context_rows;
         int n_ctx = 0;
         for (int64_t j = lo; j < hi; j++)
-            if (j != i) context[n_ctx++] = fw_syn0_row(m, w, sent[j]);
+            if (j != i) context[n_ctx++] = m->syn0 + (int64_t)sent[j] * dim;
         if (n_ctx == 0) continue;
         float inv = 1.0f / (float)n_ctx;
         for (int c = 0; c < n_ctx; c++) coef[c] = m->cbow_mean ? inv : 1.0f;
@@ -684,7 +589,6 @@ void fw_train_batch(const fw_model *m, fw_worker *w, const int32_t *ids, const i
                     int64_t n_sentences, float alpha_start, float alpha_end, int compute_loss) {
     int64_t total = n_sentences ? ends[n_sentences - 1] : 0;
     int64_t start = 0;
-    if (m->hot_rows) fw_hot_merge(m, w, 1);
     for (int64_t s = 0; s < n_sentences; s++) {
         int64_t kept = 0;
         for (int64_t i = start; i < ends[s]; i++) {
@@ -703,7 +607,6 @@ void fw_train_batch(const fw_model *m, fw_worker *w, const int32_t *ids, const i
         w->trained_words += kept;
         start = ends[s];
     }
-    if (m->hot_rows) fw_hot_merge(m, w, 0);
 }
 
 #endif

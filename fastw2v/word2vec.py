@@ -11,12 +11,6 @@ from fastw2v.keyedvectors import KeyedVectors
 
 logger = logging.getLogger(__name__)
 
-# Rows of ``wv.vectors`` and ``syn1neg`` (the most frequent words') that every worker thread
-# trains in a copy of its own when there are several threads (see ``_kernels.h``). Off: each
-# thread's changes are summed at a merge, and with 3 or more threads the most frequent rows
-# overshoot (CBOW, 4 workers: 0.5% analogy accuracy against 1.7% without copies).
-HOT_ROWS = 0
-
 
 def _call_callbacks(callbacks, event, model):
     for callback in callbacks:
@@ -446,7 +440,7 @@ class Word2Vec:
         return _core.TrainingKernel(
             self.wv.vectors, self.syn1neg, self.syn1, tables["keep"], alias_prob, alias_index,
             offsets, codes, points, self.sg, self.hs, self.negative, self.window, self.cbow_mean,
-            self.shrink_windows, self.kernel == "batched", HOT_ROWS if self.workers > 1 else 0)
+            self.shrink_windows, self.kernel == "batched")
 
     def _workers(self):
         """One WorkerState per thread, seeded from ``seed``; kept across ``train()`` calls."""
