@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchmarks import reference
+from benchmarks import cacheline, reference
 from benchmarks.common import (RESULTS_DIR, ROOT, decompressed, default_corpus, format_table,
                                machine_description, median, write_json)
 from benchmarks.trial import DEFAULT_MODES, IMPLEMENTATIONS, MODES, PARAMETERS, mode_parameters
@@ -127,7 +127,16 @@ def schedule(impls, modes, workers, repeat, **common):
 
 
 def run_trial(spec):
-    """Run one trial in a fresh Python process; its result, or the spec with an ``error``."""
+    """Run one trial in a fresh Python process; its result, or the spec with an ``error``.
+
+    Either way it records ``cacheline_ns``, the cache-line round trip measured just before
+    (:mod:`benchmarks.cacheline`; None where the probe cannot run).
+    """
+    probe = cacheline.round_trip_ns()
+    return dict(_run_trial_process(spec), cacheline_ns=probe)
+
+
+def _run_trial_process(spec):
     fd, result_path = tempfile.mkstemp(prefix="fastw2v-trial-", suffix=".json")
     os.close(fd)
     try:
@@ -147,7 +156,8 @@ def run_trial(spec):
 
 
 def summarize(trials):
-    """Median of each measure per (impl, mode, workers), in first-seen order, with ratios.
+    """Median of each measure per (impl, mode, workers), in first-seen order, with ratios
+    (and the median cache-line probe of its trials, None where it never ran).
 
     Failed trials (those with an ``error``) are left out.
     """
@@ -160,6 +170,8 @@ def summarize(trials):
         row = {"impl": impl, "mode": mode, "workers": workers, "runs": len(runs),
                "version": runs[0]["version"]}
         row.update({key: median([run[key] for run in runs]) for key in MEASURES})
+        probes = [run["cacheline_ns"] for run in runs if run.get("cacheline_ns") is not None]
+        row["cacheline_ns"] = median(probes) if probes else None
         rows.append(row)
     add_ratios(rows)
     return rows
@@ -256,11 +268,22 @@ def _describe(trial):
                                              trial["repeat"])
     if "error" in trial:
         return "%s  FAILED: %s" % (head, trial["error"])
+    probe = trial.get("cacheline_ns")
     return ("%s  vocab %.2f s  train %.2f s  %.2fM words/s  analogy %.1f%%  WS-353 %.3f"
-            "  (scoring %.1f s)" % (
+            "  (scoring %.1f s%s)" % (
                 head, trial["vocab_seconds"], trial["train_seconds"],
                 trial["words_per_second"] / 1e6, 100 * trial["analogy"], trial["wordsim"],
-                trial["eval_seconds"]))
+                trial["eval_seconds"], "" if probe is None else ", cache line %.0f ns" % probe))
+
+
+def probe_summary(trials):
+    """One line on the cache-line probe over the trials, or None when it never ran."""
+    values = sorted(t["cacheline_ns"] for t in trials if t.get("cacheline_ns") is not None)
+    if not values:
+        return None
+    return ("Cache-line round trip between two threads before each trial (benchmarks/"
+            "cacheline.py): median %.0f ns, %.0f-%.0f ns; about 60-70 ns when the host is "
+            "quiet." % (median(values), values[0], values[-1]))
 
 
 def run_training(args, command):
@@ -284,6 +307,8 @@ def run_training(args, command):
         print("\n%s. words/s: raw corpus words x epochs / training seconds; medians of %d "
               "run(s); quality scored by gensim's evaluators." % (
                   ", ".join("%s %s" % item for item in versions.items()), args.repeat))
+        if probe_summary(trials):
+            print(probe_summary(trials))
     print()
     print(reference_table())
     for trial in failed:

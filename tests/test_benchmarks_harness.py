@@ -1,5 +1,6 @@
 """The benchmark harness's pure parts: arguments, scheduling, ratios, tables (no timing)."""
 import os
+import shutil
 import sys
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 # ``benchmarks`` is a directory of the repository, not part of the installed package.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import common, compare, trial  # noqa: E402
+from benchmarks import cacheline, common, compare, trial  # noqa: E402
 
 
 def row(impl, mode, workers, words_per_second, **extra):
@@ -96,7 +97,31 @@ def test_summarize_takes_medians_and_skips_failures():
     trials.append(dict(row("gensim", "sg-ns", 2, 9e9), error="boom"))
     (summary,) = compare.summarize(trials)
     assert summary["runs"] == 3 and summary["words_per_second"] == 2e6
-    assert summary["ratio"] == 1.0
+    assert summary["ratio"] == 1.0 and summary["cacheline_ns"] is None
+
+
+def test_cache_line_probe_is_summarised_per_row_and_per_run():
+    trials = [row("fastw2v", "sg-ns", 2, 1e6, cacheline_ns=ns) for ns in (60.0, 700.0, 65.0)]
+    trials.append(row("fastw2v", "sg-ns", 2, 1e6, cacheline_ns=None))
+    (summary,) = compare.summarize(trials)
+    assert summary["cacheline_ns"] == 65.0
+    assert compare.probe_summary(trials).startswith(
+        "Cache-line round trip between two threads before each trial")
+    assert "median 65 ns, 60-700 ns" in compare.probe_summary(trials)
+    assert compare.probe_summary([row("gensim", "sg-ns", 2, 1e6)]) is None
+    line = compare._describe(dict(trials[1], repeat=1, eval_seconds=3.0))
+    assert line.endswith("(scoring 3.0 s, cache line 700 ns)")
+
+
+def test_cache_line_probe_runs_or_says_it_cannot(monkeypatch, tmp_path):
+    monkeypatch.setattr(cacheline, "_BINARY", str(tmp_path / "probe"))
+    monkeypatch.setenv("CC", "no-such-compiler")
+    assert cacheline.round_trip_ns() is None
+    monkeypatch.delenv("CC")
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler")
+    ns = cacheline.round_trip_ns()
+    assert ns is not None and ns > 0
 
 
 def test_results_table_formats_cells():
