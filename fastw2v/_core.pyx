@@ -28,6 +28,8 @@ cdef extern from "_kernels.h" nogil:
         const uint8_t *codes
         const int32_t *points
         const float *sigmoid_table
+        int top_nodes
+        unsigned char *top_lock
     ctypedef struct fw_worker:
         uint64_t rng
         double loss
@@ -161,12 +163,13 @@ cdef class TrainingKernel:
     cdef fw_model model
     cdef object arrays
     cdef float[::1] sigmoid_table
+    cdef unsigned char top_lock
 
     def __init__(self, float[:, ::1] syn0, syn1neg, syn1, const uint64_t[::1] keep_threshold,
                  const uint32_t[::1] alias_prob, const int32_t[::1] alias_index,
                  const int64_t[::1] code_offsets, const uint8_t[::1] codes,
                  const int32_t[::1] points, int sg, int hs, int negative, int window,
-                 int cbow_mean, int shrink_windows, int batched=0):
+                 int cbow_mean, int shrink_windows, int batched=0, int top_nodes=0):
         cdef int32_t n = syn0.shape[0]
         cdef float[:, ::1] out_neg, out_hs
         if keep_threshold.shape[0] != n:
@@ -185,6 +188,10 @@ cdef class TrainingKernel:
         self.model.cbow_mean = cbow_mean
         self.model.shrink_windows = shrink_windows
         self.model.batched = batched
+        # per-thread copies of the top Huffman nodes (see _kernels.h): batched HS only
+        self.model.top_nodes = min(max(top_nodes, 0), n - 1) if batched and hs else 0
+        self.top_lock = 0
+        self.model.top_lock = &self.top_lock
         self.model.max_code_len = 0
         self.model.keep_threshold = &keep_threshold[0]
         self.model.sigmoid_table = &self.sigmoid_table[0]

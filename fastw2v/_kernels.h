@@ -15,11 +15,17 @@
 #include <string.h>
 #if defined(_WIN32)
 #include <malloc.h>
+#define fw_yield() ((void)0)
+#else
+#include <sched.h>
+#define fw_yield() sched_yield()
 #endif
 
 #define FW_MAX_EXP 6.0f
 #define FW_SIGMOID_TABLE_SIZE 1024
 #define FW_CACHE_LINE 64
+/* Centre words a thread trains between merges of its copy of the top Huffman nodes. */
+#define FW_TOP_SYNC 64
 
 /* Everything fw_train_batch calls is inlined into it, so each of its clones is built for
  * its instruction set throughout. */
@@ -58,6 +64,12 @@ typedef struct {
     const uint8_t *codes;
     const int32_t *points;          /* inner nodes on the path, aligned with codes */
     const float *sigmoid_table;     /* FW_SIGMOID_TABLE_SIZE + 1 entries over [-MAX_EXP, MAX_EXP] */
+    /* Batched kernels: the top_nodes inner nodes nearest the Huffman root (the highest
+     * numbers; the root is vocab_size - 2) lie on nearly every word's path, so with shared
+     * rows both cores would write them for every centre word. Each thread trains them in a
+     * copy and merges it into syn1 every FW_TOP_SYNC centre words under top_lock. 0: off. */
+    int top_nodes;
+    unsigned char *top_lock;
 } fw_model;
 
 /* Per-thread state: random generator, tallies and scratch buffers. */
@@ -74,6 +86,10 @@ typedef struct {
     float **in_rows, **out_rows, **context_rows;
     int32_t *ahead;                 /* the next centre word's negatives, drawn ahead */
     float *labels, *coef, *block_grad;
+    /* this thread's copy of the top Huffman nodes and their values at the last merge */
+    float *top, *top_base;
+    int64_t top_cap;
+    int top_countdown;              /* centre words until the next merge */
 } fw_worker;
 
 /* A worker's scratch memory: cache-line aligned and padded to whole lines, so that no two
@@ -106,6 +122,10 @@ static void fw_worker_free_blocks(fw_worker *w) {
     fw_scratch_free(w->labels);
     fw_scratch_free(w->coef);
     fw_scratch_free(w->block_grad);
+    fw_scratch_free(w->top);
+    fw_scratch_free(w->top_base);
+    w->top = w->top_base = NULL;
+    w->top_cap = 0;
     w->in_rows = w->out_rows = w->context_rows = NULL;
     w->ahead = NULL;
     w->labels = w->coef = w->block_grad = NULL;
@@ -116,7 +136,10 @@ static void fw_worker_free_blocks(fw_worker *w) {
 static int fw_worker_prepare(fw_worker *w, const fw_model *m) {
     int n_in = 2 * m->window;
     int n_out = (m->negative + 1 > m->max_code_len) ? m->negative + 1 : m->max_code_len;
-    if (w->block_in_cap >= n_in && w->block_out_cap >= n_out && w->block_grad != NULL) return 0;
+    int64_t top = (int64_t)m->top_nodes * m->dim;
+    if (w->block_in_cap >= n_in && w->block_out_cap >= n_out && w->block_grad != NULL
+        && w->top_cap >= top)
+        return 0;
     fw_worker_free_blocks(w);
     w->in_rows = (float **)fw_scratch_alloc(sizeof(float *) * n_in);
     w->out_rows = (float **)fw_scratch_alloc(sizeof(float *) * n_out);
@@ -125,12 +148,18 @@ static int fw_worker_prepare(fw_worker *w, const fw_model *m) {
     w->labels = (float *)fw_scratch_alloc(sizeof(float) * (n_in > n_out ? n_in : n_out));
     w->coef = (float *)fw_scratch_alloc(sizeof(float) * n_in * n_out);
     w->block_grad = (float *)fw_scratch_alloc(sizeof(float) * n_in * m->dim);
-    if (!w->in_rows || !w->out_rows || !w->context_rows || !w->ahead || !w->labels || !w->coef || !w->block_grad) {
+    if (top) {
+        w->top = (float *)fw_scratch_alloc(sizeof(float) * top);
+        w->top_base = (float *)fw_scratch_alloc(sizeof(float) * top);
+    }
+    if (!w->in_rows || !w->out_rows || !w->context_rows || !w->ahead || !w->labels || !w->coef
+        || !w->block_grad || (top && (!w->top || !w->top_base))) {
         fw_worker_free_blocks(w);
         return -1;
     }
     w->block_in_cap = n_in;
     w->block_out_cap = n_out;
+    w->top_cap = top;
     return 0;
 }
 
@@ -472,6 +501,47 @@ FW_INLINE void fw_draw_ahead(const fw_model *m, fw_worker *w, const int32_t *sen
     }
 }
 
+/* The first of the top Huffman nodes, and the row of an inner node as this thread trains it:
+ * its own copy of a top node, else the shared row. */
+FW_INLINE int32_t fw_first_top_node(const fw_model *m) { return m->vocab_size - 1 - m->top_nodes; }
+FW_INLINE float *fw_syn1_row(const fw_model *m, const fw_worker *w, int32_t node) {
+    int32_t first = fw_first_top_node(m);
+    if (node >= first) return w->top + (int64_t)(node - first) * m->dim;
+    return m->syn1 + (int64_t)node * m->dim;
+}
+
+/* Waiting for the lock yields the core: with more workers than cores, the holder may be
+ * waiting for one. */
+FW_INLINE void fw_lock(unsigned char *lock) {
+    while (__atomic_test_and_set(lock, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(lock, __ATOMIC_RELAXED)) fw_yield();
+}
+
+FW_INLINE void fw_unlock(unsigned char *lock) { __atomic_clear(lock, __ATOMIC_RELEASE); }
+
+/* Merge this thread's copy of the top nodes into syn1: shared += copy - base (what this
+ * thread changed since the last merge, on top of what the others merged meanwhile), then
+ * copy = base = shared. Where no other thread merged, the copy is taken as it is, so one
+ * thread alone trains exactly as without copies. With `pull`, only take the shared values
+ * (at the start of a batch, when the copy holds nothing new). */
+FW_INLINE void fw_merge_top_nodes(const fw_model *m, fw_worker *w, int pull) {
+    int64_t n = (int64_t)m->top_nodes * m->dim;
+    float *restrict shared = m->syn1 + (int64_t)fw_first_top_node(m) * m->dim;
+    float *restrict copy = w->top, *restrict base = w->top_base;
+    fw_lock(m->top_lock);
+    if (pull) {
+        memcpy(copy, shared, sizeof(float) * n);
+        memcpy(base, shared, sizeof(float) * n);
+    } else {
+        for (int64_t i = 0; i < n; i++) {
+            float v = shared[i] == base[i] ? copy[i] : shared[i] + (copy[i] - base[i]);
+            shared[i] = copy[i] = base[i] = v;
+        }
+    }
+    fw_unlock(m->top_lock);
+    w->top_countdown = FW_TOP_SYNC;
+}
+
 /* The blocks of centre word sent[i] against its outputs: its Huffman path (hierarchical
  * softmax) and/or itself plus its negatives (negative sampling), drawn ahead. */
 FW_INLINE void fw_output_blocks(const fw_model *m, fw_worker *w, int n_in, const int32_t *sent,
@@ -480,8 +550,9 @@ FW_INLINE void fw_output_blocks(const fw_model *m, fw_worker *w, int n_in, const
     int32_t target = sent[i];
     if (m->hs) {
         int n_out = 0;
+        if (m->top_nodes && --w->top_countdown <= 0) fw_merge_top_nodes(m, w, 0);
         for (int64_t k = m->code_offsets[target]; k < m->code_offsets[target + 1]; k++) {
-            w->out_rows[n_out] = m->syn1 + (int64_t)m->points[k] * dim;
+            w->out_rows[n_out] = fw_syn1_row(m, w, m->points[k]);
             w->labels[n_out++] = 1.0f - (float)m->codes[k];
         }
         fw_block(m, w, n_in, n_out, 1, alpha, compute_loss);
@@ -589,6 +660,7 @@ void fw_train_batch(const fw_model *m, fw_worker *w, const int32_t *ids, const i
                     int64_t n_sentences, float alpha_start, float alpha_end, int compute_loss) {
     int64_t total = n_sentences ? ends[n_sentences - 1] : 0;
     int64_t start = 0;
+    if (m->top_nodes) fw_merge_top_nodes(m, w, 1);
     for (int64_t s = 0; s < n_sentences; s++) {
         int64_t kept = 0;
         for (int64_t i = start; i < ends[s]; i++) {
@@ -607,6 +679,7 @@ void fw_train_batch(const fw_model *m, fw_worker *w, const int32_t *ids, const i
         w->trained_words += kept;
         start = ends[s];
     }
+    if (m->top_nodes) fw_merge_top_nodes(m, w, 0);
 }
 
 #endif

@@ -11,6 +11,11 @@ from fastw2v.keyedvectors import KeyedVectors
 
 logger = logging.getLogger(__name__)
 
+# Inner nodes nearest the Huffman root, which lie on nearly every word's path, that each
+# worker thread trains in a copy of its own and merges every 64 centre words when there are
+# several threads (see ``_kernels.h``): shared, both cores would write them for every word.
+TOP_HUFFMAN_NODES = 32
+
 
 def _call_callbacks(callbacks, event, model):
     for callback in callbacks:
@@ -440,7 +445,8 @@ class Word2Vec:
         return _core.TrainingKernel(
             self.wv.vectors, self.syn1neg, self.syn1, tables["keep"], alias_prob, alias_index,
             offsets, codes, points, self.sg, self.hs, self.negative, self.window, self.cbow_mean,
-            self.shrink_windows, self.kernel == "batched")
+            self.shrink_windows, self.kernel == "batched",
+            TOP_HUFFMAN_NODES if self.workers > 1 else 0)
 
     def _workers(self):
         """One WorkerState per thread, seeded from ``seed``; kept across ``train()`` calls."""

@@ -172,6 +172,42 @@ def test_cbow_sum_divides_the_gradient_among_context_words():
     np.testing.assert_allclose(syn1neg, ref.syn1neg, rtol=1e-4, atol=1e-5)
 
 
+def train_with_top_nodes(sg, top_nodes, n_workers, n_words=2000, n_batches=4, n_vocab=50,
+                         dim=16):
+    """Train random sentences with the batched hierarchical-softmax kernels, the batches
+    taken in turn by ``n_workers`` worker states (one after another: deterministic)."""
+    rng = np.random.default_rng(3)
+    syn0 = rng.uniform(-0.5, 0.5, (n_vocab, dim)).astype(np.float32) / dim
+    syn1 = np.zeros((n_vocab, dim), np.float32)
+    counts = np.sort(rng.integers(1, 1000, n_vocab))[::-1]
+    alias_prob, alias_index = vocab.alias_table(counts, 0.75)
+    keep = np.full(n_vocab, 2 ** 32, dtype=np.uint64)
+    kernel = _core.TrainingKernel(syn0, None, syn1, keep, alias_prob, alias_index,
+                                  *vocab.huffman_codes(counts), sg, 1, 0, 4, 1, 1, 1, top_nodes)
+    workers = [_core.WorkerState(dim, 11 + k) for k in range(n_workers)]
+    for b in range(n_batches):
+        ids = rng.integers(0, n_vocab, n_words).astype(np.int32)
+        ends = np.array([n_words // 2, n_words], np.int64)
+        kernel.train_batch(workers[b % n_workers], ids, ends, 0.05, 0.01, False)
+    return syn0, syn1
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+@pytest.mark.parametrize("top_nodes", [-1, 1, 8, 49, 1000])
+@pytest.mark.parametrize("n_workers", [1, 2])
+def test_top_huffman_node_copies_merge_exactly(sg, top_nodes, n_workers):
+    # Each worker trains the top Huffman nodes in its own copy and merges it into syn1
+    # every FW_TOP_SYNC (64) centre words and at the end of each batch. Batches of many
+    # merge intervals, trained one at a time: every merge must hand on exactly what was
+    # trained, as if there were no copies.
+    plain = train_with_top_nodes(sg, 0, n_workers)
+    copied = train_with_top_nodes(sg, top_nodes, n_workers)
+    for with_copies, without in zip(copied, plain):
+        np.testing.assert_array_equal(with_copies, without)
+    root = plain[1][48]  # 50 words: inner nodes 0..48, the root last
+    assert np.abs(root).sum() > 0
+
+
 def tiny_kernel():
     """A skip-gram NS kernel over 3 words of 4 dimensions, and a worker state for it."""
     syn0 = np.zeros((3, 4), dtype=np.float32)
