@@ -9,10 +9,11 @@ that a table can be read against the state of the machine.
 import os
 import shutil
 import subprocess
-import tempfile
+
+from benchmarks.common import CACHE
 
 SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cacheline_probe.c")
-_BINARY = os.path.join(tempfile.gettempdir(), "fastw2v-bench", "cacheline_probe")
+_BINARY = os.path.join(CACHE, "cacheline_probe")
 #: Seconds after which a probe run is given up (a round trip of 10 us takes 2 s in all).
 TIMEOUT = 30
 

@@ -13,7 +13,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
 DEMO_CORPUS = os.path.join(ROOT, "examples", "enwiki-demo.txt.gz")
 RESULTS_DIR = os.path.join(ROOT, "benchmarks", "results")
-_CACHE = os.path.join(tempfile.gettempdir(), "fastw2v-bench")
+#: Where the benchmarks keep what they make once: decompressed corpora, models, the probe.
+CACHE = os.path.join(tempfile.gettempdir(), "fastw2v-bench")
 
 
 def shared_path(*parts):
@@ -40,11 +41,11 @@ def decompressed(path, max_bytes=None):
     compressed = path.endswith(".gz")
     if not compressed and not max_bytes:
         return path
-    os.makedirs(_CACHE, exist_ok=True)
+    os.makedirs(CACHE, exist_ok=True)
     name = os.path.basename(path).replace(".gz", "")
     if max_bytes:
         name += ".%d" % max_bytes
-    target = os.path.join(_CACHE, name)
+    target = os.path.join(CACHE, name)
     if not os.path.exists(target):
         tmp = target + ".tmp"
         with (gzip.open if compressed else open)(path, "rb") as fin, open(tmp, "wb") as fout:

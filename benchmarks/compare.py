@@ -140,6 +140,7 @@ def run_trial(spec):
 
 
 def _run_trial_process(spec):
+    """The trial's own result (see :func:`run_trial`)."""
     fd, result_path = tempfile.mkstemp(prefix="fastw2v-trial-", suffix=".json")
     os.close(fd)
     try:
@@ -173,7 +174,7 @@ def summarize(trials):
         row = {"impl": impl, "mode": mode, "workers": workers, "runs": len(runs),
                "version": runs[0]["version"]}
         row.update({key: median([run[key] for run in runs]) for key in MEASURES})
-        probes = [run["cacheline_ns"] for run in runs if run.get("cacheline_ns") is not None]
+        probes = _probe_readings(runs)
         row["cacheline_ns"] = median(probes) if probes else None
         rows.append(row)
     add_ratios(rows)
@@ -282,9 +283,14 @@ def _describe(trial):
                 trial["eval_seconds"], "" if probe is None else ", cache line %.0f ns" % probe))
 
 
+def _probe_readings(trials):
+    """The cache-line probe readings of ``trials``, where the probe ran."""
+    return [t["cacheline_ns"] for t in trials if t.get("cacheline_ns") is not None]
+
+
 def probe_summary(trials):
     """One line on the cache-line probe over the trials, or None when it never ran."""
-    values = sorted(t["cacheline_ns"] for t in trials if t.get("cacheline_ns") is not None)
+    values = sorted(_probe_readings(trials))
     if not values:
         return None
     return ("Cache-line round trip between two threads before each trial (benchmarks/"
@@ -313,8 +319,9 @@ def run_training(args, command):
         print("\n%s. words/s: raw corpus words x epochs / training seconds; medians of %d "
               "run(s); quality scored by gensim's evaluators." % (
                   ", ".join("%s %s" % item for item in versions.items()), args.repeat))
-        if probe_summary(trials):
-            print(probe_summary(trials))
+        probes = probe_summary(trials)
+        if probes:
+            print(probes)
     print()
     print(reference_table())
     for trial in failed:

@@ -9,16 +9,15 @@ are extrapolated from a timed sample (printed in the table).
 """
 import argparse
 import os
-import tempfile
 
 import numpy as np
 
-from benchmarks.common import Timer, default_corpus, eval_path, format_table, timed, write_json
+from benchmarks.common import (CACHE, Timer, default_corpus, eval_path, format_table, timed,
+                               write_json)
 from fastw2v.keyedvectors import KeyedVectors
 
 DIM = 300
 BATCH = 1000
-CACHE = os.path.join(tempfile.gettempdir(), "fastw2v-bench")
 
 
 def random_models(n):

@@ -224,6 +224,11 @@ cdef class TrainingKernel:
         if worker.dim != self.model.dim:
             raise ValueError("worker state has vector size %d, model %d" % (worker.dim, self.model.dim))
 
+    @property
+    def top_nodes(self):
+        """Huffman nodes each thread trains in its own copy (0: none, all rows shared)."""
+        return self.model.top_nodes
+
     def train_batch(self, WorkerState worker not None, const int32_t[::1] ids, const int64_t[::1] ends,
                     float alpha_start, float alpha_end, bint compute_loss):
         """Train on sentences ``ids[ends[s-1]:ends[s]]`` without the GIL.

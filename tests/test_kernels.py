@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fastw2v import _core, _vocab, vocab
+from fastw2v import Word2Vec, _core, _vocab, vocab
 
 DIM, VOCAB, NEGATIVE_WORD = 37, 6, 5  # DIM: two 16-float vector steps and a tail
 SENTENCE = [0, 1, 2, 3, 1]
@@ -206,6 +206,29 @@ def test_top_huffman_node_copies_merge_exactly(sg, top_nodes, n_workers):
         np.testing.assert_array_equal(with_copies, without)
     root = plain[1][48]  # 50 words: inner nodes 0..48, the root last
     assert np.abs(root).sum() > 0
+
+
+def test_top_node_copies_are_clamped_and_only_for_batched_hierarchical_softmax():
+    counts = np.arange(50, 0, -1)
+    def kernel(top_nodes, hs=1, batched=1):
+        syn0 = np.zeros((50, 4), np.float32)
+        return _core.TrainingKernel(
+            syn0, None if hs else syn0.copy(), syn0.copy() if hs else None,
+            np.full(50, 2 ** 32, np.uint64), *vocab.alias_table(counts, 0.75),
+            *vocab.huffman_codes(counts), 1, hs, 0 if hs else 2, 2, 1, 1, batched, top_nodes)
+    assert kernel(32).top_nodes == 32
+    assert kernel(-1).top_nodes == 0
+    assert kernel(1000).top_nodes == 49  # 50 words: 49 inner nodes
+    assert kernel(32, hs=0).top_nodes == 0
+    assert kernel(32, batched=0).top_nodes == 0
+
+
+@pytest.mark.parametrize("workers,hs,expected", [(2, 1, 32), (1, 1, 0), (3, 0, 0)])
+def test_word2vec_copies_top_nodes_with_several_workers_and_hs(workers, hs, expected):
+    sentences = [["w%d" % (i % 60) for i in range(j, j + 20)] for j in range(40)]
+    model = Word2Vec(sentences, vector_size=8, min_count=1, hs=hs, negative=0 if hs else 5,
+                     workers=workers, epochs=1, progress=False)
+    assert model._kernel().top_nodes == expected
 
 
 def tiny_kernel():
