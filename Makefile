@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 BENCH_ARGS ?=
 
-.PHONY: venv install demo test bench bench-quick bench-micro clean
+.PHONY: venv install demo test bench bench-quick bench-scaling bench-micro clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench: install
 bench-quick: install
 	$(PIP) install --quiet -r benchmarks/requirements.txt
 	$(PY) -m benchmarks.compare --quick $(BENCH_ARGS)
+
+# 2 workers against 1, and against two 1-worker processes (what the machine allows).
+bench-scaling: install
+	$(PIP) install --quiet -r benchmarks/requirements.txt
+	$(PY) -m benchmarks.scaling $(BENCH_ARGS)
 
 bench-micro: install
 	$(PIP) install --quiet -r benchmarks/requirements.txt

@@ -135,28 +135,44 @@ def run_trial(spec):
     Either way it records ``cacheline_ns``, the cache-line round trip measured just before
     (:mod:`benchmarks.cacheline`; None where the probe cannot run).
     """
+    return run_trials_together([spec])[0]
+
+
+def run_trials_together(specs):
+    """Run the trials of ``specs`` at once, each in a fresh Python process; their results (see
+    :func:`run_trial`), every one with the same probe reading."""
     probe = cacheline.round_trip_ns()
-    return dict(_run_trial_process(spec), cacheline_ns=probe)
-
-
-def _run_trial_process(spec):
-    """The trial's own result (see :func:`run_trial`)."""
-    fd, result_path = tempfile.mkstemp(prefix="fastw2v-trial-", suffix=".json")
-    os.close(fd)
+    paths, procs = [], []
     try:
-        proc = subprocess.run([sys.executable, "-m", "benchmarks.trial", json.dumps(spec),
-                               result_path], cwd=ROOT, capture_output=True, text=True,
-                              timeout=TRIAL_TIMEOUT)
+        for spec in specs:
+            fd, path = tempfile.mkstemp(prefix="fastw2v-trial-", suffix=".json")
+            os.close(fd)
+            paths.append(path)
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.trial", json.dumps(spec), path], cwd=ROOT,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+        return [dict(_trial_result(spec, proc, path), cacheline_ns=probe)
+                for spec, proc, path in zip(specs, procs, paths)]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for path in paths:
+            os.remove(path)
+
+
+def _trial_result(spec, proc, path):
+    """What the trial process ``proc`` of ``spec`` wrote to ``path``, once it has ended."""
+    try:
+        _, stderr = proc.communicate(timeout=TRIAL_TIMEOUT)
     except subprocess.TimeoutExpired:
         return dict(spec, error="no result after %d s" % TRIAL_TIMEOUT)
-    else:
-        if proc.returncode != 0:
-            lines = [line for line in proc.stderr.splitlines() if line.strip()]
-            return dict(spec, error=lines[-1] if lines else "exit status %d" % proc.returncode)
-        with open(result_path) as f:
-            return json.load(f)
-    finally:
-        os.remove(result_path)
+    if proc.returncode != 0:
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        return dict(spec, error=lines[-1] if lines else "exit status %d" % proc.returncode)
+    with open(path) as f:
+        return json.load(f)
 
 
 def summarize(trials):

@@ -6,13 +6,17 @@ The comparison runner (:mod:`benchmarks.compare`) starts every trial in a fresh 
 
 so that the peak resident memory measured here is this trial's own. ``SPEC_JSON`` holds
 ``impl`` (``"fastw2v"`` or ``"gensim"``), ``mode`` (a key of :data:`MODES`), ``workers``,
-``epochs`` and ``corpus`` (a plain text8-format file); the result is written to
-``RESULT_PATH`` as JSON.
+``epochs`` and ``corpus`` (a plain text8-format file), and optionally ``barrier`` (a
+directory and a number of trials: trials run side by side start training together, see
+:func:`wait_at_barrier`) and ``score`` (false: time only, no evaluation); the result is written
+to ``RESULT_PATH`` as JSON.
 """
 import hashlib
 import inspect
 import json
+import os
 import sys
+import time
 
 from benchmarks.common import Timer, eval_path, peak_rss_mb
 
@@ -88,7 +92,25 @@ def _library(impl):
     return Word2Vec, Text8Corpus, fastw2v.__version__, quiet
 
 
-def train(impl, mode, workers, epochs, corpus):
+def wait_at_barrier(directory, parties, timeout=600.0):
+    """Mark this process ready in ``directory`` and return once ``parties`` processes are.
+
+    Raises
+    ------
+    TimeoutError
+        When the others are not ready after ``timeout`` seconds.
+    """
+    with open(os.path.join(directory, "%d.ready" % os.getpid()), "w"):
+        pass
+    deadline = time.time() + timeout
+    while sum(name.endswith(".ready") for name in os.listdir(directory)) < parties:
+        if time.time() > deadline:
+            raise TimeoutError("only some of %d trials reached the barrier in %s"
+                               % (parties, directory))
+        time.sleep(0.001)
+
+
+def train(impl, mode, workers, epochs, corpus, barrier=None):
     """Build the vocabulary and train once, timing each step.
 
     Parameters
@@ -102,6 +124,9 @@ def train(impl, mode, workers, epochs, corpus):
     corpus : str
         A plain text8-format file, read through the library's ``Text8Corpus`` or, in the
         ``-file`` modes, passed as ``corpus_file``.
+    barrier : (str, int), optional
+        A directory and a number of processes: between building the vocabulary and
+        training, wait until that many have come that far (:func:`wait_at_barrier`).
 
     Returns
     -------
@@ -109,8 +134,9 @@ def train(impl, mode, workers, epochs, corpus):
         The trained model.
     result : dict
         ``version`` (fastw2v's with a fingerprint of its loaded code), ``vocab_size``,
-        ``corpus_words``, ``vocab_seconds``, ``train_seconds``,
-        ``words_per_second`` (raw corpus words per second of training) and ``peak_rss_mb``.
+        ``corpus_words``, ``vocab_seconds``, ``train_seconds``, ``train_start`` and
+        ``train_end`` (``time.time()``), ``words_per_second`` (raw corpus words per second
+        of training) and ``peak_rss_mb``.
     """
     word2vec, text8corpus, version, extra = _library(impl)
     if MODES[mode]["corpus_file"]:
@@ -122,6 +148,9 @@ def train(impl, mode, workers, epochs, corpus):
     model = word2vec(workers=workers, epochs=epochs, **PARAMETERS, **mode_parameters(mode), **extra)
     with Timer() as vocab:
         model.build_vocab(**source)
+    if barrier is not None:
+        wait_at_barrier(*barrier)
+    train_start = time.time()
     with Timer() as training:
         model.train(**source, total_examples=model.corpus_count,
                     total_words=model.corpus_total_words, epochs=epochs)
@@ -133,6 +162,8 @@ def train(impl, mode, workers, epochs, corpus):
         "corpus_words": model.corpus_total_words,
         "vocab_seconds": vocab.seconds,
         "train_seconds": training.seconds,
+        "train_start": train_start,
+        "train_end": train_start + training.seconds,
         "words_per_second": model.corpus_total_words * epochs / training.seconds,
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -172,10 +203,11 @@ def main(argv=None):
     spec_json, result_path = (sys.argv[1:] if argv is None else argv)
     spec = json.loads(spec_json)
     model, result = train(spec["impl"], spec["mode"], spec["workers"], spec["epochs"],
-                          spec["corpus"])
-    with Timer() as scoring:
-        result.update(evaluate(model.wv.index_to_key, model.wv.vectors))
-    result["eval_seconds"] = scoring.seconds
+                          spec["corpus"], spec.get("barrier"))
+    if spec.get("score", True):
+        with Timer() as scoring:
+            result.update(evaluate(model.wv.index_to_key, model.wv.vectors))
+        result["eval_seconds"] = scoring.seconds
     with open(result_path, "w") as f:
         json.dump(dict(spec, **result), f)
 

@@ -8,7 +8,7 @@ import pytest
 # ``benchmarks`` is a directory of the repository, not part of the installed package.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import cacheline, common, compare, trial  # noqa: E402
+from benchmarks import cacheline, common, compare, scaling, trial  # noqa: E402
 
 
 def row(impl, mode, workers, words_per_second, **extra):
@@ -185,3 +185,70 @@ def test_a_rebuild_during_the_run_is_reported():
               row("gensim", "sg-ns", 2, 1e6, version="4.4.0"),
               dict(row("fastw2v", "sg-hs", 2, 1e6, version="0.1.0+ccc"), error="boom")]
     assert compare.mixed_versions(trials) == {"fastw2v": ["0.1.0+aaa", "0.1.0+bbb"]}
+
+
+def test_scaling_runs_the_three_kinds_in_flipping_order():
+    order = scaling.schedule(["sg-ns", "cbow-hs"], 2)
+    assert order[:3] == [(1, "sg-ns", kind) for kind in scaling.KINDS]
+    assert order[6:9] == [(2, "sg-ns", kind) for kind in reversed(scaling.KINDS)]
+    assert len(order) == 12
+    one, = scaling.kind_specs("1 worker", "sg-ns", "c.txt", "/b")
+    two, = scaling.kind_specs("2 workers", "sg-ns", "c.txt", "/b")
+    assert (one["workers"], two["workers"]) == (1, 2) and not one["score"]
+    procs = scaling.kind_specs("2 processes", "sg-ns", "c.txt", "/b")
+    assert [p["workers"] for p in procs] == [1, 1]
+    assert all(p["barrier"] == ("/b", 2) for p in procs)
+
+
+def test_trials_run_together_count_words_from_first_start_to_last_end():
+    trials = [dict(mode="sg-ns", cacheline_ns=70.0, version="x", words_per_second=1e6,
+                   train_seconds=10.0, train_start=100.0, train_end=110.0),
+              dict(mode="sg-ns", cacheline_ns=70.0, version="x", words_per_second=2e6,
+                   train_seconds=4.0, train_start=101.0, train_end=105.0)]
+    run = scaling.combined(trials)
+    assert run["words_per_second"] == pytest.approx(18e6 / 10.0)
+    assert run["cacheline_ns"] == 70.0
+    failed = scaling.combined([trials[0], dict(trials[1], error="boom")])
+    assert failed["error"] == "boom" and "words_per_second" not in failed
+
+
+def test_scaling_summary_takes_each_repeats_ratio_to_its_own_one_worker_run():
+    def run(repeat, kind, wps, mode="sg-ns", **extra):
+        return dict(mode=mode, repeat=repeat, kind=kind, words_per_second=wps,
+                    cacheline_ns=100.0 * repeat, **extra)
+    runs = [run(1, "1 worker", 1e6), run(1, "2 workers", 1.8e6), run(1, "2 processes", 2e6),
+            run(2, "1 worker", 2e6), run(2, "2 workers", 3e6), run(2, "2 processes", 3.8e6),
+            run(3, "1 worker", 1e6), run(3, "2 workers", 9e9, error="boom"),
+            run(3, "2 processes", 1.9e6)]
+    (row,) = scaling.summarize(runs)
+    assert row["runs"] == 2  # repeat 3 is incomplete
+    assert row["2 workers / 1"] == pytest.approx((1.8 + 1.5) / 2)
+    assert row["2 processes / 1"] == pytest.approx((2.0 + 1.9) / 2)
+    assert row["1 worker"] == pytest.approx(1.5e6) and row["cacheline_ns"] == 200.0
+    lines = scaling.results_table([row]).splitlines()
+    assert lines[0] == "| " + " | ".join(scaling.COLUMNS) + " |"
+    assert lines[2] == "| sg-ns | 1.50M | 2.40M | 2.90M | 1.65x | 1.95x | 2 | 200 ns |"
+
+
+def test_barrier_waits_for_every_party(tmp_path):
+    (tmp_path / "1.ready").write_text("")
+    trial.wait_at_barrier(str(tmp_path), 2)  # the other party is ready: no wait
+    assert len(list(tmp_path.iterdir())) == 2
+    with pytest.raises(TimeoutError, match="only some of 3 trials"):
+        trial.wait_at_barrier(str(tmp_path), 3, timeout=0.05)
+
+
+def test_two_trial_processes_meet_at_the_barrier_and_train_together(tmp_path):
+    pytest.importorskip("fastw2v")
+    words = ["w%d" % (i * 7919 % 97) for i in range(20000)]
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(" ".join(words))
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    specs = scaling.kind_specs("2 processes", "cbow-ns-file", str(corpus), str(barrier))
+    results = compare.run_trials_together(specs)
+    assert [r.get("error") for r in results] == [None, None]
+    assert abs(results[0]["train_start"] - results[1]["train_start"]) < 1.0
+    assert all(r["corpus_words"] == 20000 and "analogy" not in r for r in results)
+    assert len(list(barrier.iterdir())) == 2
+    assert scaling.combined(results)["words_per_second"] > 0

@@ -1,0 +1,160 @@
+"""Two workers against one, and what the machine allows: ``python -m benchmarks.scaling``.
+
+Issues #3 and #6 ask for 2 workers to train at least 1.8x / 1.9x as fast as one. How close
+any trainer can come depends on the machine as well as the code: on a shared virtual machine
+the two vCPUs may not give twice the work of one. So each mode is run three ways, in turn:
+
+- ``1 worker``: fastw2v alone with ``workers=1``;
+- ``2 workers``: fastw2v with ``workers=2`` (threads sharing one model);
+- ``2 processes``: two ``workers=1`` trainings at once, each in its own process with its own
+  model, starting to train together once both have built the vocabulary. They share nothing, so
+  their combined words/s is the ceiling that two workers could reach on this machine at that
+  moment, if sharing the rows cost nothing.
+
+The order of the three flips on every other repeat. Only speed is measured (no scoring).
+"""
+import argparse
+import os
+import shlex
+import sys
+import tempfile
+
+from benchmarks.common import (RESULTS_DIR, default_corpus, decompressed, format_table,
+                               machine_description, median, write_json)
+from benchmarks.compare import _comma_list, _probe_readings, probe_summary, run_trials_together
+from benchmarks.trial import DEFAULT_MODES, MODES, PARAMETERS
+
+KINDS = ("1 worker", "2 workers", "2 processes")
+COLUMNS = ["mode", "1 worker", "2 workers", "2 processes", "2 workers / 1",
+           "2 processes / 1", "runs", "cache line"]
+
+
+def parse_args(argv=None):
+    """Parse the command line; ``--modes`` comes back as a list."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scaling", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", help="text8-format corpus, plain or .gz (default: "
+                        "../shared/data/enwiki2015-text8like.gz, else the shipped demo slice)")
+    parser.add_argument("--modes", type=_comma_list(list(MODES)), default=DEFAULT_MODES,
+                        help="comma list of %s (default: all but the -py modes)"
+                        % ",".join(MODES))
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the three kinds; "
+                        "the table shows medians (default: 3)")
+    parser.add_argument("--out", default=os.path.join(RESULTS_DIR, "scaling.json"),
+                        help="JSON results path (default: benchmarks/results/scaling.json)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def kind_specs(kind, mode, corpus, barrier):
+    """The trial specs that run together for one kind of run (``barrier``: an empty
+    directory for the two processes to meet in)."""
+    spec = dict(impl="fastw2v", mode=mode, epochs=1, corpus=corpus, score=False)
+    if kind == "1 worker":
+        return [dict(spec, workers=1)]
+    if kind == "2 workers":
+        return [dict(spec, workers=2)]
+    return [dict(spec, workers=1, barrier=(barrier, 2), process=p) for p in (1, 2)]
+
+
+def schedule(modes, repeat):
+    """``(repeat, mode, kind)`` in running order; the kinds' order flips every other repeat."""
+    order = []
+    for r in range(repeat):
+        kinds = KINDS if r % 2 == 0 else KINDS[::-1]
+        order += [(r + 1, mode, kind) for mode in modes for kind in kinds]
+    return order
+
+
+def combined(trials):
+    """One measurement of trials run together: raw words trained by all of them per second
+    from the first start of training to the last end; an ``error`` if any failed."""
+    failed = [t["error"] for t in trials if "error" in t]
+    head = {key: trials[0][key] for key in ("mode", "cacheline_ns")}
+    if failed:
+        return dict(head, error=failed[0])
+    start = min(t["train_start"] for t in trials)
+    end = max(t["train_end"] for t in trials)
+    words = sum(t["words_per_second"] * t["train_seconds"] for t in trials)
+    return dict(head, words_per_second=words / (end - start), version=trials[0]["version"])
+
+
+def summarize(runs):
+    """Per mode: the median words/s of each kind and the two ratios to one worker (medians
+    of the per-repeat ratios, so each ratio compares runs made minutes apart, not hours)."""
+    rows = []
+    for mode in dict.fromkeys(run["mode"] for run in runs):
+        by_repeat = {}
+        for run in runs:
+            if run["mode"] == mode and "error" not in run:
+                by_repeat.setdefault(run["repeat"], {})[run["kind"]] = run["words_per_second"]
+        complete = [kinds for kinds in by_repeat.values() if len(kinds) == len(KINDS)]
+        probes = _probe_readings([run for run in runs if run["mode"] == mode])
+        row = {"mode": mode, "runs": len(complete),
+               "cacheline_ns": median(probes) if probes else None}
+        for kind in KINDS:
+            row[kind] = median([k[kind] for k in complete]) if complete else None
+        for kind in KINDS[1:]:
+            row[kind + " / 1"] = (median([k[kind] / k["1 worker"] for k in complete])
+                                  if complete else None)
+        rows.append(row)
+    return rows
+
+
+def results_table(rows):
+    """The Markdown table of :func:`summarize`'s rows."""
+    def cell(value, pattern):
+        return "" if value is None else pattern % value
+    return format_table([{
+        "mode": row["mode"],
+        "1 worker": cell(row["1 worker"] and row["1 worker"] / 1e6, "%.2fM"),
+        "2 workers": cell(row["2 workers"] and row["2 workers"] / 1e6, "%.2fM"),
+        "2 processes": cell(row["2 processes"] and row["2 processes"] / 1e6, "%.2fM"),
+        "2 workers / 1": cell(row["2 workers / 1"], "%.2fx"),
+        "2 processes / 1": cell(row["2 processes / 1"], "%.2fx"),
+        "runs": str(row["runs"]),
+        "cache line": cell(row["cacheline_ns"], "%.0f ns"),
+    } for row in rows], COLUMNS)
+
+
+def main(argv=None):
+    """Entry point of ``python -m benchmarks.scaling``; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    corpus = default_corpus() if args.corpus is None else decompressed(args.corpus)
+    print("corpus %s; 1 epoch; %s; machine: %s" % (
+        corpus, ", ".join("%s=%s" % item for item in PARAMETERS.items()),
+        machine_description()), flush=True)
+    runs, failed = [], 0
+    order = schedule(args.modes, args.repeat)
+    for i, (repeat, mode, kind) in enumerate(order, 1):
+        with tempfile.TemporaryDirectory(prefix="fastw2v-barrier-") as barrier:
+            specs = kind_specs(kind, mode, corpus, barrier)
+            run = dict(combined(run_trials_together(specs)), repeat=repeat, kind=kind)
+        runs.append(run)
+        failed += "error" in run
+        print("[%d/%d] %-13s %-11s run %d  %s  (cache line %s ns)" % (
+            i, len(order), mode, kind, repeat,
+            "FAILED: " + run["error"] if "error" in run
+            else "%.2fM words/s" % (run["words_per_second"] / 1e6),
+            "%.0f" % run["cacheline_ns"] if run["cacheline_ns"] is not None else "-"),
+            flush=True)
+    rows = summarize(runs)
+    print()
+    print(results_table(rows))
+    print("\nwords/s: raw corpus words / training seconds; ratios: medians over repeats of "
+          "each repeat's ratio to its own 1-worker run.")
+    probes = probe_summary(runs)
+    if probes:
+        print(probes)
+    command = " ".join(["python -m benchmarks.scaling"] + [shlex.quote(a) for a in argv])
+    print("\nresults: " + write_json("scaling", {"command": command, "corpus": corpus,
+                                                 "parameters": PARAMETERS, "rows": rows,
+                                                 "runs": runs}, path=args.out))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
