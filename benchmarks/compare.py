@@ -41,7 +41,7 @@ UNTRAINED_WORDSIM = 0.05
 TRIAL_TIMEOUT = 3600
 
 
-def _comma_list(choices):
+def comma_list(choices):
     """An argparse type: a comma-separated list of some of ``choices``."""
     def parse(text):
         items = [item.strip() for item in text.split(",") if item.strip()]
@@ -74,14 +74,14 @@ def parse_args(argv=None):
     parser.add_argument("--corpus", help="text8-format corpus, plain or .gz (default: "
                         "../shared/data/enwiki2015-text8like.gz, else the shipped demo slice)")
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--modes", type=_comma_list(list(MODES)),
+    parser.add_argument("--modes", type=comma_list(list(MODES)),
                         help="comma list of %s (default: all but the -py modes)"
                         % ",".join(MODES))
     parser.add_argument("--workers", type=_worker_counts, default=[2],
                         help="comma list of worker counts, e.g. 1,2 (default: 2)")
     parser.add_argument("--repeat", type=int, default=1, help="trials per configuration; "
                         "the table shows medians (default: 1)")
-    parser.add_argument("--impl", type=_comma_list(IMPLEMENTATIONS),
+    parser.add_argument("--impl", type=comma_list(IMPLEMENTATIONS),
                         default=list(IMPLEMENTATIONS), help="comma list (default: fastw2v,gensim)")
     parser.add_argument("--quick", action="store_true", help="CI smoke run: an 8 MB slice, "
                         "modes %s, one repeat" % ",".join(QUICK_MODES))
@@ -105,11 +105,12 @@ def parse_args(argv=None):
     return args
 
 
-def corpus_path(args):
-    """The plain corpus file of this run (decompressed and, with ``--quick``, sliced once)."""
-    if args.corpus is None:
-        return default_corpus(quick=args.quick)
-    return decompressed(args.corpus, max_bytes=QUICK_BYTES if args.quick else None)
+def corpus_path(corpus=None, quick=False):
+    """The plain file of ``corpus`` (default: the benchmark corpus), decompressed and, with
+    ``quick``, sliced to :data:`QUICK_BYTES` once."""
+    if corpus is None:
+        return default_corpus(quick=quick)
+    return decompressed(corpus, max_bytes=QUICK_BYTES if quick else None)
 
 
 def schedule(impls, modes, workers, repeat, **common):
@@ -142,36 +143,38 @@ def run_trials_together(specs):
     """Run the trials of ``specs`` at once, each in a fresh Python process; their results (see
     :func:`run_trial`), every one with the same probe reading."""
     probe = cacheline.round_trip_ns()
-    paths, procs = [], []
-    try:
-        for spec in specs:
-            fd, path = tempfile.mkstemp(prefix="fastw2v-trial-", suffix=".json")
-            os.close(fd)
-            paths.append(path)
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "benchmarks.trial", json.dumps(spec), path], cwd=ROOT,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
-        return [dict(_trial_result(spec, proc, path), cacheline_ns=probe)
-                for spec, proc, path in zip(specs, procs, paths)]
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        for path in paths:
-            os.remove(path)
+    procs = []
+    # stderr goes to a file, not a pipe: a trial that filled an unread pipe would stall, and
+    # the trials it was to start training with would wait for it at their barrier
+    with tempfile.TemporaryDirectory(prefix="fastw2v-trials-") as tmp:
+        try:
+            for k, spec in enumerate(specs):
+                with open(os.path.join(tmp, "%d.err" % k), "w") as err:
+                    procs.append(subprocess.Popen(
+                        [sys.executable, "-m", "benchmarks.trial", json.dumps(spec),
+                         os.path.join(tmp, "%d.json" % k)],
+                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err))
+            return [dict(_trial_result(spec, proc, os.path.join(tmp, str(k))), cacheline_ns=probe)
+                    for k, (spec, proc) in enumerate(zip(specs, procs))]
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
 
 
-def _trial_result(spec, proc, path):
-    """What the trial process ``proc`` of ``spec`` wrote to ``path``, once it has ended."""
+def _trial_result(spec, proc, stem):
+    """What the trial process ``proc`` of ``spec`` wrote to ``stem + ".json"`` (its result)
+    or ``stem + ".err"`` (its stderr), once it has ended."""
     try:
-        _, stderr = proc.communicate(timeout=TRIAL_TIMEOUT)
+        proc.wait(timeout=TRIAL_TIMEOUT)
     except subprocess.TimeoutExpired:
         return dict(spec, error="no result after %d s" % TRIAL_TIMEOUT)
     if proc.returncode != 0:
-        lines = [line for line in stderr.splitlines() if line.strip()]
+        with open(stem + ".err") as f:
+            lines = [line for line in f.read().splitlines() if line.strip()]
         return dict(spec, error=lines[-1] if lines else "exit status %d" % proc.returncode)
-    with open(path) as f:
+    with open(stem + ".json") as f:
         return json.load(f)
 
 
@@ -190,7 +193,7 @@ def summarize(trials):
         row = {"impl": impl, "mode": mode, "workers": workers, "runs": len(runs),
                "version": runs[0]["version"]}
         row.update({key: median([run[key] for run in runs]) for key in MEASURES})
-        probes = _probe_readings(runs)
+        probes = probe_readings(runs)
         row["cacheline_ns"] = median(probes) if probes else None
         rows.append(row)
     add_ratios(rows)
@@ -299,14 +302,14 @@ def _describe(trial):
                 trial["eval_seconds"], "" if probe is None else ", cache line %.0f ns" % probe))
 
 
-def _probe_readings(trials):
+def probe_readings(trials):
     """The cache-line probe readings of ``trials``, where the probe ran."""
     return [t["cacheline_ns"] for t in trials if t.get("cacheline_ns") is not None]
 
 
 def probe_summary(trials):
     """One line on the cache-line probe over the trials, or None when it never ran."""
-    values = sorted(_probe_readings(trials))
+    values = sorted(probe_readings(trials))
     if not values:
         return None
     return ("Cache-line round trip between two threads before each trial (benchmarks/"
@@ -316,7 +319,7 @@ def probe_summary(trials):
 
 def run_training(args, command):
     """The training comparison (``command`` is recorded in the JSON); 1 if a trial failed."""
-    corpus = corpus_path(args)
+    corpus = corpus_path(args.corpus, args.quick)
     specs = schedule(args.impl, args.modes, args.workers, args.repeat, epochs=args.epochs,
                      corpus=corpus)
     print("corpus %s; epochs %d; %s; machine: %s" % (

@@ -19,9 +19,9 @@ import shlex
 import sys
 import tempfile
 
-from benchmarks.common import (RESULTS_DIR, default_corpus, decompressed, format_table,
-                               machine_description, median, write_json)
-from benchmarks.compare import _comma_list, _probe_readings, probe_summary, run_trials_together
+from benchmarks.common import RESULTS_DIR, format_table, machine_description, median, write_json
+from benchmarks.compare import (comma_list, corpus_path, probe_readings, probe_summary,
+                                run_trials_together)
 from benchmarks.trial import DEFAULT_MODES, MODES, PARAMETERS
 
 KINDS = ("1 worker", "2 workers", "2 processes")
@@ -35,7 +35,7 @@ def parse_args(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", help="text8-format corpus, plain or .gz (default: "
                         "../shared/data/enwiki2015-text8like.gz, else the shipped demo slice)")
-    parser.add_argument("--modes", type=_comma_list(list(MODES)), default=DEFAULT_MODES,
+    parser.add_argument("--modes", type=comma_list(list(MODES)), default=DEFAULT_MODES,
                         help="comma list of %s (default: all but the -py modes)"
                         % ",".join(MODES))
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the three kinds; "
@@ -77,7 +77,7 @@ def combined(trials):
         return dict(head, error=failed[0])
     start = min(t["train_start"] for t in trials)
     end = max(t["train_end"] for t in trials)
-    words = sum(t["words_per_second"] * t["train_seconds"] for t in trials)
+    words = sum(t["corpus_words"] * t["epochs"] for t in trials)
     return dict(head, words_per_second=words / (end - start), version=trials[0]["version"])
 
 
@@ -91,7 +91,7 @@ def summarize(runs):
             if run["mode"] == mode and "error" not in run:
                 by_repeat.setdefault(run["repeat"], {})[run["kind"]] = run["words_per_second"]
         complete = [kinds for kinds in by_repeat.values() if len(kinds) == len(KINDS)]
-        probes = _probe_readings([run for run in runs if run["mode"] == mode])
+        probes = probe_readings([run for run in runs if run["mode"] == mode])
         row = {"mode": mode, "runs": len(complete),
                "cacheline_ns": median(probes) if probes else None}
         for kind in KINDS:
@@ -105,25 +105,23 @@ def summarize(runs):
 
 def results_table(rows):
     """The Markdown table of :func:`summarize`'s rows."""
-    def cell(value, pattern):
-        return "" if value is None else pattern % value
-    return format_table([{
-        "mode": row["mode"],
-        "1 worker": cell(row["1 worker"] and row["1 worker"] / 1e6, "%.2fM"),
-        "2 workers": cell(row["2 workers"] and row["2 workers"] / 1e6, "%.2fM"),
-        "2 processes": cell(row["2 processes"] and row["2 processes"] / 1e6, "%.2fM"),
-        "2 workers / 1": cell(row["2 workers / 1"], "%.2fx"),
-        "2 processes / 1": cell(row["2 processes / 1"], "%.2fx"),
-        "runs": str(row["runs"]),
-        "cache line": cell(row["cacheline_ns"], "%.0f ns"),
-    } for row in rows], COLUMNS)
+    def cell(value, pattern, scale=1.0):
+        return "" if value is None else pattern % (value / scale)
+    cells = []
+    for row in rows:
+        cell_row = {"mode": row["mode"], "runs": str(row["runs"]),
+                    "cache line": cell(row["cacheline_ns"], "%.0f ns")}
+        cell_row.update({kind: cell(row[kind], "%.2fM", 1e6) for kind in KINDS})
+        cell_row.update({kind + " / 1": cell(row[kind + " / 1"], "%.2fx") for kind in KINDS[1:]})
+        cells.append(cell_row)
+    return format_table(cells, COLUMNS)
 
 
 def main(argv=None):
     """Entry point of ``python -m benchmarks.scaling``; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    corpus = default_corpus() if args.corpus is None else decompressed(args.corpus)
+    corpus = corpus_path(args.corpus)
     print("corpus %s; 1 epoch; %s; machine: %s" % (
         corpus, ", ".join("%s=%s" % item for item in PARAMETERS.items()),
         machine_description()), flush=True)

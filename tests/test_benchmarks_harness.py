@@ -201,10 +201,10 @@ def test_scaling_runs_the_three_kinds_in_flipping_order():
 
 
 def test_trials_run_together_count_words_from_first_start_to_last_end():
-    trials = [dict(mode="sg-ns", cacheline_ns=70.0, version="x", words_per_second=1e6,
-                   train_seconds=10.0, train_start=100.0, train_end=110.0),
-              dict(mode="sg-ns", cacheline_ns=70.0, version="x", words_per_second=2e6,
-                   train_seconds=4.0, train_start=101.0, train_end=105.0)]
+    trials = [dict(mode="sg-ns", cacheline_ns=70.0, version="x", corpus_words=10e6, epochs=1,
+                   train_start=100.0, train_end=110.0),
+              dict(mode="sg-ns", cacheline_ns=70.0, version="x", corpus_words=4e6, epochs=2,
+                   train_start=101.0, train_end=105.0)]
     run = scaling.combined(trials)
     assert run["words_per_second"] == pytest.approx(18e6 / 10.0)
     assert run["cacheline_ns"] == 70.0
@@ -252,3 +252,39 @@ def test_two_trial_processes_meet_at_the_barrier_and_train_together(tmp_path):
     assert all(r["corpus_words"] == 20000 and "analogy" not in r for r in results)
     assert len(list(barrier.iterdir())) == 2
     assert scaling.combined(results)["words_per_second"] > 0
+
+
+def test_scaling_arguments_are_parsed_and_checked(capsys):
+    args = scaling.parse_args([])
+    assert args.modes == trial.DEFAULT_MODES and args.repeat == 3 and args.corpus is None
+    assert args.out.endswith(os.path.join("results", "scaling.json"))
+    args = scaling.parse_args(["--modes", "sg-ns,cbow-hs-file", "--repeat", "1",
+                               "--out", "s.json", "--corpus", "c.txt"])
+    assert (args.modes, args.repeat, args.out, args.corpus) == (
+        ["sg-ns", "cbow-hs-file"], 1, "s.json", "c.txt")
+    for bad in (["--repeat", "0"], ["--modes", "sg-ns,nope"]):
+        with pytest.raises(SystemExit):
+            scaling.parse_args(bad)
+    assert "--repeat must be at least 1" in capsys.readouterr().err
+
+
+def test_a_failing_trial_reports_its_last_error_line(tmp_path):
+    pytest.importorskip("fastw2v")
+    spec = dict(impl="fastw2v", mode="sg-ns-file", workers=1, epochs=1, score=False,
+                corpus=str(tmp_path / "missing.txt"))
+    (result,) = compare.run_trials_together([spec])
+    assert result["mode"] == "sg-ns-file" and "missing.txt" in result["error"]
+    assert "cacheline_ns" in result
+
+
+def test_corpus_path_keeps_a_plain_file_and_slices_it_when_quick(tmp_path, monkeypatch):
+    monkeypatch.setattr(compare, "QUICK_BYTES", 11)
+    path = tmp_path / ("corpus-%d.txt" % os.getpid())
+    path.write_text("alpha beta gamma delta")
+    assert compare.corpus_path(str(path)) == str(path)
+    sliced = compare.corpus_path(str(path), quick=True)
+    try:
+        with open(sliced) as f:
+            assert f.read() == "alpha beta"
+    finally:
+        os.remove(sliced)
