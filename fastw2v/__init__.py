@@ -1,4 +1,5 @@
 """fastw2v: fast word2vec with a gensim-compatible API."""
+from fastw2v import cpu  # noqa: F401  (picks the kernels' instruction set: FASTW2V_CPU_VARIANT)
 from fastw2v._config import show_config
 from fastw2v._version import __version__
 from fastw2v.corpora import LineSentence, PathLineSentences, Text8Corpus

@@ -1,4 +1,6 @@
-"""How this copy of fastw2v was built: compile flags, BLAS, CPU dispatch."""
+"""How this copy of fastw2v was built and what it runs here: compile flags, the kernel variant,
+the nearest-neighbour search and the BLAS that numpy's matrix products use."""
+import os
 import platform
 import sys
 
@@ -6,27 +8,36 @@ from fastw2v._version import __version__
 
 
 def build_info():
-    """Describe the build as a dict (version, compile flags, BLAS, compiled kernels, and the
-    nearest-neighbour search this CPU runs)."""
+    """Describe the build and what runs on this machine, as a dict."""
     info = {"fastw2v": __version__, "python": sys.version.split()[0], "machine": platform.machine()}
     try:
-        from fastw2v import _core
+        from fastw2v import _core, cpu
     except ImportError as exc:  # the extension was not compiled
         info.update(compiled=False, error=str(exc))
         return info
-    info.update(_core.build_info())
     info["compiled"] = True
-    from fastw2v import _nearest
-    info["nearest_search"] = ("bfloat16 first pass (AVX512_BF16), float32 rerank"
-                              if _nearest.bf16_supported() else "float32 (BLAS)")
-    try:
-        import scipy
-        blas = scipy.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        info["blas"] = "%s %s (scipy %s, via scipy.linalg.cython_blas)" % (
-            blas.get("name"), blas.get("version"), scipy.__version__)
-    except Exception:  # older scipy without dict config
-        info["blas"] = "scipy.linalg.cython_blas"
+    info["compile_args"] = _core.compile_args()
+    forced = os.environ.get(cpu.ENVIRONMENT_VARIABLE)
+    info["kernel_variant"] = cpu.active + (" (forced by %s)" % cpu.ENVIRONMENT_VARIABLE
+                                           if forced else " (the best this CPU runs)")
+    info["nearest_search"] = "float32 matrix products (numpy, BLAS)"
+    info["bf16_search"] = ("available with most_similar_batch(..., bf16=True)"
+                           if cpu.bf16_search_available() else "not available on this CPU or variant")
+    info["blas"] = _numpy_blas()
     return info
+
+
+def _numpy_blas():
+    """The BLAS numpy's matrix products call, with the OpenBLAS core type when one is forced."""
+    import numpy as np
+
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        name = "%s %s (numpy %s)" % (blas.get("name"), blas.get("version"), np.__version__)
+    except Exception:  # an older numpy without dict config
+        name = "unknown (numpy %s)" % np.__version__
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    return name + (", OPENBLAS_CORETYPE=%s" % coretype if coretype else "")
 
 
 def show_config():

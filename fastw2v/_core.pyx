@@ -3,8 +3,9 @@
 
 ``TrainingKernel`` holds the model's arrays; ``train_batch`` trains sentences of word ids
 and ``train_file_range`` reads, converts and trains a byte range of a text file, both with
-the GIL released. Argument checking happens in ``fastw2v.training``; here we only check
-what would otherwise make the C code read or write out of bounds.
+the GIL released. ``use_variant`` picks the instruction set they run with. Arguments are
+checked in ``fastw2v.word2vec`` and ``fastw2v.parameters``; here we only check what would
+otherwise make the C code read or write out of bounds.
 """
 import numpy as np
 
@@ -34,6 +35,7 @@ cdef extern from "_kernels.h" nogil:
         uint64_t rng
         double loss
         int64_t trained_words
+        int64_t nonfinite
         float *hidden
         float *grad
         int32_t *kept
@@ -45,34 +47,35 @@ cdef extern from "_kernels.h" nogil:
     void fw_worker_free_blocks(fw_worker *w)
     void fw_train_batch(const fw_model *m, fw_worker *w, const int32_t *ids, const int64_t *ends,
                         int64_t n_sentences, float alpha_start, float alpha_end, int compute_loss)
+    int fw_cpu_runs(int level)
+    int fw_use_variant(int level)
 
 cdef extern from *:
     """
     #ifndef FASTW2V_COMPILE_ARGS
     #define FASTW2V_COMPILE_ARGS "unknown"
     #endif
-    static int fw_cpu_supports(int level) {
-    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-        __builtin_cpu_init();
-        if (level == 3) return __builtin_cpu_supports("x86-64-v3");
-        if (level == 4) return __builtin_cpu_supports("x86-64-v4");
-    #endif
-        return 0;
-    }
     """
     const char *FASTW2V_COMPILE_ARGS
-    int fw_cpu_supports(int level)
+
+# Instruction sets the kernels are compiled for, by name: their level in fw_use_variant.
+VARIANTS = {"baseline": 1, "x86-64-v3": 3, "x86-64-v4": 4}
 
 
-def build_info():
-    """Compile flags and the kernel variant chosen for this CPU at run time."""
-    if fw_cpu_supports(4):
-        variant = "x86-64-v4 (AVX-512)"
-    elif fw_cpu_supports(3):
-        variant = "x86-64-v3 (AVX2, FMA)"
-    else:
-        variant = "baseline"
-    return {"compile_args": FASTW2V_COMPILE_ARGS.decode(), "kernel_variant": variant}
+def compile_args():
+    """The compiler flags this module was built with."""
+    return FASTW2V_COMPILE_ARGS.decode()
+
+
+def cpu_runs(str variant):
+    """Whether this build has ``variant`` (a key of ``VARIANTS``) and this CPU runs it."""
+    return bool(fw_cpu_runs(VARIANTS[variant]))
+
+
+def use_variant(str variant):
+    """Train with ``variant`` from now on (the caller checks ``cpu_runs`` first)."""
+    if fw_use_variant(VARIANTS[variant]) < 0:
+        raise ValueError("this build or CPU cannot run the %s kernels" % variant)
 
 
 cdef class WorkerState:
@@ -150,6 +153,15 @@ cdef class WorkerState:
         """Loss summed since the last ``take_tallies()`` (read while training for progress)."""
         return self.state.loss
 
+    @property
+    def nonfinite(self):
+        """NaN dot products met since this was last set to 0: non-zero once weights diverge."""
+        return self.state.nonfinite
+
+    @nonfinite.setter
+    def nonfinite(self, int64_t value):
+        self.state.nonfinite = value
+
     def take_tallies(self):
         """Return ``(trained_words, loss)`` since the last call and reset them."""
         result = (self.state.trained_words, self.state.loss)
@@ -172,6 +184,8 @@ cdef class TrainingKernel:
                  int cbow_mean, int shrink_windows, int batched=0, int top_nodes=0):
         cdef int32_t n = syn0.shape[0]
         cdef float[:, ::1] out_neg, out_hs
+        if window < 1 or negative < 0 or syn0.shape[1] < 1:
+            raise ValueError("window and the vector size must be >= 1 and negative >= 0")
         if keep_threshold.shape[0] != n:
             raise ValueError("keep_threshold has %d rows, vocabulary %d" % (keep_threshold.shape[0], n))
         self.arrays = (syn0, syn1neg, syn1, keep_threshold, alias_prob, alias_index,

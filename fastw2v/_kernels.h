@@ -3,8 +3,15 @@
  * softmax, the classic word2vec.c scheme (one input row updated per (context, target) pair).
  *
  * Everything here runs without the GIL. fw_train_batch is compiled once per instruction set
- * (AVX-512, AVX2, baseline x86-64) and the best clone is picked at load time, so one wheel
- * runs on any x86-64 CPU and uses the wide registers where they exist.
+ * (x86-64-v4 with AVX-512, x86-64-v3 with AVX2 and FMA, baseline x86-64) and fastw2v.cpu
+ * picks one at import (fw_use_variant): the best this CPU runs, or the one that
+ * FASTW2V_CPU_VARIANT names. So one wheel runs on any x86-64 CPU, uses the wide registers
+ * where they exist, and every variant can be tested on one machine. Other compilers and
+ * CPUs build the baseline alone, as plain C.
+ *
+ * No value of the weights or the learning rate makes a kernel index out of bounds: the
+ * sigmoid table is indexed through a clamp that NaN cannot pass, and every NaN dot product
+ * is counted in fw_worker.nonfinite, so that training that diverges is stopped.
  */
 #ifndef FASTW2V_KERNELS_H
 #define FASTW2V_KERNELS_H
@@ -35,10 +42,10 @@
 #define FW_INLINE static inline
 #endif
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FW_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && __GNUC__ >= 11
+#define FW_HAVE_VARIANTS 1
 #else
-#define FW_MULTIVERSION
+#define FW_HAVE_VARIANTS 0
 #endif
 
 /* Read-only model state shared by all worker threads (the weight matrices are updated
@@ -77,6 +84,7 @@ typedef struct {
     uint64_t rng;
     double loss;
     int64_t trained_words;          /* words left after subsampling */
+    int64_t nonfinite;              /* NaN dot products seen (diverged weights) */
     float *hidden;                  /* dim floats: CBOW input (mean or sum of contexts) */
     float *grad;                    /* dim floats: accumulated input-side gradient */
     int32_t *kept;                  /* a sentence after subsampling */
@@ -180,10 +188,11 @@ static void fw_fill_sigmoid_table(float *table) {
     }
 }
 
-/* Sigmoid of f in (-MAX_EXP, MAX_EXP), linearly interpolated in the table. */
+/* Sigmoid of f in (-MAX_EXP, MAX_EXP), linearly interpolated in the table. Any other f,
+ * NaN included, still reads inside the table (and gives a meaningless value). */
 FW_INLINE float fw_sigmoid(const float *table, float f) {
     float pos = (f + FW_MAX_EXP) * (FW_SIGMOID_TABLE_SIZE / (2.0f * FW_MAX_EXP));
-    int i = (int)pos;
+    int i = pos > 0.0f ? (pos < (float)FW_SIGMOID_TABLE_SIZE ? (int)pos : FW_SIGMOID_TABLE_SIZE - 1) : 0;
     float frac = pos - (float)i;
     return table[i] + frac * (table[i + 1] - table[i]);
 }
@@ -386,6 +395,7 @@ FW_INLINE void fw_negative_sampling(const fw_model *m, fw_worker *w, const float
         float *l2 = m->syn1neg + (int64_t)out * dim;
         float f = fw_dot(l1, l2, dim);
         float sig;
+        w->nonfinite += f != f;
         if (f >= FW_MAX_EXP) sig = 1.0f;
         else if (f <= -FW_MAX_EXP) sig = 0.0f;
         else sig = fw_sigmoid(m->sigmoid_table, f);
@@ -404,6 +414,7 @@ FW_INLINE void fw_hierarchical_softmax(const fw_model *m, fw_worker *w, const fl
         float *l2 = m->syn1 + (int64_t)m->points[k] * dim;
         float f = fw_dot(l1, l2, dim);
         float label = 1.0f - (float)m->codes[k];
+        w->nonfinite += f != f;
         if (compute_loss) w->loss += fw_neg_log_sigmoid(label > 0.5f ? (double)f : -(double)f);
         if (f <= -FW_MAX_EXP || f >= FW_MAX_EXP) continue;
         float g = (label - fw_sigmoid(m->sigmoid_table, f)) * alpha;
@@ -463,6 +474,7 @@ FW_INLINE void fw_block(const fw_model *m, fw_worker *w, int n_in, int n_out, in
         for (; o < n_out; o++) scores[o] = fw_dot(w->in_rows[a], w->out_rows[o], dim);
         for (o = 0; o < n_out; o++) {
             float f = scores[o], label = w->labels[o], g;
+            w->nonfinite += f != f;
             if (compute_loss) w->loss += fw_neg_log_sigmoid(label > 0.5f ? (double)f : -(double)f);
             if (f >= FW_MAX_EXP) g = hs ? 0.0f : label - 1.0f;
             else if (f <= -FW_MAX_EXP) g = hs ? 0.0f : label;
@@ -655,9 +667,9 @@ FW_INLINE void fw_train_sentence_cbow(const fw_model *m, fw_worker *w, const int
  * falls linearly from alpha_start to alpha_end across the batch's words, word by word. w->kept must hold
  * at least the longest sentence.
  */
-FW_MULTIVERSION
-void fw_train_batch(const fw_model *m, fw_worker *w, const int32_t *ids, const int64_t *ends,
-                    int64_t n_sentences, float alpha_start, float alpha_end, int compute_loss) {
+FW_INLINE void fw_train_batch_body(const fw_model *m, fw_worker *w, const int32_t *ids,
+                                   const int64_t *ends, int64_t n_sentences, float alpha_start,
+                                   float alpha_end, int compute_loss) {
     int64_t total = n_sentences ? ends[n_sentences - 1] : 0;
     int64_t start = 0;
     if (m->top_nodes) fw_merge_top_nodes(m, w, 1);
@@ -680,6 +692,46 @@ void fw_train_batch(const fw_model *m, fw_worker *w, const int32_t *ids, const i
         start = ends[s];
     }
     if (m->top_nodes) fw_merge_top_nodes(m, w, 0);
+}
+
+/* fw_train_batch compiled for each instruction set: everything it calls is inlined. */
+#define FW_TRAIN_BATCH_VARIANT(name, attributes)                                              \
+    attributes static void name(const fw_model *m, fw_worker *w, const int32_t *ids,          \
+                                const int64_t *ends, int64_t n_sentences, float alpha_start,  \
+                                float alpha_end, int compute_loss) {                          \
+        fw_train_batch_body(m, w, ids, ends, n_sentences, alpha_start, alpha_end,            \
+                            compute_loss);                                                    \
+    }
+FW_TRAIN_BATCH_VARIANT(fw_train_batch_baseline, )
+#if FW_HAVE_VARIANTS
+FW_TRAIN_BATCH_VARIANT(fw_train_batch_v3, __attribute__((target("arch=x86-64-v3"))))
+FW_TRAIN_BATCH_VARIANT(fw_train_batch_v4, __attribute__((target("arch=x86-64-v4"))))
+#endif
+
+typedef void (*fw_train_batch_fn)(const fw_model *, fw_worker *, const int32_t *,
+                                  const int64_t *, int64_t, float, float, int);
+static fw_train_batch_fn fw_train_batch = fw_train_batch_baseline;
+
+/* Whether this CPU runs variant `level` (1 baseline, 3 x86-64-v3, 4 x86-64-v4). */
+static int fw_cpu_runs(int level) {
+    if (level == 1) return 1;
+#if FW_HAVE_VARIANTS
+    __builtin_cpu_init();
+    if (level == 3) return __builtin_cpu_supports("x86-64-v3");
+    if (level == 4) return __builtin_cpu_supports("x86-64-v4");
+#endif
+    return 0;
+}
+
+/* Train with variant `level` from now on; -1 (and no change) if this build or CPU lacks it. */
+static int fw_use_variant(int level) {
+    if (!fw_cpu_runs(level)) return -1;
+#if FW_HAVE_VARIANTS
+    if (level == 4) { fw_train_batch = fw_train_batch_v4; return 0; }
+    if (level == 3) { fw_train_batch = fw_train_batch_v3; return 0; }
+#endif
+    if (level == 1) { fw_train_batch = fw_train_batch_baseline; return 0; }
+    return -1;
 }
 
 #endif

@@ -1,11 +1,11 @@
 /*
- * Batched nearest-key search (fastw2v.keyedvectors.nearest) on AVX512_BF16 CPUs, exact.
+ * Batched nearest-key search (fastw2v.nearest, bf16=True) on AVX512_BF16 CPUs, exact.
  *
  * A first pass scores every key against every query with bfloat16 dot products
  * (vdpbf16ps: twice the float32 FMA rate) and keeps, per query, each key whose approximate
  * score is within `margin` of the query's running k-th best approximate score A. The kept
- * candidates are then scored exactly in float32, the way the BLAS matrix product of the
- * float32 path does, and the best k are taken.
+ * candidates are then scored exactly in float32 (one fused multiply-add per dimension, in
+ * order: the same sums on every machine) and the best k are taken.
  *
  * Why no key of the exact top k is dropped: `margin` is 2d, where d bounds |approximate -
  * exact| (computed by the caller). The k keys scoring at least A all have exact scores of at

@@ -1,7 +1,7 @@
 # cython: language_level=3
 """Compiled kernels of the batched nearest-key search: the Python-facing side of ``_nearest.h``.
 
-``fastw2v.keyedvectors.nearest`` decides when to use them and checks the arguments; here we
+``fastw2v.nearest`` decides when to use them and checks the arguments; here we
 only check what would otherwise make the C code read or write out of bounds. Every kernel
 runs with the GIL released.
 """

@@ -1,8 +1,9 @@
 """Nearest-neighbour search over unit word vectors: blocked matrix products, top-k selection.
 
-:func:`nearest` scores queries against blocks of keys with BLAS and keeps a running top-k;
-on CPUs with AVX512_BF16, large batches take a bfloat16 first pass (``_nearest.pyx``) and an
-exact float32 rerank, with the same results.
+:func:`nearest` scores queries against blocks of keys with BLAS and keeps a running top-k.
+On request (``bf16=True``) and on CPUs with AVX512_BF16, large batches take a bfloat16 first
+pass (``_nearest.pyx``) instead, whose candidates our own kernel scores exactly in float32:
+the same top-k, up to float32 rounding.
 """
 import collections
 import concurrent.futures
@@ -18,7 +19,6 @@ _BF16_MIN_KEYS = 8192  # as do smaller vocabularies
 _BF16_MAX_K = 512  # and longer result lists
 _SCAN_RANGE = 16384  # keys per task of the bfloat16 first pass (threads take the next one)
 _UNIT_SLACK = 2.0 ** -10  # unit rows are at most this much longer than 1 (float32 rounding: ~1e-7)
-_BF16_MATCHES_BLAS = {}  # vector size -> whether the rerank sums dot products as BLAS does
 
 
 def unit_rows(matrix):
@@ -86,7 +86,7 @@ def top_k(scores, k):
     return np.take_along_axis(np.take_along_axis(candidates, best, axis=1), order, axis=1)
 
 
-def nearest(queries, vectors, norms, k, bf16=True):
+def nearest(queries, vectors, norms, k, bf16=False):
     """The ``k`` most similar rows of ``vectors`` for each unit query, best first.
 
     Queries are taken 1,024 at a time and scored against blocks of 8,192 unit vectors with
@@ -95,9 +95,13 @@ def nearest(queries, vectors, norms, k, bf16=True):
     query's current ``k``-th best are examined. Rows of zero norm never rank; of equal
     similarities the earlier row ranks first.
 
-    On CPUs with AVX512_BF16, chunks of 64 queries or more over large vocabularies take a
-    bfloat16 first pass instead (:func:`_nearest_bf16`), about twice as fast, with the
-    same results.
+    With ``bf16=True`` on CPUs with AVX512_BF16, chunks of 64 queries or more over large
+    vocabularies take a bfloat16 first pass instead (:func:`_nearest_bf16`), about twice
+    as fast. It returns the exact float32 top ``k`` as our own kernel scores it (one fused
+    multiply-add per dimension, in order), while the default path returns what the BLAS
+    matrix product scores: the two may differ in the last bits of a similarity, and so in
+    the order of keys whose similarities differ by less than a rounding error. It is off by
+    default so that a result never depends on which path a machine takes.
 
     Parameters
     ----------
@@ -108,7 +112,8 @@ def nearest(queries, vectors, norms, k, bf16=True):
     k : int
         Results per query.
     bf16 : bool
-        Allow the bfloat16 first pass; False scores every key with float32 matrix products.
+        Take the bfloat16 first pass where the CPU has AVX512_BF16 and the batch is large
+        enough; False (the default) scores every key with float32 matrix products.
 
     Returns
     -------
@@ -158,34 +163,14 @@ def _nearest_float32(chunk, vectors, norms, k, block_rows):
 
 
 def _bf16_applies(queries, vectors, norms, k, block_rows):
-    """Whether :func:`_nearest_bf16` can serve these arrays (exactly) and is worth it."""
-    from fastw2v import _nearest
+    """Whether :func:`_nearest_bf16` can serve these arrays and is worth it."""
+    from fastw2v import cpu
 
     whole_blocks = len(vectors) // block_rows * block_rows
     return (queries.dtype == vectors.dtype == norms.dtype == np.float32
             and vectors.flags.c_contiguous and norms.flags.c_contiguous
             and whole_blocks >= max(k, _BF16_MIN_KEYS) and k <= _BF16_MAX_K
-            and len(vectors) < 2 ** 31 and _nearest.bf16_supported()
-            and _rerank_matches_blas(vectors.shape[1]))
-
-
-def _rerank_matches_blas(dim):
-    """Whether this BLAS sums float32 dot products of ``dim`` terms as the bfloat16 path's
-    rerank does (one fused multiply-add per dimension, in order), so that both paths give
-    bit-identical similarities (checked once per vector size on a sample product)."""
-    from fastw2v import _nearest
-
-    if dim not in _BF16_MATCHES_BLAS:
-        rng = np.random.default_rng(0)
-        keys = rng.standard_normal((512, dim), dtype=np.float32)
-        norms = np.linalg.norm(keys, axis=1)
-        queries = unit_rows(rng.standard_normal((_BF16_MIN_QUERIES, dim)))
-        expected = (keys / norms[:, np.newaxis]) @ queries.T
-        rows = np.arange(len(keys), dtype=np.int32)
-        _BF16_MATCHES_BLAS[dim] = all(
-            np.array_equal(_nearest.exact_cosines(query, keys, norms, rows), expected[:, column])
-            for column, query in enumerate(queries))
-    return _BF16_MATCHES_BLAS[dim]
+            and len(vectors) < 2 ** 31 and cpu.bf16_search_available())
 
 
 def _bf16_margin(dim):
@@ -220,15 +205,14 @@ def _scan_threads():
 
 
 def _nearest_bf16(chunk, vectors, norms, k, block_rows):
-    """:func:`nearest` for one chunk of queries, with a bfloat16 first pass: the same results.
+    """:func:`nearest` for one chunk of queries, with a bfloat16 first pass.
 
     The first pass (:func:`_bf16_candidates`) keeps, for each query, every key of the whole
-    key blocks that may belong to its top ``k``. Those keys are scored in float32 exactly as
-    the float32 path scores them (see :func:`_rerank_matches_blas`) and ranked the same way.
-    The float32 path itself scores the last, partial key block (BLAS may sum a product of
-    another shape in another order) and the queries the first pass cannot settle: not of
-    unit length (zero, say), with more near-equal keys than the candidate lists hold, or
-    with fewer than ``k`` keys that can rank.
+    key blocks that may belong to its top ``k``. Those keys are scored exactly in float32 by
+    ``_nearest.rerank`` and ranked as the float32 path ranks. The float32 path itself scores
+    the last, partial key block and the queries the first pass cannot settle: not of unit
+    length (zero, say), with more near-equal keys than the candidate lists hold, or with
+    fewer than ``k`` keys that can rank.
     """
     from fastw2v import _nearest
 
@@ -246,14 +230,8 @@ def _nearest_bf16(chunk, vectors, norms, k, block_rows):
     redo = ~unit
     redo[np.flatnonzero(unit)[fallback]] = True
     if redo.any():
-        # padded to _BF16_MIN_QUERIES rows: BLAS takes the kernel it takes for the whole chunk
-        queries = np.zeros((max(np.count_nonzero(redo), _BF16_MIN_QUERIES), chunk.shape[1]),
-                           dtype=np.float32)
-        queries[:np.count_nonzero(redo)] = chunk[redo]
-        redone, redone_sims = _nearest_float32(queries, vectors[:whole_blocks],
-                                               norms[:whole_blocks], k, block_rows)
-        indices[redo] = redone[:np.count_nonzero(redo)]
-        best[redo] = redone_sims[:np.count_nonzero(redo)]
+        indices[redo], best[redo] = _nearest_float32(chunk[redo], vectors[:whole_blocks],
+                                                     norms[:whole_blocks], k, block_rows)
     if whole_blocks < len(vectors):
         tail, tail_sims = _nearest_float32(chunk, vectors[whole_blocks:], norms[whole_blocks:],
                                            k, block_rows)

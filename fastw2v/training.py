@@ -7,6 +7,10 @@ Two feeding paths share one learning-rate schedule and one tally:
   with the GIL released;
 - file mode: each worker takes the next 1 MB byte range of the corpus file and reads,
   converts and trains it entirely in compiled code, without the GIL.
+
+Either way no worker outlives the call: on an error or a KeyboardInterrupt the workers are
+told to stop and every one has returned (after its current job) before the exception
+leaves, so the model is never trained, saved or trained again while a worker still writes.
 """
 import logging
 import os
@@ -24,6 +28,10 @@ FILE_CHUNK_BYTES = 1 << 20
 MIN_JOB_WORDS = 1 << 16
 
 
+class Diverged(FloatingPointError):
+    """A worker met NaN weights: training diverged (raised with the epoch by the model)."""
+
+
 class LearningRate:
     """Linear decay from ``start`` to ``end`` over all epochs of one ``train()`` call.
 
@@ -33,6 +41,7 @@ class LearningRate:
 
     def __init__(self, start, end, epochs, units_per_epoch):
         self.start, self.end = float(start), float(end)
+        self.epochs = epochs
         self.total_units = float(max(units_per_epoch, 1)) * epochs
         self.units_per_epoch = units_per_epoch
         self.done = 0.0
@@ -123,12 +132,31 @@ class Reporter:
             self.bar.close()
 
 
-def _wait(threads, on_tick):
-    """Join ``threads`` while staying responsive to KeyboardInterrupt; tick periodically."""
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(0.1)
+def _wait(finished, on_tick):
+    """Wait until every worker has finished, ticking periodically (interruptible)."""
+    for done in finished:
+        while not done.wait(0.1):
             on_tick()
+
+
+def _wait_uninterrupted(finished):
+    """Wait until every worker has finished, through any further KeyboardInterrupt.
+
+    Workers are waited for through events they set as they return, never through
+    ``Thread.join``: an interrupt inside ``join`` can leave a live thread marked stopped.
+    """
+    for done in finished:
+        while True:
+            try:
+                done.wait()
+                break
+            except KeyboardInterrupt:
+                continue
+
+
+def _check_diverged(state):
+    if state.nonfinite:
+        raise Diverged("a worker met NaN weights")
 
 
 def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, batch_words,
@@ -156,11 +184,12 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
                 alpha_start, alpha_end = schedule.reserve(units)
                 trained = kernel.train_batch(state, ids, ends, alpha_start, alpha_end, compute_loss)
                 tally.add(raw, trained, len(ends), units)
+                _check_diverged(state)
         except BaseException as exc:  # surfaced by the feeding thread
             tally.fail(exc)
             stop.set()
 
-    threads = _start(work, workers)
+    finished = _start(work, workers)
     try:
         job, job_words = [], 0
         for sentence in corpus:
@@ -175,25 +204,34 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
                 job, job_words = [], 0
         if job:
             _put(jobs, _vocab.sentences_to_ids(job, word_table), stop, tick)
-        for _ in threads:
+        for _ in finished:
             _put(jobs, None, stop, tick, force=True)
-        _wait(threads, tick)
+        _wait(finished, tick)
     except BaseException:
         stop.set()
-        _drain(jobs, len(threads))
-        for thread in threads:
-            thread.join()
+        _drain(jobs, len(finished))
+        _wait_uninterrupted(finished)
         raise
     if tally.error is not None:
         raise tally.error
 
 
 def _start(work, workers):
-    """One daemon thread running ``work(state)`` per worker state, started."""
-    threads = [threading.Thread(target=work, args=(state,), daemon=True) for state in workers]
-    for thread in threads:
-        thread.start()
-    return threads
+    """Start a daemon thread running ``work(state)`` per worker state; returns one event per
+    thread, set when it has returned."""
+    finished = []
+    for state in workers:
+        done = threading.Event()
+        finished.append(done)
+
+        def run(state=state, done=done):
+            try:
+                work(state)
+            finally:
+                done.set()
+
+        threading.Thread(target=run, daemon=True, name="fastw2v-worker").start()
+    return finished
 
 
 def _put(jobs, item, stop, tick, force=False):
@@ -249,17 +287,17 @@ def train_epoch_file(kernel, workers, word_table, path, schedule, compute_loss, 
                     state, word_table, path, start, end, alpha_start, alpha_end, compute_loss,
                     max_sentence_length, by_line)
                 tally.add(raw, trained, sentences, end - start)
+                _check_diverged(state)
         except BaseException as exc:
             tally.fail(exc)
             stop.set()
 
-    threads = _start(work, workers)
+    finished = _start(work, workers)
     try:
-        _wait(threads, tick)
+        _wait(finished, tick)
     except BaseException:
         stop.set()
-        for thread in threads:
-            thread.join()
+        _wait_uninterrupted(finished)
         raise
     if tally.error is not None:
         raise tally.error

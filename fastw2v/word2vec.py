@@ -1,13 +1,18 @@
 """The ``Word2Vec`` model: gensim 4's API over fastw2v's compiled, multi-threaded kernels."""
+import contextlib
 import logging
 import os
+import threading
 import time
+from numbers import Integral, Real
 
 import numpy as np
 
 from fastw2v import _core, _vocab, persistence, training, vocab
 from fastw2v.corpora import MAX_WORDS_IN_BATCH
 from fastw2v.keyedvectors import KeyedVectors
+from fastw2v.parameters import (InvalidParameterError, Interval, Options, check_learning_rates,
+                                validate)
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +102,43 @@ class Word2Vec:
         pair-by-pair scheme with fresh negatives for every pair.
     progress : bool
         Show a progress bar while training (an extension of fastw2v).
+
+    Raises
+    ------
+    InvalidParameterError
+        (a ValueError and a TypeError) for a parameter of the wrong type or out of range,
+        before anything is read or trained: see ``_parameter_constraints``.
     """
+
+    _parameter_constraints = {
+        "vector_size": [Interval(Integral, 1, None)],
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "min_alpha": [Interval(Real, 0, None, closed="left")],
+        "window": [Interval(Integral, 1, None)],
+        "min_count": [Interval(Integral, 0, None)],
+        "max_vocab_size": [None, Interval(Integral, 1, None)],
+        "sample": [Interval(Real, 0, None)],
+        "seed": [Interval(Integral, None, None)],
+        "workers": [Interval(Integral, 1, None)],
+        "sg": [Options(0, 1)],
+        "hs": [Options(0, 1)],
+        "negative": [Interval(Integral, 0, None)],
+        "ns_exponent": [Interval(Real, None, None)],
+        "cbow_mean": [Options(0, 1)],
+        "hashfxn": ["callable"],
+        "epochs": [Interval(Integral, 0, None)],
+        "null_word": [Options(0, 1)],
+        "trim_rule": [None, "callable"],
+        "sorted_vocab": [Options(0, 1)],
+        "batch_words": [Interval(Integral, 1, None)],
+        "compute_loss": ["boolean"],
+        "callbacks": ["iterable"],
+        "comment": [None, str],
+        "max_final_vocab": [None, Interval(Integral, 1, None)],
+        "shrink_windows": ["boolean"],
+        "kernel": [Options("batched", "classic")],
+        "progress": ["boolean"],
+    }
 
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
                  min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3,
@@ -105,33 +146,22 @@ class Word2Vec:
                  hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
                  batch_words=MAX_WORDS_IN_BATCH, compute_loss=False, callbacks=(), comment=None,
                  max_final_vocab=None, shrink_windows=True, kernel="batched", progress=True):
-        _check_positive_int(vector_size, "vector_size")
-        _check_positive_int(window, "window")
-        _check_positive_int(workers, "workers")
-        _check_positive_int(batch_words, "batch_words")
-        if int(epochs) < 0:
-            raise ValueError("epochs must be >= 0, got %r" % (epochs,))
-        if int(negative) < 0:
-            raise ValueError("negative must be >= 0, got %r" % (negative,))
-        if hs not in (0, 1, True, False):
-            raise ValueError("hs must be 0 or 1, got %r" % (hs,))
+        params = {name: value for name, value in locals().items()
+                  if name in self._parameter_constraints}
+        validate(self._parameter_constraints, params, type(self).__name__)
+        check_learning_rates(alpha, min_alpha, type(self).__name__)
         if not hs and not negative:
-            raise ValueError("negative=0 and hs=0 leaves nothing to train: set negative > 0 "
-                             "(negative sampling) or hs=1 (hierarchical softmax)")
-        if sample < 0 or alpha <= 0 or min_alpha < 0:
-            raise ValueError("sample and min_alpha must be >= 0 and alpha > 0")
-        if kernel not in ("batched", "classic"):
-            raise ValueError("kernel must be 'batched' or 'classic', got %r" % (kernel,))
-        if min_count < 0:
-            raise ValueError("min_count must be >= 0, got %r" % (min_count,))
+            raise InvalidParameterError(
+                "%s: negative=0 and hs=0 leave nothing to train: set negative > 0 (negative "
+                "sampling) or hs=1 (hierarchical softmax)" % type(self).__name__)
         self.vector_size = int(vector_size)
         self.layer1_size = self.vector_size
         self.alpha = float(alpha)
         self.min_alpha = float(min_alpha)
         self.window = int(window)
         self.min_count = int(min_count)
-        self.max_vocab_size = max_vocab_size
-        self.sample = sample
+        self.max_vocab_size = None if max_vocab_size is None else int(max_vocab_size)
+        self.sample = float(sample)
         self.seed = int(seed)
         self.workers = int(workers)
         self.sg = int(bool(sg))
@@ -148,7 +178,7 @@ class Word2Vec:
         self.compute_loss = bool(compute_loss)
         self.callbacks = tuple(callbacks)
         self.comment = comment
-        self.max_final_vocab = max_final_vocab
+        self.max_final_vocab = None if max_final_vocab is None else int(max_final_vocab)
         self.shrink_windows = bool(shrink_windows)
         self.kernel = kernel
         self.progress = bool(progress)
@@ -169,6 +199,8 @@ class Word2Vec:
         self.train_state = None
         self._tables = None
         self._worker_states = []
+        self._busy = threading.Lock()  # held by train(); see _exclusive
+        self._training_thread = None
 
         if sentences is not None and corpus_file is not None:
             raise TypeError("pass either sentences or corpus_file, not both")
@@ -205,9 +237,10 @@ class Word2Vec:
             See the class docstring.
         """
         start = time.perf_counter()
-        self.scan_vocab(corpus_iterable, corpus_file, progress_per, trim_rule)
-        self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
-        self.prepare_weights(update=update)
+        with self._exclusive("build the vocabulary"):
+            self.scan_vocab(corpus_iterable, corpus_file, progress_per, trim_rule)
+            self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
+            self.prepare_weights(update=update)
         logger.info("built vocabulary of %d words from %d raw words in %.2fs",
                     len(self.wv), self.corpus_total_words, time.perf_counter() - start)
 
@@ -237,11 +270,12 @@ class Word2Vec:
         for word, count in word_freq.items():
             if not isinstance(word, str):
                 raise TypeError("word_freq keys must be str, got %r" % (word,))
-        self.raw_vocab = {word: int(count) for word, count in word_freq.items()}
-        self.corpus_count = int(corpus_count) if corpus_count else 0
-        self.corpus_total_words = sum(self.raw_vocab.values())
-        self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
-        self.prepare_weights(update=update)
+        with self._exclusive("build the vocabulary"):
+            self.raw_vocab = {word: int(count) for word, count in word_freq.items()}
+            self.corpus_count = int(corpus_count) if corpus_count else 0
+            self.corpus_total_words = sum(self.raw_vocab.values())
+            self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
+            self.prepare_weights(update=update)
 
     def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, **kwargs):
         """Apply ``min_count``/``max_final_vocab``/``trim_rule`` and sort the vocabulary."""
@@ -265,9 +299,13 @@ class Word2Vec:
         else:
             if not words:
                 top = max(self.raw_vocab.values()) if self.raw_vocab else 0
+                remedy = "lower min_count"
+                if self.max_vocab_size:
+                    remedy = ("raise max_vocab_size=%d (pruning during the scan dropped the "
+                              "rarer words and their counts) or leave it None, or lower "
+                              "min_count" % self.max_vocab_size)
                 raise ValueError("no word occurs at least min_count=%d times (the most frequent "
-                                 "occurs %d times): lower min_count"
-                                 % (self.effective_min_count, top))
+                                 "occurs %d times): %s" % (self.effective_min_count, top, remedy))
             if self.null_word:
                 words.append("\0")
             counts = np.array([self.raw_vocab.get(w, 1) for w in words], dtype=np.int64)
@@ -363,14 +401,44 @@ class Word2Vec:
         ``end_alpha``: training resumes at the first unfinished epoch with the same
         learning-rate schedule (``model.train_state`` says where it stands).
         """
+        if not self._busy.acquire(blocking=False):
+            raise RuntimeError("train() is already running on this model (in another thread, "
+                               "or this is a callback of it): wait until it returns")
+        self._training_thread = threading.get_ident()
+        try:
+            return self._train(corpus_iterable, corpus_file, total_examples, total_words, epochs,
+                               start_alpha, end_alpha, report_delay, compute_loss, callbacks)
+        finally:
+            self._training_thread = None
+            self._busy.release()
+
+    _train_constraints = {
+        "epochs": [Interval(Integral, 0, None)],
+        "total_examples": [None, Interval(Integral, 0, None)],
+        "total_words": [None, Interval(Integral, 0, None)],
+        "compute_loss": ["boolean"],
+        "callbacks": ["iterable"],
+    }
+
+    def _train(self, corpus_iterable, corpus_file, total_examples, total_words, epochs,
+               start_alpha, end_alpha, report_delay, compute_loss, callbacks):
+        """:meth:`train` once the model is known to be free."""
         _check_corpus_args(corpus_iterable, corpus_file)
         if not len(self.wv):
             raise RuntimeError("you must build the vocabulary before training the model "
                                "(call build_vocab first)")
         self._check_writeable()
-        if epochs is None or int(epochs) < 0:
-            raise ValueError("train() needs an explicit epochs count (e.g. model.epochs)")
-        epochs = int(epochs)
+        if epochs is None:
+            raise InvalidParameterError("train() needs an explicit epochs count "
+                                        "(e.g. epochs=model.epochs)")
+        validate(self._train_constraints,
+                 {"epochs": epochs, "total_examples": total_examples, "total_words": total_words,
+                  "compute_loss": compute_loss, "callbacks": callbacks}, "train()")
+        start_alpha = self.alpha if start_alpha is None else start_alpha
+        end_alpha = self.min_alpha if end_alpha is None else end_alpha
+        check_learning_rates(start_alpha, end_alpha, "train()", "start_alpha", "end_alpha")
+        start_alpha, end_alpha, epochs = float(start_alpha), float(end_alpha), int(epochs)
+        self._check_finite_weights()
         ranges = None
         if corpus_file is not None:
             corpus_file = _check_corpus_file(corpus_file)
@@ -389,8 +457,6 @@ class Word2Vec:
                 unit, units = "bytes", int(ranges["bounds"][-1])
         self.compute_loss = bool(compute_loss)
         callbacks = tuple(callbacks)
-        start_alpha = self.alpha if start_alpha is None else float(start_alpha)
-        end_alpha = self.min_alpha if end_alpha is None else float(end_alpha)
         first_epoch = self._resumed_epoch(epochs, start_alpha, end_alpha)
         self.train_state = {"epochs": epochs, "completed": first_epoch,
                             "start_alpha": start_alpha, "end_alpha": end_alpha}
@@ -475,7 +541,8 @@ class Word2Vec:
             leaves it intact). ``trim_rule``, ``callbacks`` and ``hashfxn`` are not saved.
             See ``docs/file-format.md``.
         """
-        persistence.save_model(self, path)
+        with self._exclusive("save the model"):
+            persistence.save_model(self, path)
 
     @classmethod
     def load(cls, path, mmap=None):
@@ -494,6 +561,36 @@ class Word2Vec:
         Word2Vec
         """
         return persistence.load_model(cls, path, mmap=mmap)
+
+    @contextlib.contextmanager
+    def _exclusive(self, action):
+        """Run ``action`` (a phrase for the error) only while no other thread trains the model.
+
+        A callback of the model's own ``train()`` (between epochs, when no worker runs) may
+        go ahead; another thread gets a RuntimeError instead of a half-updated model.
+        """
+        if self._training_thread == threading.get_ident():
+            yield
+            return
+        if not self._busy.acquire(blocking=False):
+            raise RuntimeError("cannot %s while train() runs on this model in another thread: "
+                               "wait until it returns, or do it from a callback" % action)
+        try:
+            yield
+        finally:
+            self._busy.release()
+
+    def _check_finite_weights(self):
+        """Refuse to train on weights holding NaN or infinity, naming the array and word."""
+        for name, array in (("wv.vectors", self.wv.vectors), ("syn1neg", self.syn1neg),
+                            ("syn1", self.syn1)):
+            finite = np.isfinite(array).all(axis=1)
+            if not finite.all():
+                row = int(np.argmin(finite))
+                key = " (key %r)" % (self.wv.index_to_key[row],) if name == "wv.vectors" else ""
+                raise ValueError("%s holds NaN or infinite values (%d rows, the first row %d%s): "
+                                 "training would spread them to every vector; reset or remove "
+                                 "those rows first" % (name, np.count_nonzero(~finite), row, key))
 
     def _check_writeable(self):
         for name, array in (("wv.vectors", self.wv.vectors), ("syn1neg", self.syn1neg),
@@ -544,6 +641,8 @@ class _EpochRunner:
         self.unit = unit
         self.kernel = model._kernel()
         self.workers = model._workers()
+        for state in self.workers:
+            state.nonfinite = 0
         self.word_table = _vocab.WordHash(model.wv.index_to_key)
 
     def epoch(self, epoch, reporter):
@@ -558,6 +657,25 @@ class _EpochRunner:
             loss = sum(state.loss for state in workers) if model.compute_loss else None
             reporter.update(epoch, tally, schedule.current, loss)
 
+        try:
+            self._feed(epoch, tally, tick)
+        except training.Diverged:
+            raise FloatingPointError(
+                "training diverged in epoch %d of %d: the weights became NaN or infinite at a "
+                "learning rate of %.4g; train again from a fresh model with a lower alpha (it "
+                "was %g)" % (epoch + 1, schedule.epochs, schedule.current, schedule.start)) from None
+        loss = sum(state.take_tallies()[1] for state in workers)
+        reporter.update(epoch, tally, schedule.current, loss if model.compute_loss else None)
+        elapsed = time.perf_counter() - started
+        logger.info("EPOCH %d: trained %d of %d raw words in %.1fs, %.0f raw words/s%s",
+                    epoch + 1, tally.trained_words, tally.raw_words, elapsed,
+                    tally.raw_words / max(elapsed, 1e-9),
+                    ", loss %.6g" % loss if model.compute_loss else "")
+        return tally, loss
+
+    def _feed(self, epoch, tally, tick):
+        """Run the workers over the corpus once (epoch ``epoch``), as the corpus allows."""
+        model, workers, schedule = self.model, self.workers, self.schedule
         if self.corpus_file is not None:
             training.train_epoch_file(self.kernel, workers, self.word_table, self.corpus_file,
                                       schedule, model.compute_loss, tally, tick)
@@ -575,14 +693,6 @@ class _EpochRunner:
                     "corpus_iterable yielded no sentences in epoch %d: it cannot be iterated "
                     "again (a one-shot iterator or an exhausted file?); pass a restartable "
                     "iterable such as a list or fastw2v.corpora.LineSentence" % (epoch + 1))
-        loss = sum(state.take_tallies()[1] for state in workers)
-        reporter.update(epoch, tally, schedule.current, loss if model.compute_loss else None)
-        elapsed = time.perf_counter() - started
-        logger.info("EPOCH %d: trained %d of %d raw words in %.1fs, %.0f raw words/s%s",
-                    epoch + 1, tally.trained_words, tally.raw_words, elapsed,
-                    tally.raw_words / max(elapsed, 1e-9),
-                    ", loss %.6g" % loss if model.compute_loss else "")
-        return tally, loss
 
 
 def _grow(matrix, rows, dim):
@@ -590,11 +700,6 @@ def _grow(matrix, rows, dim):
     if matrix is not None and len(matrix):
         grown[:len(matrix)] = matrix
     return grown
-
-
-def _check_positive_int(value, name):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError("%s must be a positive integer, got %r" % (name, value))
 
 
 def _check_corpus_args(corpus_iterable, corpus_file):

@@ -14,9 +14,10 @@ def test_compiled_extension_is_active():
     info = build_info()
     assert info["compiled"] is True, info
     assert "-O3" in info["compile_args"]
-    assert "cython_blas" in info["blas"]
-    from fastw2v import _nearest
-    assert ("bfloat16" in info["nearest_search"]) == _nearest.bf16_supported()
+    assert "numpy" in info["blas"]
+    from fastw2v import cpu
+    assert info["kernel_variant"].startswith(cpu.active)
+    assert info["bf16_search"].startswith("available") == cpu.bf16_search_available()
 
 
 def test_module_version_command_prints_build():

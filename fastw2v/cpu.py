@@ -1,0 +1,53 @@
+"""Which compiled variant of the kernels runs: the best this CPU supports, or the one named by
+the ``FASTW2V_CPU_VARIANT`` environment variable.
+
+The training kernels are compiled three times (``baseline`` x86-64, ``x86-64-v3`` with AVX2
+and FMA, ``x86-64-v4`` with AVX-512). Setting ``FASTW2V_CPU_VARIANT`` to one of these names
+before fastw2v is imported forces that variant, so that every compiled path can be tested on
+one machine; the bfloat16 search (``most_similar_batch(..., bf16=True)``) belongs to
+``x86-64-v4`` and is off under the other two.
+"""
+import os
+
+from fastw2v import _core, _nearest
+
+ENVIRONMENT_VARIABLE = "FASTW2V_CPU_VARIANT"
+VARIANTS = tuple(_core.VARIANTS)  # from the most portable to the widest
+
+
+def best_variant():
+    """The widest variant this CPU runs."""
+    return [name for name in VARIANTS if _core.cpu_runs(name)][-1]
+
+
+def requested_variant(environ=os.environ):
+    """The variant ``FASTW2V_CPU_VARIANT`` names (checked), or the best one when it is unset."""
+    name = environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    if not name:
+        return best_variant()
+    if name not in VARIANTS:
+        raise ValueError("%s=%r is not a kernel variant: choose one of %s"
+                         % (ENVIRONMENT_VARIABLE, name, ", ".join(VARIANTS)))
+    if not _core.cpu_runs(name):
+        raise RuntimeError("%s=%r, but this CPU (or this build) cannot run the %s kernels; it runs %s"
+                           % (ENVIRONMENT_VARIABLE, name, name,
+                              ", ".join(v for v in VARIANTS if _core.cpu_runs(v))))
+    return name
+
+
+def use(name):
+    """Train with variant ``name`` from now on (one of ``VARIANTS`` that this CPU runs)."""
+    global active
+    if name not in VARIANTS or not _core.cpu_runs(name):
+        raise ValueError("cannot use kernel variant %r on this CPU" % (name,))
+    _core.use_variant(name)
+    active = name
+
+
+def bf16_search_available():
+    """Whether ``bf16=True`` searches take the bfloat16 first pass here."""
+    return active == "x86-64-v4" and _nearest.bf16_supported()
+
+
+active = None
+use(requested_variant())
