@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 BENCH_ARGS ?=
 
-.PHONY: venv install demo test bench bench-quick bench-scaling bench-micro clean
+.PHONY: venv install demo test test-blas test-variants fuzz bench bench-quick bench-scaling bench-micro clean sanitize interrupt-loop
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,26 @@ test: install
 	$(PY) -m pytest -q tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
+# The suite under both BLAS kernel choices this project's machines see (OpenBLAS's Haswell
+# kernels forced, and its own pick), then the kernel tests once per compiled variant.
+test-blas: install
+	env OPENBLAS_CORETYPE=Haswell $(PY) -m pytest -q -p no:cacheprovider tests
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m pytest -q -p no:cacheprovider tests
+
+KERNEL_TESTS = tests/test_kernels.py tests/test_training.py tests/test_training_errors.py \
+	tests/test_nearest.py tests/test_corpora.py
+test-variants: install
+	for variant in $$($(PY) -c "from fastw2v import cpu, _core; print(*[v for v in cpu.VARIANTS if _core.cpu_runs(v)])"); do \
+	  echo "== kernel variant $$variant"; \
+	  FASTW2V_CPU_VARIANT=$$variant $(PY) -m pytest -q -p no:cacheprovider $(KERNEL_TESTS) || exit 1; \
+	done
+
+# Every loader against mutated files for FUZZ_MINUTES each, each input in a subprocess;
+# crashing inputs are saved in fuzz-crashes/ and fail the target.
+FUZZ_MINUTES ?= 1
+fuzz: install
+	$(PY) tools/fuzz.py --minutes $(FUZZ_MINUTES)
+
 bench: install
 	$(PIP) install --quiet -r benchmarks/requirements.txt
 	$(PY) -m benchmarks.compare $(BENCH_ARGS)
@@ -45,3 +65,19 @@ bench-micro: install
 
 clean:
 	rm -rf build dist *.egg-info fastw2v/*.c fastw2v/*.so
+
+# The extension built with AddressSanitizer and UndefinedBehaviorSanitizer, installed into a
+# venv of its own, runs the test suite (python itself is not instrumented: libasan is preloaded).
+SANITIZE_VENV ?= .venv-sanitize
+sanitize:
+	$(PYTHON) -m venv $(SANITIZE_VENV)
+	$(SANITIZE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SANITIZE_VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	FASTW2V_SANITIZE=1 $(SANITIZE_VENV)/bin/python -m pip install --quiet --no-build-isolation --force-reinstall --no-deps .
+	cd tests && LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ../$(SANITIZE_VENV)/bin/python -m pytest -q -p no:cacheprovider --rootdir=.. -c ../pyproject.toml .
+
+# 50 SIGINTs at random moments of training, each followed by save, load and resume.
+interrupt-loop: install
+	$(PY) tools/interrupt_loop.py --rounds 50

@@ -2,7 +2,9 @@
 
 Every ``fastw2v/*.pyx`` file becomes an extension module. The default build is
 portable x86-64 code with optimisation on; set ``FASTW2V_NATIVE=1`` to compile
-for the build machine's own CPU (``-march=native``) in a local install.
+for the build machine's own CPU (``-march=native``) in a local install, and
+``FASTW2V_SANITIZE=1`` to build with AddressSanitizer and UndefinedBehaviorSanitizer
+(``make sanitize``).
 """
 import glob
 import os
@@ -26,7 +28,15 @@ def compile_args():
     ]
     if os.environ.get("FASTW2V_NATIVE") == "1":
         args.append("-march=native")
-    return args
+    return args + sanitizer_args()
+
+
+def sanitizer_args():
+    """AddressSanitizer and UndefinedBehaviorSanitizer flags when FASTW2V_SANITIZE=1."""
+    if os.environ.get("FASTW2V_SANITIZE") != "1" or sys.platform == "win32":
+        return []
+    return ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
+            "-fno-omit-frame-pointer", "-g"]
 
 
 def extensions():
@@ -42,6 +52,7 @@ def extensions():
                 [path],
                 depends=headers,
                 extra_compile_args=args,
+                extra_link_args=sanitizer_args(),
                 define_macros=[("FASTW2V_COMPILE_ARGS", '"%s"' % flags),
                                ("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             )
@@ -59,4 +70,6 @@ def extensions():
     )
 
 
-setup(ext_modules=extensions())
+# a sanitized build keeps its objects apart, so that neither build reuses the other's
+build_options = {"build": {"build_base": "build/sanitize"}} if sanitizer_args() else {}
+setup(ext_modules=extensions(), options=build_options)

@@ -1,8 +1,10 @@
 """Word vectors: storage, lookup and queries (gensim 4 ``KeyedVectors`` API)."""
 import difflib
 import logging
+import reprlib
 import warnings
-from numbers import Integral
+from collections.abc import Iterable
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -32,11 +34,45 @@ class MissingKeyError(KeyError):
         return message
 
 
+def _describe(value):
+    """``value`` for an error message: a short repr and its type."""
+    return "%s (%s)" % (reprlib.repr(value), type(value).__name__)
+
+
+def _is_key(value):
+    """Whether ``value`` has a key type (str or int; bool is not taken for an int)."""
+    return isinstance(value, _KEY_TYPES) and not isinstance(value, bool)
+
+
+def _key_type_error(key, name="key"):
+    return TypeError("%s must be a str or int, got %s" % (name, _describe(key)))
+
+
+def _check_count(value, name):
+    """``value`` as an int >= 0, or None; TypeError or ValueError naming ``name`` otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError("%s must be a non-negative int or None, got %s" % (name, _describe(value)))
+    if value < 0:
+        raise ValueError("%s must be a non-negative int or None, got %d" % (name, value))
+    return int(value)
+
+
+def _key_list(keys, name):
+    """``keys`` (any iterable but a str or bytes) as a list; TypeError naming ``name`` otherwise."""
+    if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable) \
+            or (isinstance(keys, np.ndarray) and keys.ndim == 0):
+        raise TypeError("%s must be a list of keys, got %s" % (name, _describe(keys)))
+    return list(keys)
+
+
 def _ensure_list(value):
-    """Wrap a single key or vector in a list; split a 2-D array into its rows."""
+    """Wrap a single key or vector (or any non-list) in a list; split a 2-D array into its rows."""
     if value is None:
         return []
-    if isinstance(value, _KEY_TYPES) or (isinstance(value, np.ndarray) and value.ndim == 1):
+    if isinstance(value, _KEY_TYPES + (bytes,)) or not isinstance(value, Iterable) \
+            or (isinstance(value, np.ndarray) and value.ndim <= 1):
         return [value]
     return list(value)  # a list, or the rows of a 2-D array
 
@@ -93,9 +129,13 @@ class KeyedVectors:
         """Row index of ``key``.
 
         An integer that is not a key but a valid row number is returned as it is. A missing
-        key returns ``default`` if given, else raises :class:`MissingKeyError` (a KeyError).
+        key returns ``default`` if given, else raises :class:`MissingKeyError` (a KeyError);
+        a missing key that is not a str or int raises TypeError.
         """
-        index = self.key_to_index.get(key, -1)
+        try:
+            index = self.key_to_index.get(key, -1)
+        except TypeError:  # unhashable
+            raise _key_type_error(key) from None
         if index >= 0:
             return index
         if isinstance(key, (int, np.integer)) and not isinstance(key, bool) \
@@ -103,6 +143,8 @@ class KeyedVectors:
             return int(key)
         if default is not None:
             return default
+        if not _is_key(key):
+            raise _key_type_error(key)
         raise MissingKeyError(key, self.index_to_key)
 
     def get_vector(self, key, norm=False):
@@ -116,9 +158,20 @@ class KeyedVectors:
         result.setflags(write=False)
         return result
 
+    def _vector(self, vector, name="query vector"):
+        """``vector`` as a 1-D array, checked to hold ``vector_size`` finite numbers."""
+        array = np.asarray(vector)
+        if array.dtype.kind not in "iuf" or array.ndim == 0:
+            raise TypeError("%s must be a key or a numeric vector, got %s" % (name, _describe(vector)))
+        if array.shape != (self.vector_size,):
+            raise ValueError("%s has shape %s, expected (%d,)" % (name, array.shape, self.vector_size))
+        if not np.isfinite(array).all():
+            raise ValueError("%s contains NaN or infinite values" % name)
+        return array
+
     def __getitem__(self, keys):
-        if isinstance(keys, _KEY_TYPES):
-            return self.get_vector(keys)
+        if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
+            return self.get_vector(keys)  # one key (get_index refuses a wrong type)
         return self.vectors[[self.get_index(key) for key in keys]]
 
     def __setitem__(self, keys, weights):
@@ -183,6 +236,9 @@ class KeyedVectors:
 
     def add_vector(self, key, vector):
         """Add one key and its vector, in the next preallocated slot if any; return its index."""
+        if not _is_key(key):
+            raise _key_type_error(key)
+        vector = self._vector(vector, "vector")
         target = self.next_index
         if target >= len(self) or self.index_to_key[target] is not None:
             warnings.warn("Adding single vectors to a KeyedVectors which grows by one each time "
@@ -210,13 +266,21 @@ class KeyedVectors:
         replace : bool
             Overwrite the vectors (and extras) of keys already present.
         """
-        if isinstance(keys, _KEY_TYPES):
+        if _is_key(keys):
             keys = [keys]
             weights = np.asarray(weights).reshape(1, -1)
+        keys = _key_list(keys, "keys")
+        for position, key in enumerate(keys):
+            if not _is_key(key):
+                raise _key_type_error(key, "keys[%d]" % position)
         weights = np.asarray(weights, dtype=self.vectors.dtype)
         if weights.ndim != 2 or weights.shape != (len(keys), self.vector_size):
             raise ValueError("expected %d vectors of size %d, got an array of shape %s"
                              % (len(keys), self.vector_size, weights.shape))
+        finite = np.isfinite(weights).all(axis=1)
+        if not finite.all():
+            raise ValueError("the vector of key %r contains NaN or infinite values"
+                             % (keys[np.argmin(finite)],))
         extras = {attr: np.asarray(values) for attr, values in (extras or {}).items()}
         for attr, values in extras.items():
             if len(values) != len(keys):
@@ -260,22 +324,27 @@ class KeyedVectors:
         ignore_missing : bool
             Skip missing keys instead of raising KeyError.
         """
+        keys = _key_list(keys, "keys")
         if len(keys) == 0:
             raise ValueError("cannot compute mean with no input")
         dtype = self.vectors.dtype
         if weights is None:
             weights = np.ones(len(keys), dtype=dtype)
-        elif isinstance(weights, list):
+        elif not isinstance(weights, np.ndarray):
             weights = np.array(weights, dtype=dtype)
-        if len(keys) != weights.shape[0]:
+        if weights.shape != (len(keys),):
             raise ValueError("keys and weights array must have same number of elements")
+        if not np.isfinite(weights).all():
+            raise ValueError("weights contain NaN or infinite values")
         mean = np.zeros(self.vector_size, dtype)
         total_weight = 0
-        for key, weight in zip(keys, weights):
+        for position, (key, weight) in enumerate(zip(keys, weights)):
             if isinstance(key, np.ndarray):
-                mean += weight * key
+                mean += weight * self._vector(key, "keys[%d]" % position)
             elif self.has_index_for(key):
                 mean += weight * self.get_vector(key, norm=pre_normalize)
+            elif not _is_key(key):
+                raise _key_type_error(key, "keys[%d]" % position)
             elif ignore_missing:
                 continue
             else:
@@ -291,6 +360,14 @@ class KeyedVectors:
         return mean
 
     # ---- similarity queries -------------------------------------------------------------
+
+    def _term(self, term, name):
+        """A query term: a key as it is, anything else as a checked vector."""
+        return term if _is_key(term) else self._vector(term, name)
+
+    def _terms(self, items, name):
+        """The terms of a ``positive`` or ``negative`` argument (a term or a list of them)."""
+        return [self._term(item, "%s[%d]" % (name, i)) for i, item in enumerate(_ensure_list(items))]
 
     def _clip(self, clip_start, clip_end, restrict_vocab):
         if restrict_vocab:
@@ -314,11 +391,13 @@ class KeyedVectors:
         positive, negative : key, vector, or list of (key or vector or (key, weight))
             Queries contributing with weight 1.0 and -1.0 unless a weight is given.
         topn : int or None
-            How many results; None returns the similarities to every key as one array.
+            How many results (0 gives ``[]``); None returns the similarities to every key as
+            one array.
         clip_start, clip_end : int
             Search only rows ``[clip_start, clip_end)``.
         restrict_vocab : int, optional
-            Search only the first ``restrict_vocab`` rows (overrides the clip range).
+            Search only the first ``restrict_vocab`` rows (overrides the clip range; 0 or
+            None searches all).
         indexer : object, optional
             An approximate-neighbour index with ``most_similar(vector, topn)``.
 
@@ -326,23 +405,36 @@ class KeyedVectors:
         -------
         list of (str, float) or numpy.ndarray
             Best first, the query keys excluded.
+
+        Raises
+        ------
+        TypeError, ValueError
+            A count that is not an int >= 0, a term that is neither a key nor a finite vector
+            of ``vector_size`` numbers.
+        KeyError
+            A key that is not present.
         """
-        if isinstance(topn, Integral) and topn < 1:
+        topn = _check_count(topn, "topn")
+        restrict_vocab = _check_count(restrict_vocab, "restrict_vocab")
+        start, end = self._clip(_check_count(clip_start, "clip_start"),
+                                _check_count(clip_end, "clip_end"), restrict_vocab)
+        if topn == 0:
             return []
-        positive, negative = _ensure_list(positive), _ensure_list(negative)
+        keys, weights = [], []
+        for name, sign, items in (("positive", 1.0, positive), ("negative", -1.0, negative)):
+            for i, item in enumerate(_ensure_list(items)):
+                term, weight = item, sign
+                if isinstance(item, (list, tuple)):
+                    if len(item) != 2 or not isinstance(item[1], Real):
+                        raise TypeError("%s[%d] must be a key, a vector or a (key, weight) pair, "
+                                        "got %s" % (name, i, _describe(item)))
+                    term, weight = item
+                keys.append(self._term(term, "%s[%d]" % (name, i)))
+                weights.append(weight)
         self.fill_norms()
-        start, end = self._clip(clip_start, clip_end, restrict_vocab)
-        keys = []
-        weights = np.concatenate((np.ones(len(positive)), -np.ones(len(negative))))
-        for i, item in enumerate(positive + negative):
-            if isinstance(item, (str, int, np.integer, np.ndarray)):
-                keys.append(item)
-            else:
-                keys.append(item[0])
-                weights[i] = item[1]
-        mean = self.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True,
-                                    ignore_missing=False)
-        exclude = {self.get_index(key) for key in keys if isinstance(key, _KEY_TYPES)}
+        mean = self.get_mean_vector(keys, np.array(weights, dtype=np.float64), pre_normalize=True,
+                                    post_normalize=True, ignore_missing=False)
+        exclude = {self.get_index(key) for key in keys if _is_key(key)}
         if indexer is not None and isinstance(topn, int):
             return indexer.most_similar(mean, topn)
         dists = self.vectors[start:end] @ mean / self.norms[start:end]
@@ -350,14 +442,13 @@ class KeyedVectors:
             return dists
         return self._ranked(dists, topn, exclude, start)
 
-    def most_similar_batch(self, queries, topn=10, restrict_vocab=None):
+    def most_similar_batch(self, queries, topn=10, restrict_vocab=None, bf16=False):
         """Nearest keys of many queries at once, through matrix-matrix products.
 
         Equivalent to ``[most_similar(positive=[q], topn=topn) for q in queries]``, but
         many times faster: up to 1,024 queries are scored against blocks of 8,192 keys by
-        one matrix product each, keeping a running top-N (memory stays around 32 MB). On
-        CPUs with AVX512_BF16 a bfloat16 first pass shortlists the keys instead, with the
-        same results (see :func:`nearest`). Of equal similarities the earlier key comes first.
+        one matrix product each, keeping a running top-N (memory stays around 32 MB). Of
+        equal similarities the earlier key comes first.
 
         Parameters
         ----------
@@ -367,36 +458,39 @@ class KeyedVectors:
             Results per query; None returns the full ``(len(queries), n)`` similarity matrix.
         restrict_vocab : int, optional
             Search only the first ``restrict_vocab`` keys.
+        bf16 : bool
+            On CPUs with AVX512_BF16, let a bfloat16 first pass shortlist the keys of large
+            batches (about twice as fast; ignored elsewhere). The shortlist is scored exactly
+            in float32, so the results are the same top-N up to float32 rounding: keys whose
+            similarities differ by less than a rounding error may swap places.
 
         Returns
         -------
         list of list of (str, float) or numpy.ndarray
             One best-first result list per query, each without its own query key.
         """
-        queries = list(queries)
-        if isinstance(topn, Integral) and topn < 1:
+        queries = _key_list(queries, "queries")
+        topn = _check_count(topn, "topn")
+        _, end = self._clip(0, None, _check_count(restrict_vocab, "restrict_vocab"))
+        if topn == 0:
             return [[] for _ in queries]
         self.fill_norms()
-        _, end = self._clip(0, None, restrict_vocab)
         rows, exclude = [], []
-        for query in queries:
-            if isinstance(query, _KEY_TYPES):
+        for i, query in enumerate(queries):
+            query = self._term(query, "queries[%d]" % i)
+            if _is_key(query):
                 index = self.get_index(query)
                 rows.append(self.vectors[index] / self.norms[index])
                 exclude.append(index)
             else:
-                query = np.asarray(query)
-                if query.shape != (self.vector_size,):
-                    raise ValueError("query vector has shape %s, expected (%d,)"
-                                     % (query.shape, self.vector_size))
                 rows.append(query)
                 exclude.append(-1)
-        if not rows:
-            return np.empty((0, end), np.float32) if topn is None else []
+        if not rows or end == 0:  # nothing to rank, or no keys to rank
+            return np.empty((len(rows), end), np.float32) if topn is None else [[] for _ in rows]
         matrix = unit_rows(np.vstack(rows))
         if not topn:
             return scaled_similarities(matrix, self.vectors[:end], self.norms[:end])
-        indices, sims = nearest(matrix, self.vectors[:end], self.norms[:end], topn + 1)
+        indices, sims = nearest(matrix, self.vectors[:end], self.norms[:end], topn + 1, bf16=bf16)
         keys = self.index_to_key
         return [[(keys[i], s) for i, s in zip(row, row_sims) if i != skip and s > -np.inf][:topn]
                 for row, row_sims, skip in zip(indices.tolist(), sims.tolist(), exclude)]
@@ -409,6 +503,7 @@ class KeyedVectors:
 
     def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
         """Top-N keys most similar to ``vector``."""
+        vector = self._vector(vector, "vector")
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
 
     def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
@@ -418,17 +513,18 @@ class KeyedVectors:
         by the product over ``negative`` (+1e-6). Keys use unit vectors, raw vectors are used
         as given. Returns like :meth:`most_similar`.
         """
-        if isinstance(topn, Integral) and topn < 1:
+        topn = _check_count(topn, "topn")
+        _, end = self._clip(0, None, _check_count(restrict_vocab, "restrict_vocab"))
+        if topn == 0:
             return []
-        positive, negative = _ensure_list(positive), _ensure_list(negative)
+        positive, negative = self._terms(positive, "positive"), self._terms(negative, "negative")
         if not positive:
             raise ValueError("cannot compute similarity with no input")
         self.fill_norms()
-        _, end = self._clip(0, None, restrict_vocab)
-        exclude = {self.get_index(k) for k in positive + negative if isinstance(k, _KEY_TYPES)}
+        exclude = {self.get_index(k) for k in positive + negative if _is_key(k)}
 
         def shifted(term):
-            if isinstance(term, _KEY_TYPES):
+            if _is_key(term):
                 term = self.get_vector(term, norm=True)
             return (1 + self.vectors[:end] @ term / self.norms[:end]) / 2
 
@@ -440,7 +536,14 @@ class KeyedVectors:
         return self._ranked(dists, topn, exclude)
 
     def rank_by_centrality(self, words, use_norm=True):
-        """``(similarity, key)`` pairs ranked by similarity to the centroid of ``words``."""
+        """``(similarity, key)`` pairs ranked by similarity to the centroid of ``words``.
+
+        Missing keys are left out (with a warning), as in gensim.
+        """
+        words = _key_list(words, "words")
+        for position, word in enumerate(words):
+            if not _is_key(word) and word not in self:
+                raise _key_type_error(word, "words[%d]" % position)
         used = [word for word in words if word in self]
         if len(used) != len(words):
             logger.warning("vectors for words %s are not present in the model, ignoring these words",
@@ -464,19 +567,16 @@ class KeyedVectors:
 
     def distances(self, word_or_vector, other_words=()):
         """Cosine distances from a key or vector to ``other_words`` (all keys if empty)."""
-        if isinstance(word_or_vector, _KEY_TYPES):
-            vector = self.get_vector(word_or_vector)
-        else:
-            vector = word_or_vector
-        if not other_words:
-            others = self.vectors
-        else:
-            others = self.vectors[[self.get_index(word) for word in other_words]]
+        vector = self._term(word_or_vector, "word_or_vector")
+        if _is_key(vector):
+            vector = self.get_vector(vector)
+        other_words = _key_list(other_words, "other_words")
+        others = self[other_words] if other_words else self.vectors
         return 1 - self.cosine_similarities(vector, others)
 
     def similarity(self, w1, w2):
         """Cosine similarity of two keys."""
-        v1, v2 = self[w1], self[w2]
+        v1, v2 = self.get_vector(w1), self.get_vector(w2)
         return np.dot(v1 / np.linalg.norm(v1), v2 / np.linalg.norm(v2))
 
     def distance(self, w1, w2):
@@ -484,21 +584,29 @@ class KeyedVectors:
         return 1 - self.similarity(w1, w2)
 
     def n_similarity(self, ws1, ws2):
-        """Cosine similarity of the means of two lists of keys."""
-        if not (len(ws1) and len(ws2)):
+        """Cosine similarity of the means of two lists of keys.
+
+        An empty list raises ZeroDivisionError, as in gensim; a missing key raises KeyError
+        (gensim >= 4.2 would silently leave it out).
+        """
+        ws1, ws2 = _key_list(ws1, "ws1"), _key_list(ws2, "ws2")
+        if not (ws1 and ws2):
             raise ZeroDivisionError("At least one of the passed list is empty.")
-        mean1 = self.get_mean_vector(ws1, pre_normalize=False)
-        mean2 = self.get_mean_vector(ws2, pre_normalize=False)
+        mean1 = self.get_mean_vector(ws1, pre_normalize=False, ignore_missing=False)
+        mean2 = self.get_mean_vector(ws2, pre_normalize=False, ignore_missing=False)
         return np.dot(mean1 / np.linalg.norm(mean1), mean2 / np.linalg.norm(mean2))
 
     def most_similar_to_given(self, key1, keys_list):
         """The key of ``keys_list`` most similar to ``key1``."""
+        keys_list = _key_list(keys_list, "keys_list")
+        if not keys_list:
+            raise ValueError("keys_list is empty")
         return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
 
     def closer_than(self, key1, key2):
         """All keys closer to ``key1`` than ``key2`` is."""
-        all_distances = self.distances(key1)
         index1, index2 = self.get_index(key1), self.get_index(key2)
+        all_distances = self.distances(key1)
         closer = np.flatnonzero(all_distances < all_distances[index2])
         return [self.index_to_key[i] for i in closer if i != index1]
 

@@ -126,6 +126,8 @@ def nearest(queries, vectors, norms, k, bf16=False):
     k = min(k, len(vectors))
     all_indices = np.empty((len(queries), k), dtype=np.int64)
     all_sims = np.empty((len(queries), k), dtype=np.float32)
+    if k == 0:
+        return all_indices, all_sims
     block_rows = min(_KEY_BLOCK, -(-len(vectors) // _BLOCK) * _BLOCK)
     bf16 = bf16 and _bf16_applies(queries, vectors, norms, k, block_rows)
     for lo in range(0, len(queries), _QUERY_CHUNK):

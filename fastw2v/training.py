@@ -18,7 +18,7 @@ import queue
 import threading
 import time
 
-from fastw2v import _vocab
+from fastw2v import _vocab, vocab
 
 logger = logging.getLogger(__name__)
 
@@ -200,10 +200,10 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
             job.append(sentence)
             job_words += len(sentence)
             if job_words >= job_words_target:
-                _put(jobs, _vocab.sentences_to_ids(job, word_table), stop, tick)
+                _put(jobs, _job_ids(job, word_table), stop, tick)
                 job, job_words = [], 0
         if job:
-            _put(jobs, _vocab.sentences_to_ids(job, word_table), stop, tick)
+            _put(jobs, _job_ids(job, word_table), stop, tick)
         for _ in finished:
             _put(jobs, None, stop, tick, force=True)
         _wait(finished, tick)
@@ -214,6 +214,15 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
         raise
     if tally.error is not None:
         raise tally.error
+
+
+def _job_ids(sentences, word_table):
+    """A job's sentences as word ids (``_vocab.sentences_to_ids``), with a token that cannot
+    be encoded as UTF-8 named in a ValueError."""
+    try:
+        return _vocab.sentences_to_ids(sentences, word_table)
+    except UnicodeEncodeError as err:
+        raise vocab.unencodable_token_error(err) from None
 
 
 def _start(work, workers):

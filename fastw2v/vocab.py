@@ -30,6 +30,27 @@ def check_reiterable(corpus, name="corpus_iterable"):
             "returns a fresh generator." % (name, type(corpus).__name__))
 
 
+def unencodable_token_error(err):
+    """The ValueError to raise for a token that cannot be stored as UTF-8 (a lone surrogate).
+
+    Parameters
+    ----------
+    err : UnicodeEncodeError
+        Raised while encoding the token (``err.object``).
+    """
+    return ValueError("token %r cannot be encoded as UTF-8 (%s at position %d); clean the "
+                      "corpus, or decode it with errors='replace' rather than 'surrogateescape'"
+                      % (err.object, err.reason, err.start))
+
+
+def _counting(add, sentences):
+    """``add(sentences)`` (a WordCounter method), a token that is not UTF-8 text a ValueError."""
+    try:
+        add(sentences)
+    except UnicodeEncodeError as err:
+        raise unencodable_token_error(err) from None
+
+
 def keep_vocab_item(word, count, min_count, trim_rule=None):
     """Whether ``word`` stays in the vocabulary (gensim's ``utils.keep_vocab_item``)."""
     default = count >= min_count
@@ -59,6 +80,11 @@ def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=1000
     -------
     (dict, int, int)
         ``{word: count}``, the number of sentences and the number of words.
+
+    Raises
+    ------
+    ValueError
+        A token cannot be encoded as UTF-8 (it holds a lone surrogate such as ``'\\ud800'``).
     """
     count_words = getattr(corpus, "count_words", None)
     if count_words is not None and not max_vocab_size:
@@ -92,11 +118,11 @@ def _count_pipelined(counter, corpus, progress_per):
             if batch_words >= SCAN_BATCH_WORDS:
                 if pending is not None:
                     pending.result()
-                pending = pool.submit(counter.add_batch, batch)
+                pending = pool.submit(_counting, counter.add_batch, batch)
                 batch, batch_words = [], 0
         if pending is not None:
             pending.result()
-        counter.add_batch(batch)
+        _counting(counter.add_batch, batch)
 
 
 def _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per):
@@ -106,7 +132,7 @@ def _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per):
     for sentence_no, sentence in enumerate(corpus):
         if progress_per and sentence_no % progress_per == 0 and sentence_no:
             _log_progress(sentence_no, counter)
-        counter.add_sentence(sentence)
+        _counting(counter.add_sentence, sentence)
         if len(counter) > max_vocab_size:
             if trim_rule is None:
                 counter.prune(min_reduce)

@@ -270,6 +270,10 @@ class Word2Vec:
         for word, count in word_freq.items():
             if not isinstance(word, str):
                 raise TypeError("word_freq keys must be str, got %r" % (word,))
+            try:
+                word.encode("utf-8")
+            except UnicodeEncodeError as err:
+                raise vocab.unencodable_token_error(err) from None
         with self._exclusive("build the vocabulary"):
             self.raw_vocab = {word: int(count) for word, count in word_freq.items()}
             self.corpus_count = int(corpus_count) if corpus_count else 0

@@ -191,3 +191,9 @@ def test_exact_cosines():
     np.testing.assert_allclose(found, expected, rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match="out of bounds"):
         _nearest.exact_cosines(queries[5], vectors, norms, np.int32([700]))
+
+
+def test_no_keys():
+    indices, sims = nearest(unit_queries(np.eye(3, dtype=np.float32), [0, 1]),
+                            np.zeros((0, 3), np.float32), np.zeros(0, np.float32), 5)
+    assert indices.shape == sims.shape == (2, 0)

@@ -222,3 +222,13 @@ def test_max_vocab_size_that_prunes_the_counts_says_so(corpus, tmp_path, source)
     with pytest.raises(ValueError, match=re.escape("raise max_vocab_size=1 (pruning during the scan "
                                                    "dropped the rarer words and their counts)")):
         Word2Vec(**arguments, **dict(SMALL, min_count=5, max_vocab_size=1))
+
+
+def test_unencodable_tokens_are_named(corpus):
+    model = Word2Vec(**SMALL)
+    model.build_vocab(corpus)
+    with pytest.raises(ValueError, match=re.escape("token 'odd\\ud800' cannot be encoded as UTF-8")):
+        model.train(corpus + [["odd\ud800"]], total_examples=model.corpus_count + 1, epochs=1)
+    assert workers_alive() == []
+    with pytest.raises(ValueError, match=re.escape("token 'b\\ud800' cannot be encoded as UTF-8")):
+        Word2Vec(**SMALL).build_vocab_from_freq({"a": 3, "b\ud800": 2})

@@ -21,6 +21,18 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message):
         raise UsageError("%s (see '%s --help')" % (message, self.prog))
 
+    def _get_option_tuples(self, option_string):
+        """Options ``option_string`` may abbreviate: none unless ``allow_abbrev``.
+
+        Before Python 3.12, argparse matched single-dash prefixes (``-si`` for ``-size``)
+        even with ``allow_abbrev=False``; only a short option with its value attached
+        (``-n5``) is kept here.
+        """
+        matches = super()._get_option_tuples(option_string)
+        if self.allow_abbrev:
+            return matches
+        return [match for match in matches if match[1] == option_string[:2]]
+
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows each option's default in its help, except None and on/off flags."""

@@ -4,6 +4,7 @@ import os
 import sys
 
 from fastw2v._fileio import atomic_write
+from fastw2v.cli.arguments import UsageError
 
 COMPRESSED_SUFFIXES = (".gz", ".bz2")
 
@@ -47,6 +48,43 @@ def check_output(path, what="output file", allow_stdout=False):
     if not os.access(directory, os.W_OK):
         raise PermissionError("%s %r: directory %r is not writable" % (what, path, directory))
     return path
+
+
+def same_file(path1, path2):
+    """Whether two paths name the same file: the same URL, or one local file (links resolved).
+
+    A path that does not exist yet is compared by its resolved absolute path.
+    """
+    if is_url(path1) or is_url(path2):
+        return path1 == path2
+    try:
+        return os.path.samefile(path1, path2)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.realpath(path1) == os.path.realpath(path2)
+
+
+def check_distinct(outputs, inputs=()):
+    """Refuse an output that is an input or another output: it would be overwritten.
+
+    Parameters
+    ----------
+    outputs, inputs : list of (str, str or None)
+        ``(flag, path)`` pairs; None paths, and ``-`` (standard output), are skipped.
+
+    Raises
+    ------
+    UsageError
+        Naming both flags and the path.
+    """
+    seen = [(flag, path) for flag, path in inputs if path is not None]
+    for flag, path in outputs:
+        if path is None or path == "-":
+            continue
+        for other_flag, other in seen:
+            if same_file(path, other):
+                raise UsageError("%s %r is the same file as %s %r, which would be overwritten; "
+                                 "choose another %s path" % (flag, path, other_flag, other, flag))
+        seen.append((flag, path))
 
 
 @contextlib.contextmanager

@@ -10,8 +10,8 @@ import sys
 
 from fastw2v._fileio import open_input
 from fastw2v.cli.arguments import HelpFormatter, non_negative_int, positive_int
-from fastw2v.cli.files import (COMPRESSED_SUFFIXES, check_input, check_output, is_url,
-                               open_text_output)
+from fastw2v.cli.files import (COMPRESSED_SUFFIXES, check_distinct, check_input, check_output,
+                               is_url, open_text_output)
 from fastw2v.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
 PIECE_BYTES = 1 << 20
@@ -110,6 +110,7 @@ def run(args):
     """Learn the phrases of ``args.corpus`` and write it phrased to ``args.output``."""
     check_input(args.corpus, "training file")
     check_output(args.output, allow_stdout=True)
+    check_distinct([("-output", args.output)], [("-train", args.corpus)])
     quiet = args.quiet or args.verbosity == 0
     threshold = DEFAULT_THRESHOLD[args.scoring] if args.threshold is None else args.threshold
     model = Phrases(min_count=args.min_count, threshold=threshold, delimiter=args.delimiter,

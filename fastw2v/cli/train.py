@@ -5,7 +5,8 @@ import time
 
 from fastw2v.cli.arguments import (HelpFormatter, UsageError, non_negative_float, non_negative_int,
                                    positive_float, positive_int, switch)
-from fastw2v.cli.files import COMPRESSED_SUFFIXES, check_input, check_output, is_url
+from fastw2v.cli.files import (COMPRESSED_SUFFIXES, check_distinct, check_input, check_output,
+                               is_url)
 from fastw2v.cli.vocabfile import read_vocab, save_vocab
 from fastw2v.corpora import LineSentence
 from fastw2v.word2vec import Word2Vec
@@ -110,6 +111,9 @@ def run(args):
     for path in (args.output, args.save_vocab, args.save_model):
         if path is not None:
             check_output(path)
+    check_distinct([("-output", args.output), ("-save-vocab", args.save_vocab),
+                    ("-save-model", args.save_model)],
+                   [("-train", args.corpus), ("-read-vocab", args.read_vocab)])
     quiet = args.quiet or args.verbosity == 0
     alpha = args.alpha if args.alpha is not None else (0.05 if args.cbow else 0.025)
     model = Word2Vec(
