@@ -26,6 +26,8 @@ from libc.string cimport memchr, memcmp, memcpy, memset
 
 import threading
 
+from fastw2v import threads
+
 cdef extern from *:
     """
     #if defined(__GNUC__) || defined(__clang__)
@@ -1042,9 +1044,8 @@ cdef class Counts(Detector):
                     total_words += buf.n_pos
                     self.prepare_batch(buf)
                     started = threading.Event()
-                    worker = threading.Thread(target=self.count_prepared, args=(buf, started),
-                                              name="fastw2v-phrases-count", daemon=True)
-                    worker.start()
+                    worker = threads.start(self.count_prepared, (buf, started),
+                                           name="fastw2v-phrases-count")
                     started.wait()  # until it has released the GIL
                     buf, counted = counted, buf
         finally:
@@ -1069,8 +1070,8 @@ cdef class Counts(Detector):
             self.status = self.count_sentences(buf, self.max_vocab_size, &self.min_reduce)
 
     cdef finish(self, worker, Tokens buf):
-        if worker is not None:
-            worker.join()
+        if worker is not None:  # the helper's finish event: it may still write after Ctrl-C
+            threads.wait_uninterrupted([worker])
         if self.status < 0:
             raise MemoryError("out of memory while counting phrases")
         buf.clear()

@@ -8,9 +8,10 @@ Two feeding paths share one learning-rate schedule and one tally:
 - file mode: each worker takes the next 1 MB byte range of the corpus file and reads,
   converts and trains it entirely in compiled code, without the GIL.
 
-Either way no worker outlives the call: on an error or a KeyboardInterrupt the workers are
-told to stop and every one has returned (after its current job) before the exception
-leaves, so the model is never trained, saved or trained again while a worker still writes.
+Either way no worker outlives the call (see :mod:`fastw2v.threads`): on an error or a
+KeyboardInterrupt the workers are told to stop and every one has returned (after its
+current job) before the exception leaves, so the model is never trained, saved or trained
+again while a worker still writes.
 """
 import logging
 import os
@@ -18,7 +19,7 @@ import queue
 import threading
 import time
 
-from fastw2v import _vocab, vocab
+from fastw2v import _vocab, threads, vocab
 
 logger = logging.getLogger(__name__)
 
@@ -132,28 +133,6 @@ class Reporter:
             self.bar.close()
 
 
-def _wait(finished, on_tick):
-    """Wait until every worker has finished, ticking periodically (interruptible)."""
-    for done in finished:
-        while not done.wait(0.1):
-            on_tick()
-
-
-def _wait_uninterrupted(finished):
-    """Wait until every worker has finished, through any further KeyboardInterrupt.
-
-    Workers are waited for through events they set as they return, never through
-    ``Thread.join``: an interrupt inside ``join`` can leave a live thread marked stopped.
-    """
-    for done in finished:
-        while True:
-            try:
-                done.wait()
-                break
-            except KeyboardInterrupt:
-                continue
-
-
 def _check_diverged(state):
     if state.nonfinite:
         raise Diverged("a worker met NaN weights")
@@ -206,11 +185,11 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
             _put(jobs, _job_ids(job, word_table), stop, tick)
         for _ in finished:
             _put(jobs, None, stop, tick, force=True)
-        _wait(finished, tick)
+        threads.wait(finished, tick)
     except BaseException:
         stop.set()
         _drain(jobs, len(finished))
-        _wait_uninterrupted(finished)
+        threads.wait_uninterrupted(finished)
         raise
     if tally.error is not None:
         raise tally.error
@@ -226,21 +205,8 @@ def _job_ids(sentences, word_table):
 
 
 def _start(work, workers):
-    """Start a daemon thread running ``work(state)`` per worker state; returns one event per
-    thread, set when it has returned."""
-    finished = []
-    for state in workers:
-        done = threading.Event()
-        finished.append(done)
-
-        def run(state=state, done=done):
-            try:
-                work(state)
-            finally:
-                done.set()
-
-        threading.Thread(target=run, daemon=True, name="fastw2v-worker").start()
-    return finished
+    """Start a thread running ``work(state)`` per worker state; returns their finish events."""
+    return [threads.start(work, (state,)) for state in workers]
 
 
 def _put(jobs, item, stop, tick, force=False):
@@ -303,10 +269,10 @@ def train_epoch_file(kernel, workers, word_table, path, schedule, compute_loss, 
 
     finished = _start(work, workers)
     try:
-        _wait(finished, tick)
+        threads.wait(finished, tick)
     except BaseException:
         stop.set()
-        _wait_uninterrupted(finished)
+        threads.wait_uninterrupted(finished)
         raise
     if tally.error is not None:
         raise tally.error

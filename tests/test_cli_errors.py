@@ -157,3 +157,16 @@ def test_check_distinct_skips_missing_paths_and_stdout(tmp_path):
     with pytest.raises(UsageError, match=re.escape("-save-model %r is the same file as -output %r"
                                                    % (path, path))):
         check_distinct([("-output", path), ("-save-model", path)])
+
+
+def test_training_that_diverges_is_an_ordinary_error(tmp_path, capsys):
+    from fastw2v.cli import main
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(" ".join("w%d" % ((i * 7 + j) % 50) for j in range(20))
+                                for i in range(500)) + "\n")
+    status = main(["train", "-train", str(corpus), "-output", str(tmp_path / "v.bin"),
+                   "-size", "16", "-min-count", "1", "-alpha", "1e6", "-iter", "2"])
+    err = capsys.readouterr().err
+    assert status != 0 and "unexpected" not in err
+    assert "training diverged in epoch 1 of 2" in err and "lower alpha" in err
+    assert not (tmp_path / "v.bin").exists()

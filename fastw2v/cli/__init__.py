@@ -17,7 +17,7 @@ from fastw2v.cli.arguments import ArgumentParser, UsageError, common_options
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 #: Errors expected from bad input: reported by their message alone.
-EXPECTED_ERRORS = (OSError, ValueError, KeyError, RuntimeError)
+EXPECTED_ERRORS = (OSError, ValueError, KeyError, RuntimeError, FloatingPointError)
 
 SUBCOMMANDS = (train, phrases, similar, analogy, evaluate)
 
