@@ -22,6 +22,7 @@ import signal, sys, threading
 import numpy as np
 from fastw2v import LineSentence, Word2Vec
 
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
 path, mode, out = sys.argv[1], sys.argv[2], sys.argv[3]
 model = Word2Vec(vector_size=32, min_count=1, workers=2, epochs=3, progress=False)
 if mode == "file":
