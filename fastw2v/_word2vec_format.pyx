@@ -4,23 +4,25 @@ from libc.string cimport memchr, memcpy
 
 
 def parse_binary_records(const unsigned char[::1] buf, Py_ssize_t pos, float[:, ::1] out,
-                         Py_ssize_t row, Py_ssize_t max_word_bytes,
-                         Py_ssize_t[::1] word_starts, Py_ssize_t[::1] word_ends):
-    """Copy complete ``word<space><float32 x dim>`` records of ``buf`` into ``out``.
+                         Py_ssize_t max_word_bytes, Py_ssize_t[::1] word_starts,
+                         Py_ssize_t[::1] word_ends):
+    """Copy complete ``word<space><float32 x dim>`` records of ``buf`` into the rows of ``out``.
 
-    Starts at byte ``pos`` and output row ``row``; newlines before a word are skipped (as
-    word2vec.c writes one after each vector). Stops at the first incomplete record or when
-    ``out`` is full; records each word's byte span in ``word_starts``/``word_ends``.
+    Starts at byte ``pos`` and the first row of ``out``; newlines before a word are skipped
+    (as word2vec.c writes one after each vector). Stops at the first incomplete record or
+    when ``out`` (or ``word_starts``) is full; records the byte span of the word of row ``i``
+    in ``word_starts[i]``/``word_ends[i]``.
 
     Returns
     -------
     (int, int, int)
-        The next row, the byte offset of the first unparsed record, and 1 if that record's
+        The rows filled, the byte offset of the first unparsed record, and 1 if that record's
         word is longer than ``max_word_bytes`` (no space found), else 0.
     """
     cdef Py_ssize_t size = buf.shape[0]
-    cdef Py_ssize_t rows = out.shape[0]
+    cdef Py_ssize_t rows = min(out.shape[0], word_starts.shape[0], word_ends.shape[0])
     cdef Py_ssize_t vector_bytes = out.shape[1] * sizeof(float)
+    cdef Py_ssize_t row = 0
     cdef Py_ssize_t start, limit, vector_start
     cdef const unsigned char *base = &buf[0] if size else NULL
     cdef const unsigned char *space

@@ -437,7 +437,8 @@ class KeyedVectors:
         exclude = {self.get_index(key) for key in keys if _is_key(key)}
         if indexer is not None and isinstance(topn, int):
             return indexer.most_similar(mean, topn)
-        dists = self.vectors[start:end] @ mean / self.norms[start:end]
+        with np.errstate(divide="ignore", invalid="ignore"):  # zero rows never rank
+            dists = self.vectors[start:end] @ mean / self.norms[start:end]
         if not topn:
             return dists
         return self._ranked(dists, topn, exclude, start)

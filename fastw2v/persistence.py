@@ -8,16 +8,18 @@ the previous file intact. See ``docs/file-format.md`` for the specification.
 """
 import contextlib
 import json
+import math
 import os
 import struct
 import time
+import tokenize
 import zipfile
 import zlib
 
 import numpy as np
 from numpy.lib import format as npy_format
 
-from fastw2v._fileio import atomic_write
+from fastw2v._fileio import MAX_VECTOR_SIZE, atomic_write
 from fastw2v._version import __version__
 
 FORMAT = "fastw2v"
@@ -26,7 +28,7 @@ META = "fastw2v.json"
 ALIGN = 64
 
 # Word2Vec attributes saved in "params": the constructor's arguments except the callables
-# (trim_rule, callbacks, hashfxn) and the corpus.
+# (trim_rule, callbacks, hashfxn) and the corpus. Loading passes exactly these, nothing else.
 PARAMS = ("vector_size", "alpha", "min_alpha", "window", "min_count", "max_vocab_size", "sample",
           "seed", "workers", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs",
           "null_word", "sorted_vocab", "batch_words", "compute_loss", "comment", "max_final_vocab",
@@ -84,21 +86,36 @@ def load_model(cls, path, mmap=None):
     Returns
     -------
     Word2Vec
+        Built from the saved parameters (``PARAMS``, and nothing else the file holds) without
+        a corpus: loading never trains and never reads another file.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and the problem, for anything but a valid fastw2v model file: an
+        invalid parameter (as the constructor refuses it), an insane training state, an
+        array whose dtype or shape disagrees with the vocabulary, duplicate keys, a corrupt
+        or truncated archive.
     """
     with ArchiveReader(path, mmap) as reader:
         if reader.meta.get("class") != "Word2Vec":
             raise ValueError("%r holds a %s, not a Word2Vec model; load it with %s.load"
                              % (reader.path, reader.meta.get("class"), reader.meta.get("class")))
         with reader.invalid_metadata():
-            model = cls(**reader.meta["params"])
-            for name in STATE:
-                setattr(model, name, reader.meta["state"][name])
+            model = cls(**_checked_params(reader.meta["params"]))  # no corpus: never trains
+            for name, value in _checked_state(reader.meta["state"]).items():
+                setattr(model, name, value)
             model.wv = _load_keyedvectors(reader, type(model.wv), reader.meta["wv"], "wv/",
-                                          _FLOAT32)
+                                          _FLOAT32, key_types=("str",))
             n, dim = len(model.wv), model.vector_size
             if model.wv.vector_size != dim:
                 raise ValueError("wv has vector_size %d, the model %d"
                                  % (model.wv.vector_size, dim))
+            counts = model.wv.expandos.get("count")
+            if (counts is None and n) or (counts is not None and (
+                    counts.dtype.kind not in "iu" or np.any(counts < 0))):
+                raise ValueError("a trained model's wv needs a non-negative integer count per "
+                                 "word (expando 'count')")
             model.syn1neg = reader.array("syn1neg.npy", _FLOAT32, (n if model.negative else 0, dim))
             model.syn1 = reader.array("syn1.npy", _FLOAT32, (n if model.hs else 0, dim))
             model.rng_states = reader.array("rng_states.npy", "u", (model.workers,), mmap=False)
@@ -131,6 +148,11 @@ def load_keyedvectors(cls, path, mmap=None):
     Returns
     -------
     KeyedVectors
+
+    Raises
+    ------
+    ValueError
+        Naming the file and the problem, as in :func:`load_model`.
     """
     with ArchiveReader(path, mmap) as reader:
         kind = reader.meta.get("class")
@@ -140,6 +162,79 @@ def load_keyedvectors(cls, path, mmap=None):
             if kind == "Word2Vec":
                 return _load_keyedvectors(reader, cls, reader.meta["wv"], "wv/")
             raise ValueError("unknown class %r" % (kind,))
+
+
+# ----------------------------------------------------------------- model metadata
+
+def _checked_params(params):
+    """The constructor arguments saved in ``params``: exactly the names in ``PARAMS``.
+
+    Their values are checked by the constructor.
+    """
+    _check_object(params, "params")
+    unknown = sorted(set(params) - set(PARAMS))
+    if unknown:
+        raise ValueError("unknown parameter %r in params (a fastw2v file holds only %s)"
+                         % (unknown[0], ", ".join(PARAMS)))
+    return {name: params[name] for name in PARAMS}
+
+
+def _checked_state(state):
+    """The training state saved in ``state``, every value checked."""
+    _check_object(state, "state")
+    unknown = sorted(set(state) - set(STATE))
+    if unknown:
+        raise ValueError("unknown field %r in state" % unknown[0])
+    checked = {name: _integer(state[name], name) for name in (
+        "corpus_count", "corpus_total_words", "effective_min_count", "epochs_trained",
+        "train_count")}
+    checked["total_train_time"] = _number(state["total_train_time"], "total_train_time", low=0)
+    checked["min_alpha_yet_reached"] = _number(state["min_alpha_yet_reached"],
+                                               "min_alpha_yet_reached")
+    losses = state["training_loss"]
+    if not isinstance(losses, list):
+        raise ValueError("training_loss must be a list, got %r" % (losses,))
+    checked["training_loss"] = [_number(loss, "training_loss", finite=False) for loss in losses]
+    checked["running_training_loss"] = _number(state["running_training_loss"],
+                                               "running_training_loss", finite=False)
+    checked["train_state"] = _checked_train_state(state["train_state"])
+    return checked
+
+
+def _checked_train_state(run):
+    """``train_state``: None, or where an unfinished ``train()`` call stands."""
+    if run is None:
+        return None
+    _check_object(run, "train_state")
+    fields = ("epochs", "completed", "start_alpha", "end_alpha")
+    if sorted(run) != sorted(fields):
+        raise ValueError("train_state must have the fields %s, got %r" % (", ".join(fields), run))
+    epochs = _integer(run["epochs"], "train_state epochs")
+    return {"epochs": epochs, "completed": _integer(run["completed"], "train_state completed",
+                                                    high=epochs),
+            "start_alpha": _number(run["start_alpha"], "train_state start_alpha"),
+            "end_alpha": _number(run["end_alpha"], "train_state end_alpha")}
+
+
+def _check_object(value, name):
+    if not isinstance(value, dict):
+        raise ValueError("%s must be a JSON object, got %r" % (name, value))
+
+
+def _integer(value, name, low=0, high=None):
+    """``value`` if it is an int in ``[low, high]`` (JSON true and false are not)."""
+    if type(value) is not int or value < low or (high is not None and value > high):
+        raise ValueError("%s must be an int in [%d, %s], got %r"
+                         % (name, low, "inf" if high is None else high, value))
+    return value
+
+
+def _number(value, name, low=-math.inf, finite=True):
+    """``value`` as a float if it is a number ``>= low``, finite unless ``finite=False``."""
+    if type(value) not in (int, float) or (finite and not math.isfinite(value)) or value < low:
+        raise ValueError("%s must be a %snumber%s, got %r" % (
+            name, "finite " if finite else "", "" if low == -math.inf else " >= %s" % low, value))
+    return float(value)
 
 
 # ----------------------------------------------------------------- keyed vectors and keys
@@ -155,22 +250,32 @@ def _keyedvectors_arrays(kv, prefix, arrays):
             "next_index": getattr(kv, "next_index", len(kv.index_to_key)), "expandos": names}
 
 
-def _load_keyedvectors(reader, cls, desc, prefix, vector_types="f"):
-    kv = cls(desc["vector_size"])
+def _load_keyedvectors(reader, cls, desc, prefix, vector_types="f", key_types=("str", "int")):
+    """The KeyedVectors described by ``desc`` (its JSON) with its arrays under ``prefix``."""
+    _check_object(desc, prefix.rstrip("/") or "keyedvectors")
+    count = _integer(desc["count"], "count")
+    names = desc["expandos"]
+    if not isinstance(names, list) or not all(type(name) is str for name in names) \
+            or len(set(names)) != len(names):
+        raise ValueError("expandos must be a list of distinct names, got %r" % (names,))
+    if desc["key_type"] not in key_types:
+        raise ValueError("key_type must be %s, got %r"
+                         % (" or ".join(map(repr, key_types)), desc["key_type"]))
+    kv = cls(_integer(desc["vector_size"], "vector_size", low=1, high=MAX_VECTOR_SIZE))
     keys = load_keys(reader, prefix, desc["key_type"])
-    if len(keys) != desc["count"]:
-        raise ValueError("%d keys stored, %d described" % (len(keys), desc["count"]))
+    if len(keys) != count:
+        raise ValueError("%d keys stored, %d described" % (len(keys), count))
     kv.index_to_key = keys
-    if reader.mmap:
-        kv.key_to_index = None  # built on first use, so that a mapped model opens at once
-    else:
-        kv.key_to_index = dict(zip(keys, range(len(keys))))
-        if len(kv.key_to_index) != len(keys):
-            raise ValueError("the keys are not unique")
+    kv.key_to_index = dict(zip(keys, range(len(keys))))
+    if len(kv.key_to_index) != len(keys):
+        seen = set()
+        duplicate = next(key for key in keys if key in seen or seen.add(key))
+        raise ValueError("%r: key %r appears more than once in %skeys.npy"
+                         % (reader.path, duplicate, prefix))
     kv.vectors = reader.array(prefix + "vectors.npy", vector_types, (len(keys), kv.vector_size))
     kv.expandos = {name: reader.array("%sexpandos/%d.npy" % (prefix, i), _NUMERIC, (len(keys),))
-                   for i, name in enumerate(desc["expandos"])}
-    kv.next_index = desc["next_index"]
+                   for i, name in enumerate(names)}
+    kv.next_index = _integer(desc["next_index"], "next_index", high=count)
     kv.norms = None
     return kv
 
@@ -202,11 +307,15 @@ def key_arrays(keys, prefix, arrays):
 def load_keys(reader, prefix, key_type="str"):
     """The keys stored by :func:`key_arrays` under ``prefix``, as a list, validated."""
     if key_type == "int":
-        return reader.array(prefix + "keys.npy", "i", None, mmap=False).tolist()
-    blob = reader.array(prefix + "keys.npy", "u", None, mmap=False)
-    offsets = reader.array(prefix + "key_offsets.npy", "i", None, mmap=False)
-    if blob.dtype != np.uint8 or blob.ndim != 1 or offsets.ndim != 1 or not len(offsets) \
-            or offsets[0] != 0 or offsets[-1] != len(blob) or np.any(np.diff(offsets) < 1) \
+        keys = reader.array(prefix + "keys.npy", "i", None, mmap=False)
+        if keys.ndim != 1:
+            raise ValueError("%skeys.npy must be 1-D, not of shape %s" % (prefix, keys.shape))
+        return keys.tolist()
+    blob = reader.array(prefix + "keys.npy", np.dtype(np.uint8), None, mmap=False)
+    offsets = reader.array(prefix + "key_offsets.npy", "i", None, mmap=False).astype(np.int64)
+    # compared, not subtracted, so that no crafted offset can overflow
+    if blob.ndim != 1 or offsets.ndim != 1 or not len(offsets) or offsets[0] != 0 \
+            or offsets[-1] != len(blob) or np.any(offsets[1:] <= offsets[:-1]) \
             or np.any(blob[offsets[1:] - 1] != 10):
         raise ValueError("the key offsets do not match the key blob")
     count = len(offsets) - 1
@@ -297,6 +406,9 @@ class ArchiveReader:
     def _open_archive(self):
         try:
             archive = zipfile.ZipFile(self.file)
+        except NotImplementedError as exc:  # e.g. a zip version Python does not read
+            raise ValueError("%r is not a fastw2v file: unsupported zip archive (%s)"
+                             % (self.path, exc)) from None
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
             self.file.seek(0)
             start = self.file.read(2)
@@ -312,9 +424,10 @@ class ArchiveReader:
         return archive
 
     def _read_meta(self):
+        text = self._member_bytes(META)
         try:
-            meta = json.loads(self._member_bytes(META).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            meta = json.loads(text.decode("utf-8"))
+        except (ValueError, RecursionError) as exc:  # also bad UTF-8, too deep, too long an int
             raise ValueError("%r: its %s is corrupt (%s)" % (self.path, META, exc)) from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ValueError("%r is not a fastw2v file: %s does not say format %r"
@@ -334,7 +447,7 @@ class ArchiveReader:
         """Turn a malformed description (a missing field, a wrong type) into a ValueError."""
         try:
             yield
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
             if isinstance(exc, ValueError) and str(exc).startswith(repr(self.path)):
                 raise
             raise ValueError("%r: invalid fastw2v metadata: %s%s"
@@ -349,6 +462,9 @@ class ArchiveReader:
         if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
             raise ValueError("%r: member %s is compressed or encrypted; fastw2v files store "
                              "their members uncompressed" % (self.path, name))
+        if not 0 <= info.header_offset <= self.size - 30:
+            raise ValueError("%r: member %s has its local header at byte %d of %d (truncated "
+                             "or corrupt file)" % (self.path, name, info.header_offset, self.size))
         self.file.seek(info.header_offset)
         header = self.file.read(30)
         if len(header) != 30 or header[:4] != b"PK\x03\x04":
@@ -385,9 +501,12 @@ class ArchiveReader:
                 array_shape, fortran, dtype = npy_format.read_array_header_2_0(self.file)
             else:
                 raise ValueError("unsupported .npy version %d.%d" % version)
-        except (ValueError, SyntaxError, TypeError) as exc:
+        except (ValueError, SyntaxError, TypeError, tokenize.TokenError, RecursionError) as exc:
             raise ValueError("%r: member %s is not a valid .npy array (%s)"
                              % (self.path, name, exc)) from None
+        if any(length < 0 for length in array_shape):
+            raise ValueError("%r: member %s has a negative shape %s"
+                             % (self.path, name, array_shape))
         if dtype.hasobject or dtype.fields is not None or (
                 dtype != types if isinstance(types, np.dtype) else dtype.kind not in types):
             raise ValueError("%r: member %s has dtype %s; fastw2v files hold only plain "
@@ -398,7 +517,7 @@ class ArchiveReader:
                              % (self.path, name, array_shape, " (Fortran order)" if fortran
                                 else "", shape))
         data_start = self.file.tell()
-        nbytes = int(np.prod(array_shape, dtype=np.int64)) * dtype.itemsize
+        nbytes = math.prod(array_shape) * dtype.itemsize
         if data_start + nbytes != start + info.file_size:
             raise ValueError("%r: member %s is truncated or inconsistent: %d data bytes "
                              "expected, %d stored" % (self.path, name, nbytes,

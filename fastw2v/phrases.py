@@ -286,7 +286,8 @@ class _PhrasesTransformation:
             scoring = _resolve_scoring(scoring)
         with persistence.ArchiveReader(path, None) as reader:
             kind = reader.meta.get("class")
-            model_class = {"Phrases": Phrases, "FrozenPhrases": FrozenPhrases}.get(kind)
+            model_class = {"Phrases": Phrases, "FrozenPhrases": FrozenPhrases}.get(
+                kind if isinstance(kind, str) else None)
             if model_class is None:
                 raise ValueError(f"{reader.path!r} holds a {kind}, not a phrase model")
             with reader.invalid_metadata():
@@ -432,9 +433,11 @@ class Phrases(_PhrasesTransformation):
                     max_vocab_size=params["max_vocab_size"], delimiter=params["delimiter"],
                     progress_per=params["progress_per"], scoring=scoring,
                     connector_words=params["connector_words"])
-        model.corpus_word_count = _number(params["corpus_word_count"], "corpus_word_count",
-                                          numbers.Integral)
-        model.min_reduce = _number(params["min_reduce"], "min_reduce", numbers.Integral)
+        for name, low in (("corpus_word_count", 0), ("min_reduce", 1)):
+            value = _number(params[name], name, numbers.Integral)
+            if not low <= value <= 2**62:  # int64 counters, with room to count further
+                raise ValueError(f"{name} must be an int in [{low}, 2**62], got {value}")
+            setattr(model, name, value)
         model._kernel_object.import_arrays(
             words, reader.array("words/counts.npy", _INT64, (len(words),), mmap=False),
             lengths, atoms, reader.array("keys/counts.npy", _INT64, (sizes["keys"],), mmap=False))

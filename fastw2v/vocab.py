@@ -187,7 +187,7 @@ def keep_thresholds(counts, sample):
     elif sample < 1.0:
         threshold_count = sample * total
     else:
-        threshold_count = int(sample * (3 + np.sqrt(5)) / 2)
+        threshold_count = np.floor(sample * (3 + np.sqrt(5)) / 2)  # gensim's int(), inf-safe
     with np.errstate(divide="ignore"):
         keep = (np.sqrt(counts / threshold_count) + 1) * (threshold_count / counts)
     keep = np.minimum(np.nan_to_num(keep, nan=1.0, posinf=1.0), 1.0)

@@ -20,6 +20,10 @@ logger = logging.getLogger(__name__)
 # worker thread trains in a copy of its own and merges every 64 centre words when there are
 # several threads (see ``_kernels.h``): shared, both cores would write them for every word.
 TOP_HUFFMAN_NODES = 32
+# Bounds far beyond any real use that keep the kernels' scratch sizes within C ints and memory.
+MAX_WINDOW = 100_000  # item2vec users set "whole basket" windows of thousands
+MAX_NEGATIVE = 1_000  # papers use 2-25
+MAX_WORKERS = 1024
 
 
 def _call_callbacks(callbacks, event, model):
@@ -111,18 +115,18 @@ class Word2Vec:
     """
 
     _parameter_constraints = {
-        "vector_size": [Interval(Integral, 1, None)],
+        "vector_size": [Interval(Integral, 1, 2 ** 31 - 1)],
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "min_alpha": [Interval(Real, 0, None, closed="left")],
-        "window": [Interval(Integral, 1, None)],
+        "window": [Interval(Integral, 1, MAX_WINDOW)],
         "min_count": [Interval(Integral, 0, None)],
         "max_vocab_size": [None, Interval(Integral, 1, None)],
         "sample": [Interval(Real, 0, None)],
-        "seed": [Interval(Integral, None, None)],
-        "workers": [Interval(Integral, 1, None)],
+        "seed": [Interval(Integral, 0, None)],
+        "workers": [Interval(Integral, 1, MAX_WORKERS)],
         "sg": [Options(0, 1)],
         "hs": [Options(0, 1)],
-        "negative": [Interval(Integral, 0, None)],
+        "negative": [Interval(Integral, 0, MAX_NEGATIVE)],
         "ns_exponent": [Interval(Real, None, None)],
         "cbow_mean": [Options(0, 1)],
         "hashfxn": ["callable"],

@@ -7,14 +7,16 @@ after each vector; gensim 4 does not; both are read). Saved files are byte-ident
 gensim 4.4's ``save_word2vec_format``.
 """
 import contextlib
+import io
 import logging
 import os
 import shutil
+import stat
 import sys
 
 import numpy as np
 
-from fastw2v._fileio import atomic_write, open_input
+from fastw2v._fileio import MAX_VECTOR_SIZE, atomic_write, open_input
 
 logger = logging.getLogger(__name__)
 
@@ -120,43 +122,58 @@ def _read_header(fin, name):
     except ValueError:
         raise ValueError("%s: line 1: expected a header 'count size', got %r (pass "
                          "no_header=True for files without one)" % (name, line[:80])) from None
-    if count < 0 or size <= 0:
-        raise ValueError("%s: line 1: invalid header %r" % (name, line[:80]))
+    if count < 0 or not 0 < size <= MAX_VECTOR_SIZE:
+        raise ValueError("%s: line 1: invalid header %r (expected a count >= 0 and a vector size "
+                         "in [1, %d])" % (name, line[:80], MAX_VECTOR_SIZE))
     return count, size, len(line)
 
 
 def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_errors):
     """Parse ``count`` binary records of ``size`` floats starting at byte ``offset``.
 
-    One buffer is reused for the whole file: each block is read in after the incomplete
-    record left over from the previous one. With ``check_end``, whatever follows the last
-    record must be whitespace.
+    Memory follows the data, not the header: a plain file must be long enough for what the
+    header declares before anything is allocated; other input (compressed, remote) grows the
+    vectors and the buffer as records arrive, to at most twice the bytes read. Each block is
+    read in after the incomplete record left over from the previous one. With ``check_end``,
+    whatever follows the last record must be whitespace.
     """
     from fastw2v._word2vec_format import parse_binary_records
 
-    vectors = np.empty((count, size), dtype=np.float32)
-    starts = np.empty(count, dtype=np.intp)
-    ends = np.empty(count, dtype=np.intp)
+    record_bytes = 4 * size + 1  # the shortest record: an empty word, its space, the vector
+    available = _bytes_left(fin)
+    if available is not None and count * record_bytes > available:
+        raise ValueError("%s: the header declares %d vectors of size %d, at least %d bytes, "
+                         "but only %d bytes follow it (truncated file or wrong header?)"
+                         % (name, count, size, count * record_bytes, available))
+    vectors = np.empty((0 if available is None else count, size), dtype=np.float32)
+    max_buffer = CHUNK_BYTES + MAX_WORD_BYTES + record_bytes + 1  # holds the longest record
+    buf = bytearray(min(CHUNK_BYTES, max_buffer))
     words = []
-    buf = bytearray(CHUNK_BYTES + MAX_WORD_BYTES + 4 * size + 2)
-    view = memoryview(buf)
     filled, row = 0, 0
     while row < count:
-        received = _read_into(fin, view[filled:])
+        if filled == len(buf):  # full, without a complete record: make room for a longer one
+            buf.extend(bytes(min(len(buf), max_buffer - len(buf))))
+        with memoryview(buf) as view:
+            received = _read_into(fin, view[filled:])
         filled += received
-        first = row
-        row, pos, overlong = parse_binary_records(view[:filled], 0, vectors, row, MAX_WORD_BYTES,
-                                                  starts, ends)
-        spans = list(zip(starts[first:row].tolist(), ends[first:row].tolist()))
+        rows = min(count - row, filled // record_bytes)  # the most records the buffer can hold
+        if row + rows > len(vectors):
+            vectors.resize((min(count, max(row + rows, 2 * len(vectors))), size), refcheck=False)
+        starts, ends = np.empty(rows, dtype=np.intp), np.empty(rows, dtype=np.intp)
+        with memoryview(buf) as view:
+            parsed, pos, overlong = parse_binary_records(view[:filled], 0, vectors[row:row + rows],
+                                                         MAX_WORD_BYTES, starts, ends)
+        spans = list(zip(starts[:parsed].tolist(), ends[:parsed].tolist()))
         try:
             words += [buf[lo:hi].decode(encoding, unicode_errors) for lo, hi in spans]
         except UnicodeDecodeError as err:
             index = next(i for i, (lo, hi) in enumerate(spans) if not _decodes(buf[lo:hi], encoding))
             raise ValueError("%s: word of vector %d at byte offset %d is not valid %s (%s); pass "
                              "unicode_errors='ignore' or 'replace' to accept it"
-                             % (name, first + index + 1, offset + spans[index][0], encoding,
+                             % (name, row + index + 1, offset + spans[index][0], encoding,
                                 err.reason)) from None
-        if overlong or (row < count and filled == len(buf) and pos == 0):
+        row += parsed
+        if overlong or (row < count and filled == max_buffer and pos == 0):
             raise ValueError("%s: no space after a word within %d bytes at byte offset %d (vector "
                              "%d): damaged file, wrong vector size in the header, or not a binary "
                              "file" % (name, MAX_WORD_BYTES, offset + pos, row + 1))
@@ -164,14 +181,23 @@ def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_er
             raise ValueError("%s: unexpected end of file at byte offset %d: the header declares "
                              "%d vectors of size %d, found %d (truncated file or wrong header?)"
                              % (name, offset + filled, count, size, row))
-        buf[:filled - pos] = bytes(view[pos:filled])
+        buf[:filled - pos] = buf[pos:filled]
         offset += pos
         filled -= pos
     if check_end:
-        _check_only_whitespace(fin, bytes(view[:filled]), name, offset, count)
+        _check_only_whitespace(fin, bytes(buf[:filled]), name, offset, count)
     if sys.byteorder == "big":
         vectors.byteswap(inplace=True)
     return words, vectors
+
+
+def _bytes_left(fin):
+    """The bytes from the position of ``fin`` to its end if it is a plain file, else None."""
+    raw = getattr(fin, "raw", None)
+    if not isinstance(raw, io.FileIO):
+        return None
+    info = os.fstat(raw.fileno())
+    return info.st_size - fin.tell() if stat.S_ISREG(info.st_mode) else None
 
 
 def _read_into(fin, view):

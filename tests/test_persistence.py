@@ -363,7 +363,8 @@ def test_inconsistent_metadata_is_refused(copy):
     assert "invalid fastw2v metadata: missing field 'state'" in load_error(copy)
     edit_meta(copy, lambda meta: meta.update(state={}))
     edit_meta(copy, lambda meta: meta["params"].update(vector_size=0))
-    assert "invalid fastw2v metadata: vector_size must be a positive integer" in load_error(copy)
+    assert "invalid fastw2v metadata: Word2Vec: vector_size must be an int in [1, 2147483647], got 0" \
+        in load_error(copy)
 
 
 def test_other_files_and_directories_are_refused(tmp_path):

@@ -39,8 +39,8 @@ def workers_alive():
     (dict(min_alpha=-1e-4), "Word2Vec: min_alpha must be a finite number in [0, inf), got -0.0001"),
     (dict(epochs=2.7), "Word2Vec: epochs must be an int in [0, inf), got 2.7"),
     (dict(epochs=2.0), "Word2Vec: epochs must be an int in [0, inf), got 2.0"),
-    (dict(negative=1.5), "Word2Vec: negative must be an int in [0, inf), got 1.5"),
-    (dict(window="5"), "Word2Vec: window must be an int in [1, inf), got '5'"),
+    (dict(negative=1.5), "Word2Vec: negative must be an int in [0, 1000], got 1.5"),
+    (dict(window="5"), "Word2Vec: window must be an int in [1, 100000], got '5'"),
     (dict(sg=2), "Word2Vec: sg must be one of 0, 1, got 2"),
     (dict(hs=0.5), "Word2Vec: hs must be one of 0, 1, got 0.5"),
     (dict(sample=-1), "Word2Vec: sample must be a finite number in [0, inf), got -1"),
@@ -232,3 +232,21 @@ def test_unencodable_tokens_are_named(corpus):
     assert workers_alive() == []
     with pytest.raises(ValueError, match=re.escape("token 'b\\ud800' cannot be encoded as UTF-8")):
         Word2Vec(**SMALL).build_vocab_from_freq({"a": 3, "b\ud800": 2})
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(window=2 ** 31), "Word2Vec: window must be an int in [1, 100000], got 2147483648"),
+    (dict(negative=10 ** 6), "Word2Vec: negative must be an int in [0, 1000], got 1000000"),
+    (dict(vector_size=2 ** 31), "Word2Vec: vector_size must be an int in [1, 2147483647]"),
+    (dict(workers=10 ** 9), "Word2Vec: workers must be an int in [1, 1024], got 1000000000"),
+    (dict(seed=-1), "Word2Vec: seed must be an int in [0, inf), got -1"),
+])
+def test_values_beyond_what_the_kernels_hold_are_refused(kwargs, message):
+    with pytest.raises(InvalidParameterError, match=re.escape(message)):
+        Word2Vec(**kwargs)
+
+
+def test_a_huge_sample_keeps_every_word(corpus):
+    model = Word2Vec(corpus, **dict(SMALL, sample=1e308))
+    trained, raw = model.train(corpus, total_examples=model.corpus_count, epochs=1)
+    assert trained == raw

@@ -194,12 +194,12 @@ def test_no_word_reaching_min_count():
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    (dict(vector_size=0), "Word2Vec: vector_size must be an int in [1, inf), got 0"),
-    (dict(vector_size=-3), "Word2Vec: vector_size must be an int in [1, inf), got -3"),
-    (dict(window=0), "Word2Vec: window must be an int in [1, inf), got 0"),
+    (dict(vector_size=0), "Word2Vec: vector_size must be an int in [1, 2147483647], got 0"),
+    (dict(vector_size=-3), "Word2Vec: vector_size must be an int in [1, 2147483647], got -3"),
+    (dict(window=0), "Word2Vec: window must be an int in [1, 100000], got 0"),
     (dict(negative=0, hs=0), "Word2Vec: negative=0 and hs=0 leave nothing to train"),
-    (dict(workers=0), "Word2Vec: workers must be an int in [1, inf), got 0"),
-    (dict(negative=-1), "Word2Vec: negative must be an int in [0, inf), got -1"),
+    (dict(workers=0), "Word2Vec: workers must be an int in [1, 1024], got 0"),
+    (dict(negative=-1), "Word2Vec: negative must be an int in [0, 1000], got -1"),
     (dict(kernel="fast"), "Word2Vec: kernel must be one of 'batched', 'classic', got 'fast'"),
 ])
 def test_bad_parameters_fail_before_any_thread_starts(kwargs, message):

@@ -182,8 +182,9 @@ GOOD_BINARY = c_binary(["a", "b"], np.ones((2, 3), dtype=np.float32))
     (b"2 2\na 1 2\nb 3 4 5\n", False, r"line 3: expected 2 values, got 3"),
     (b"2 2\na 1 2\nb 3 x4\n", False, r"line 3: not a number"),
     (b"2 2\na 1 2\n\nb 3 4\n", False, r"line 3 is empty"),
-    (GOOD_BINARY[:-5], True, r"end of file at byte offset 29: the header declares 2 vectors of size 3, found 1"),
-    (GOOD_BINARY.replace(b"2 3", b"3 3", 1), True, r"declares 3 vectors of size 3, found 2"),
+    (GOOD_BINARY[:-5], True, r"the header declares 2 vectors of size 3, at least 26 bytes, but only 25 bytes "
+                             r"follow it \(truncated file or wrong header\?\)"),
+    (GOOD_BINARY.replace(b"2 3", b"3 3", 1), True, r"declares 3 vectors of size 3, at least 39 bytes, but only 30"),
     (GOOD_BINARY.replace(b"2 3", b"1 3", 1), True, r"data continues at byte offset 19 after the 1 vectors"),
     (GOOD_BINARY.replace(b"2 3", b"2 2", 1), True, r"not valid utf8|data continues"),
     (b"1 2\n" + b"w" * (1 << 17), True, r"no space after a word within 65536 bytes at byte offset 4"),
