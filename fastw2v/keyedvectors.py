@@ -96,21 +96,10 @@ class KeyedVectors:
         self.vector_size = int(vector_size)
         self.index_to_key = [None] * count
         self.next_index = 0  # where add_vector() puts the next key in a preallocated instance
-        self._key_to_index = {}
+        self.key_to_index = {}
         self.vectors = np.zeros((count, self.vector_size), dtype=dtype)
         self.norms = None
         self.expandos = {}
-
-    @property
-    def key_to_index(self):
-        """``{key: row}``; after a memory-mapped load it is built on first use."""
-        if self._key_to_index is None:
-            self._key_to_index = {key: row for row, key in enumerate(self.index_to_key)}
-        return self._key_to_index
-
-    @key_to_index.setter
-    def key_to_index(self, mapping):
-        self._key_to_index = mapping
 
     def __str__(self):
         return "%s<vector_size=%d, %d keys>" % (type(self).__name__, self.vector_size, len(self))

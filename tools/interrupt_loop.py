@@ -24,7 +24,8 @@ from fastw2v import LineSentence, Word2Vec
 
 signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
 path, mode, out = sys.argv[1], sys.argv[2], sys.argv[3]
-model = Word2Vec(vector_size=32, min_count=1, workers=2, epochs=3, progress=False)
+EPOCHS = 8  # a few seconds of training: time for the signal to land in it
+model = Word2Vec(vector_size=32, min_count=1, workers=2, epochs=EPOCHS, progress=False)
 if mode == "file":
     model.build_vocab(corpus_file=path)
     arguments = dict(corpus_file=path, total_words=model.corpus_total_words)
@@ -34,7 +35,7 @@ else:
     arguments = dict(corpus_iterable=corpus, total_examples=model.corpus_count)
 print("ready", flush=True)
 try:
-    model.train(epochs=3, **arguments)
+    model.train(epochs=EPOCHS, **arguments)
     outcome = "finished"
 except KeyboardInterrupt:
     outcome = "interrupted"
@@ -46,8 +47,8 @@ model.save(out)
 assert np.array_equal(model.wv.vectors, snapshot), "the vectors changed after the interrupt"
 resumed = Word2Vec.load(out)
 assert np.array_equal(resumed.wv.vectors, snapshot), "the saved vectors differ"
-resumed.train(epochs=3, **arguments)
-assert resumed.train_state["completed"] == 3, resumed.train_state
+resumed.train(epochs=EPOCHS, **arguments)
+assert resumed.train_state["completed"] == EPOCHS, resumed.train_state
 assert np.isfinite(resumed.wv.vectors).all(), "non-finite vectors after resuming"
 print(outcome, flush=True)
 """
