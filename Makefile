@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 BENCH_ARGS ?=
 
-.PHONY: venv install demo test test-blas test-variants fuzz bench bench-quick bench-scaling bench-micro clean sanitize interrupt-loop
+.PHONY: venv install demo test test-blas test-variants fuzz bench bench-quick bench-readers bench-scaling bench-micro clean sanitize interrupt-loop
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench: install
 bench-quick: install
 	$(PIP) install --quiet -r benchmarks/requirements.txt
 	$(PY) -m benchmarks.compare --quick $(BENCH_ARGS)
+
+# Iterating LineSentence, Text8Corpus and PathLineSentences against gensim's (plain, .gz, .bz2;
+# ASCII and UTF-8); BENCH_ARGS=--quick for the 6.9 MB text8 prefix.
+bench-readers: install
+	$(PIP) install --quiet -r benchmarks/requirements.txt
+	$(PY) -m benchmarks.readers $(BENCH_ARGS)
 
 # 2 workers against 1, and against two 1-worker processes (what the machine allows).
 bench-scaling: install

@@ -12,7 +12,7 @@ import numpy as np
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 
-from fastw2v._vocab cimport RangeCounts, WordHash, read_range
+from fastw2v._vocab cimport RangeCounts, WordHash, check_read, read_range
 
 cdef extern from "_kernels.h" nogil:
     enum: FW_SIGMOID_TABLE_SIZE
@@ -312,7 +312,6 @@ cdef class TrainingKernel:
                 worker.reserve(&self.model, counts.longest)
                 fw_train_batch(&self.model, worker.state, worker.range_ids, worker.range_ends,
                                counts.sentences, alpha_start, alpha_end, compute_loss)
-        if status < 0:
-            raise OSError("cannot read corpus file %r" % (path,))
+        check_read(status, path, &counts)
         return (counts.raw_words, counts.raw_sentences,
                 worker.state.trained_words - before)

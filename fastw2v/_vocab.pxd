@@ -1,6 +1,8 @@
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdio cimport FILE
 
+from fastw2v._text cimport fw_text
+
 
 cdef class WordHash:
     """Open-addressing hash table from UTF-8 words to dense ids, with counts."""
@@ -21,22 +23,10 @@ cdef class WordHash:
     cdef int rehash(self, int64_t n_slots) noexcept nogil
 
 
-cdef enum:
-    TOKEN_END = 0
-    TOKEN_WORD = 1
-    TOKEN_NEWLINE = 2
-
-
 cdef struct Tokenizer:
     FILE *fh
     char *buf
-    int64_t buf_len, buf_pos
-    int64_t offset        # file offset of buf[buf_pos]
-    int64_t end           # stop before tokens starting at or after this offset
-    char *token
-    int64_t token_start   # file offset of the current word
-    int32_t token_len, token_cap
-    int eof
+    fw_text text
 
 
 cdef int tokenizer_open(Tokenizer *t, const char *path, int64_t start, int64_t end) noexcept nogil
@@ -49,8 +39,16 @@ cdef struct RangeCounts:
     int64_t raw_sentences   # sentences with at least one word read
     int64_t sentences       # sentences with at least one known word: entries of ``ends``
     int64_t longest         # known words of the longest sentence
+    int64_t invalid_at      # file offset of the first byte that is not UTF-8 (READ_INVALID)
+
+
+cdef enum:
+    READ_OK = 0
+    READ_FAILED = -1        # the file cannot be read, or memory ran out
+    READ_INVALID = -2       # a word is not valid UTF-8
 
 
 cdef int read_range(const char *path, int64_t start, int64_t end, WordHash words,
                     int64_t max_sentence_length, bint by_line, int32_t *ids, int64_t *ends,
                     RangeCounts *counts) noexcept nogil
+cdef int check_read(int status, path, const RangeCounts *counts) except -1

@@ -1,16 +1,21 @@
 # cython: language_level=3
 """Compiled vocabulary kernels: word counting, words to ids, and a streaming file tokenizer.
 
-The file tokenizer and the byte-keyed hash table run without the GIL; they serve
-``corpus_file`` mode, where the corpus never becomes Python strings.
+The file tokenizer (``_text.h``, which splits UTF-8 exactly as ``str.split()`` does) and
+the byte-keyed hash table run without the GIL; they serve ``corpus_file`` mode and
+fastw2v's readers of plain local files, where the corpus never becomes Python strings.
 """
 import numpy as np
 
 from cpython.unicode cimport PyUnicode_Check
-from libc.stdint cimport int32_t, int64_t, uint64_t
-from libc.stdio cimport EOF, FILE, fclose, fopen, fread, fseek, getc, SEEK_SET
+from libc.stdint cimport INT32_MAX, INT64_MAX, int32_t, int64_t, uint64_t
+from libc.stdio cimport FILE, SEEK_SET, fclose, ferror, fopen, fread
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, memcpy, memset
+
+from fastw2v._text cimport (FW_TEXT_END, FW_TEXT_INVALID, FW_TEXT_LOOKBEHIND, FW_TEXT_MORE,
+                            FW_TEXT_NEWLINE, FW_TEXT_NOMEM, FW_TEXT_WORD, fw_text_feed,
+                            fw_text_free, fw_text_init, fw_text_next, fw_text_offset)
 
 cdef extern from *:
     """
@@ -27,12 +32,7 @@ cdef enum:
     # below glibc's mmap threshold: allocated from the heap, not mapped and unmapped each
     # call (unmapping makes the kernel flush the other threads' TLBs)
     BUFFER_SIZE = 1 << 16
-    # word2vec.c truncates words at 100 bytes; we keep far longer ones, but a "word" with no
-    # whitespace in sight (a binary file) must not grow without bound.
-    MAX_TOKEN_BYTES = 4096
-
-cdef inline bint is_space(char c) noexcept nogil:
-    return c == b' ' or c == b'\n' or c == b'\t' or c == b'\r' or c == b'\v' or c == b'\f'
+    TOKEN_FAILED = -1
 
 
 cdef inline uint64_t fnv1a(const char *word, int32_t length) noexcept nogil:
@@ -183,35 +183,17 @@ cdef class WordHash:
 
 
 cdef int tokenizer_open(Tokenizer *t, const char *path, int64_t start, int64_t end) noexcept nogil:
-    """Open ``path`` to read the tokens that start in bytes ``[start, end)``; -1 on error."""
+    """Open ``path`` to read the words and line ends at offsets in ``[start, end)``, split
+    as in a read of the whole file (a word cut by ``start`` belongs to the range before);
+    -1 on error."""
+    cdef int64_t base = max(start - FW_TEXT_LOOKBEHIND, 0)
+    fw_text_init(&t.text, base, start, end)
     t.fh = fopen(path, "rb")
     t.buf = <char *>malloc(BUFFER_SIZE)
-    t.token = <char *>malloc(MAX_TOKEN_BYTES)
-    t.token_cap = MAX_TOKEN_BYTES
-    t.token_len = 0
-    t.buf_len = 0
-    t.buf_pos = 0
-    t.eof = 0
-    t.end = end
-    t.offset = start
-    if t.fh == NULL or t.buf == NULL or t.token == NULL:
+    if t.fh == NULL or t.buf == NULL:
         return -1
-    cdef int c
-    if start > 0:
-        # a word cut by `start` belongs to the range before
-        if fw_fseek64(t.fh, start - 1, SEEK_SET) != 0:
-            return -1
-        c = getc(t.fh)
-        if c != EOF and not is_space(<char>c):
-            while True:
-                c = getc(t.fh)
-                if c == EOF or is_space(<char>c):
-                    break
-                t.offset += 1
-            if c != EOF:
-                # hand the separator back through the buffer
-                t.buf[0] = <char>c
-                t.buf_len = 1
+    if base > 0 and fw_fseek64(t.fh, base, SEEK_SET) != 0:
+        return -1
     return 0
 
 
@@ -219,54 +201,28 @@ cdef void tokenizer_close(Tokenizer *t) noexcept nogil:
     if t.fh != NULL:
         fclose(t.fh)
     free(t.buf)
-    free(t.token)
+    fw_text_free(&t.text)
     t.fh = NULL
     t.buf = NULL
-    t.token = NULL
-
-
-cdef inline int tokenizer_fill(Tokenizer *t) noexcept nogil:
-    """Refill the buffer; 0 at end of file."""
-    if t.eof:
-        return 0
-    t.buf_len = <int64_t>fread(t.buf, 1, BUFFER_SIZE, t.fh)
-    t.buf_pos = 0
-    if t.buf_len == 0:
-        t.eof = 1
-    return t.buf_len > 0
 
 
 cdef int tokenizer_next(Tokenizer *t) noexcept nogil:
-    """Advance to the next word (TOKEN_WORD, in t.token), line end (TOKEN_NEWLINE) or the end."""
-    cdef char c
+    """The next FW_TEXT_WORD (in t.text), FW_TEXT_NEWLINE, FW_TEXT_INVALID or FW_TEXT_END, or
+    TOKEN_FAILED: a read error, no memory, or a word too long for a WordHash (2 GiB)."""
+    cdef int kind
+    cdef size_t n
     while True:
-        if t.buf_pos == t.buf_len and not tokenizer_fill(t):
-            return TOKEN_END
-        c = t.buf[t.buf_pos]
-        if not is_space(c):
-            break
-        if t.offset >= t.end:
-            return TOKEN_END
-        t.buf_pos += 1
-        t.offset += 1
-        if c == b'\n':
-            return TOKEN_NEWLINE
-    if t.offset >= t.end:
-        return TOKEN_END
-    t.token_len = 0
-    t.token_start = t.offset
-    while True:
-        if t.buf_pos == t.buf_len and not tokenizer_fill(t):
-            break
-        c = t.buf[t.buf_pos]
-        if is_space(c):
-            break
-        if t.token_len < t.token_cap:
-            t.token[t.token_len] = c
-            t.token_len += 1
-        t.buf_pos += 1
-        t.offset += 1
-    return TOKEN_WORD
+        kind = fw_text_next(&t.text)
+        if kind == FW_TEXT_WORD:
+            return kind if t.text.word_len <= INT32_MAX else TOKEN_FAILED
+        if kind == FW_TEXT_NOMEM:
+            return TOKEN_FAILED
+        if kind != FW_TEXT_MORE:
+            return kind
+        n = fread(t.buf, 1, BUFFER_SIZE, t.fh)
+        if n == 0 and ferror(t.fh):
+            return TOKEN_FAILED
+        fw_text_feed(&t.text, t.buf, n, n == 0)
 
 
 cdef inline int64_t line_sentences(int64_t line_words, int64_t max_sentence_length) noexcept nogil:
@@ -282,30 +238,35 @@ cdef int read_range(const char *path, int64_t start, int64_t end, WordHash words
     sentence: sentence s is ``ids[ends[s-1]:ends[s]]``. Sentences end at line ends (if
     ``by_line``) and every ``max_sentence_length`` words read (if positive), counted from
     ``start``. ``ids`` and ``ends`` must hold ``(end - start) // 2 + 1`` entries (every word is
-    followed by a separator or the end of the file). 0 on success, -1 if the file cannot be
-    read."""
+    followed by a separator or the end of the file). READ_OK on success, READ_INVALID if a
+    word is not valid UTF-8 (at ``counts.invalid_at``), READ_FAILED if the file cannot be
+    read (or memory runs out)."""
     cdef Tokenizer t
-    cdef int kind, status = 0
+    cdef int kind, status = READ_OK
     cdef int64_t word, n = 0, sentence_start = 0, sentence_raw = 0
     memset(counts, 0, sizeof(RangeCounts))
-    t.fh = NULL
-    t.buf = NULL
-    t.token = NULL
     if tokenizer_open(&t, path, start, end) < 0:
-        status = -1
-    while status == 0:
+        status = READ_FAILED
+    while status == READ_OK:
         kind = tokenizer_next(&t)
-        if kind == TOKEN_WORD:
+        if kind == FW_TEXT_WORD:
             counts.raw_words += 1
             sentence_raw += 1
-            word = words.lookup(t.token, t.token_len)
+            word = words.lookup(t.text.word, <int32_t>t.text.word_len)
             if word >= 0:
                 ids[n] = <int32_t>word
                 n += 1
             if sentence_raw != max_sentence_length:
                 continue
-        elif kind == TOKEN_NEWLINE and not by_line:
+        elif kind == FW_TEXT_NEWLINE and not by_line:
             continue
+        elif kind == FW_TEXT_INVALID:
+            counts.invalid_at = t.text.invalid_at
+            status = READ_INVALID
+            break
+        elif kind == TOKEN_FAILED:
+            status = READ_FAILED
+            break
         # a sentence ends here
         counts.raw_sentences += sentence_raw > 0
         sentence_raw = 0
@@ -314,10 +275,76 @@ cdef int read_range(const char *path, int64_t start, int64_t end, WordHash words
             counts.sentences += 1
             counts.longest = max(counts.longest, n - sentence_start)
             sentence_start = n
-        if kind == TOKEN_END:
+        if kind == FW_TEXT_END:
             break
     tokenizer_close(&t)
     return status
+
+
+cdef int check_read(int status, path, const RangeCounts *counts) except -1:
+    """Raise the error that a ``read_range`` status stands for; 0 for READ_OK."""
+    if status == READ_INVALID:
+        raise read_error(path, counts.invalid_at)
+    if status != READ_OK:
+        raise read_error(path)
+    return 0
+
+
+def read_error(path, int64_t invalid_at=-1):
+    """The exception for a file that compiled reading failed on: a ValueError naming the
+    offset of the first byte that is not valid UTF-8 (``invalid_at``) and why, in the words
+    of Python's decoder, else an OSError."""
+    if invalid_at >= 0:
+        with open(path, "rb") as fin:
+            fin.seek(invalid_at)
+            data = fin.read(4)  # the longest UTF-8 sequence
+        try:
+            data.decode("utf8")
+            reason = "changed while read"
+        except UnicodeDecodeError as exc:
+            reason = exc.reason
+        return ValueError("%s is not valid UTF-8 near byte %d: %s" % (path, invalid_at, reason))
+    return OSError("cannot read corpus file %r (a read error, out of memory, or a word of "
+                   "2 GiB or more)" % (path,))
+
+
+def split_chunks(chunks):
+    """The lines of a byte stream given as chunks (bytes), as lists of words, read a chunk at
+    a time by the compiled text layer: ``[line.decode().split() for line in
+    b"".join(chunks).split(b"\\n")]`` (for tests).
+
+    Raises
+    ------
+    ValueError
+        If a word is not valid UTF-8.
+    """
+    cdef fw_text t
+    cdef int kind
+    cdef bytes chunk
+    chunks = iter(chunks)
+    cdef list line = []
+    cdef list lines = [line]
+    fw_text_init(&t, 0, 0, INT64_MAX)
+    try:
+        while True:
+            kind = fw_text_next(&t)
+            if kind == FW_TEXT_MORE:
+                piece = next(chunks, None)
+                chunk = b"" if piece is None else bytes(piece)  # alive while t points into it
+                fw_text_feed(&t, chunk, len(chunk), piece is None)
+            elif kind == FW_TEXT_WORD:
+                line.append(t.word[:t.word_len].decode("utf8"))
+            elif kind == FW_TEXT_NEWLINE:
+                line = []
+                lines.append(line)
+            elif kind == FW_TEXT_INVALID:
+                raise ValueError("not valid UTF-8 near byte %d" % t.invalid_at)
+            elif kind == FW_TEXT_NOMEM:
+                raise MemoryError()
+            else:
+                return lines
+    finally:
+        fw_text_free(&t)
 
 
 def read_file_range(WordHash words not None, path, int64_t start, int64_t end,
@@ -328,9 +355,8 @@ def read_file_range(WordHash words not None, path, int64_t start, int64_t end,
     cdef int32_t[::1] ids = np.empty(capacity, dtype=np.int32)
     cdef int64_t[::1] ends = np.empty(capacity, dtype=np.int64)
     cdef RangeCounts counts
-    if read_range(path_bytes, start, end, words, max_sentence_length, by_line, &ids[0],
-                  &ends[0], &counts) < 0:
-        raise OSError("cannot read corpus file %r" % (path,))
+    check_read(read_range(path_bytes, start, end, words, max_sentence_length, by_line, &ids[0],
+                          &ends[0], &counts), path, &counts)
     n_ids = ends[counts.sentences - 1] if counts.sentences else 0
     return (np.asarray(ids[:n_ids]).copy(), np.asarray(ends[:counts.sentences]).copy(),
             counts.raw_words, counts.raw_sentences)
@@ -346,24 +372,22 @@ def sentence_ranges(path, int64_t target_bytes, int64_t max_sentence_length, bin
 
     Returns
     -------
-    numpy.ndarray or None
-        int64 range starts followed by the file size; None when compiled reading would not
-        see the words Python does: bytes that are not ASCII, ASCII separators that
-        ``str.split()`` splits on but the tokenizer keeps (0x1c-0x1f), or words over
-        ``MAX_TOKEN_BYTES``.
+    numpy.ndarray
+        int64 range starts followed by the file size.
+
+    Raises
+    ------
+    ValueError
+        If a word is not valid UTF-8.
     """
     cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
     cdef const char *cpath = path_bytes
     cdef Tokenizer t
-    t.fh = NULL
-    t.buf = NULL
-    t.token = NULL
-    cdef int kind, plain = 1
-    cdef int32_t k
-    cdef unsigned char c
+    cdef int kind = FW_TEXT_END
     cdef int64_t in_sentence = 0, next_mark = target_bytes, n = 0, capacity = 1024
     cdef int64_t *starts = <int64_t *>malloc(capacity * sizeof(int64_t))
     cdef int64_t *grown
+    cdef bint failed = 0
     if starts == NULL:
         raise MemoryError()
     starts[n] = 0
@@ -372,41 +396,35 @@ def sentence_ranges(path, int64_t target_bytes, int64_t max_sentence_length, bin
         if tokenizer_open(&t, cpath, 0, <int64_t>1 << 62) < 0:
             raise OSError("cannot open corpus file %r" % (path,))
         with nogil:
-            while plain:
+            while True:
                 kind = tokenizer_next(&t)
-                if kind == TOKEN_END:
-                    break
-                if kind == TOKEN_NEWLINE:
+                if kind == FW_TEXT_NEWLINE:
                     if by_line:
                         in_sentence = 0
                     continue
-                if t.offset - t.token_start > t.token_len:  # cut at the tokenizer's cap
-                    plain = 0
-                for k in range(t.token_len):
-                    c = <unsigned char>t.token[k]
-                    if c >= 0x80 or 0x1c <= c <= 0x1f:
-                        plain = 0
-                if in_sentence == 0 and t.token_start >= next_mark:
+                if kind != FW_TEXT_WORD:
+                    break
+                if in_sentence == 0 and t.text.word_start >= next_mark:
                     if n == capacity:
                         capacity *= 2
                         grown = <int64_t *>realloc(starts, capacity * sizeof(int64_t))
                         if grown == NULL:
-                            plain = -1
+                            failed = 1
                             break
                         starts = grown
-                    starts[n] = t.token_start
+                    starts[n] = t.text.word_start
                     n += 1
-                    next_mark = t.token_start + target_bytes
+                    next_mark = t.text.word_start + target_bytes
                 in_sentence += 1
                 if max_sentence_length > 0 and in_sentence == max_sentence_length:
                     in_sentence = 0
-        if plain < 0:
+        if failed:
             raise MemoryError()
-        if not plain:
-            return None
+        if kind != FW_TEXT_END:
+            raise read_error(path, t.text.invalid_at if kind == FW_TEXT_INVALID else -1)
         result = np.empty(n + 1, dtype=np.int64)
         result[:n] = <int64_t[:n]>starts
-        result[n] = t.offset
+        result[n] = fw_text_offset(&t.text)
         return result
     finally:
         tokenizer_close(&t)
@@ -417,8 +435,9 @@ def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1,
               int64_t max_sentence_length=0):
     """Count the words of a text file in compiled code, without the GIL.
 
-    Lines are sentences; words are split on ASCII whitespace. When ``max_vocab_size`` is
-    positive, the rarest words are pruned as in gensim whenever the vocabulary grows past it.
+    Lines (ending at ``\\n``) are sentences; words are split as ``str.split()`` splits the
+    decoded text. When ``max_vocab_size`` is positive, the rarest words are pruned as in
+    gensim whenever the vocabulary grows past it.
 
     Returns
     -------
@@ -426,14 +445,16 @@ def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1,
         The counted words, the number of sentences (non-empty lines, each counted as
         ``ceil(words / max_sentence_length)`` when that is positive), the number of words,
         and the final ``min_reduce``.
+
+    Raises
+    ------
+    ValueError
+        If a word is not valid UTF-8, naming the file and the byte offset.
     """
     cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
     cdef const char *cpath = path_bytes
     cdef WordHash words = WordHash()
     cdef Tokenizer t
-    t.fh = NULL
-    t.buf = NULL
-    t.token = NULL
     cdef int kind, failed = 0
     cdef int64_t sentences = 0, total = 0, since_check = 0, min_reduce = 1, line_words = 0
     cdef int64_t stop = end if end >= 0 else (<int64_t>1 << 62)
@@ -445,27 +466,29 @@ def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1,
             with nogil:
                 while True:
                     kind = tokenizer_next(&t)
-                    if kind == TOKEN_WORD:
-                        if words.add(t.token, t.token_len, 1) < 0:
+                    if kind == FW_TEXT_WORD:
+                        if words.add(t.text.word, <int32_t>t.text.word_len, 1) < 0:
                             failed = 1
                             break
                         total += 1
                         since_check += 1
                         line_words += 1
-                    elif kind == TOKEN_NEWLINE:
+                    elif kind == FW_TEXT_NEWLINE:
                         sentences += line_sentences(line_words, max_sentence_length)
                         line_words = 0
                     else:
                         break
                     if (max_vocab_size > 0 and words.size > max_vocab_size
-                            and (kind == TOKEN_NEWLINE or since_check >= 10000)):
+                            and (kind == FW_TEXT_NEWLINE or since_check >= 10000)):
                         break
-                    if kind == TOKEN_NEWLINE:
+                    if kind == FW_TEXT_NEWLINE:
                         since_check = 0
             if failed:
                 raise MemoryError("out of memory while counting words")
-            if kind == TOKEN_END:
+            if kind == FW_TEXT_END:
                 break
+            if kind != FW_TEXT_WORD and kind != FW_TEXT_NEWLINE:
+                raise read_error(path, t.text.invalid_at if kind == FW_TEXT_INVALID else -1)
             words.prune(min_reduce)
             min_reduce += 1
             since_check = 0

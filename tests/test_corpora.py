@@ -33,7 +33,7 @@ def test_line_sentence_splits_long_lines_like_gensim(tmp_path):
 
 def test_text8_corpus_chunks_the_word_stream(tmp_path, monkeypatch):
     import fastw2v.corpora
-    monkeypatch.setattr(fastw2v.corpora, "_CHUNK_BYTES", 16)  # many chunk boundaries
+    monkeypatch.setattr(fastw2v.corpora, "_TEXT8_READ_BYTES", 16)  # many read boundaries
     words = ["w%d" % (i % 37) for i in range(2345)]
     path = write(tmp_path / "text8", " " + " ".join(words))
     sentences = list(Text8Corpus(path, max_sentence_length=1000))
@@ -153,17 +153,16 @@ def test_readers_count_local_files_in_compiled_code_exactly(tmp_path, reader):
     assert counted == _python_scan(corpus)
 
 
-def test_compiled_count_defers_to_python_where_it_would_differ(tmp_path):
-    unicode_space = write(tmp_path / "nbsp.txt", "a\u00a0b c\n")
-    assert LineSentence(unicode_space).count_words() is None
+def test_compiled_count_for_every_plain_local_file(tmp_path):
+    # Unicode whitespace and long words are counted in compiled code as Python counts them
+    unicode_space = write(tmp_path / "nbsp.txt", "a\u00a0b c\x1cd\n")
+    assert LineSentence(unicode_space).count_words() == ({"a": 1, "b": 1, "c": 1, "d": 1}, 1, 4)
     long_word = write(tmp_path / "long.txt", "x" * 5000 + " y\n")
-    assert Text8Corpus(long_word).count_words() is None
+    assert Text8Corpus(long_word).count_words() == ({"x" * 5000: 1, "y": 1}, 1, 2)
+    # compressed and limited sources are read in Python
     compressed = write(tmp_path / "c.txt.gz", "a b\n", gzip.open)
     assert LineSentence(compressed).count_words() is None
     assert LineSentence(write(tmp_path / "p.txt", "a b\nc\n"), limit=1).count_words() is None
-    # the model still gets Python's counts through the fallback
-    model = Word2Vec(LineSentence(unicode_space), min_count=1, vector_size=4, progress=False)
-    assert sorted(model.wv.index_to_key) == ["a", "b", "c"]
 
 
 def _compiled_sentences(corpus, words, target_bytes):
@@ -198,10 +197,10 @@ def test_compiled_reading_gives_the_readers_sentences(tmp_path, reader, target_b
     assert raw_words == sum(len(s) for s in corpus) and raw_sentences == len(list(corpus))
 
 
-def test_compiled_reading_only_where_python_reads_the_same(tmp_path):
-    assert LineSentence(write(tmp_path / "u.txt", "naïve café\n")).compiled_ranges() is None
-    assert Text8Corpus(write(tmp_path / "s.txt", "a\x1cb c")).compiled_ranges() is None
-    assert Text8Corpus(write(tmp_path / "l.txt", "x" * 5000 + " y")).compiled_ranges() is None
+def test_compiled_reading_of_plain_local_files(tmp_path):
+    for text in ["naïve café\n", "a\x1cb c", "x" * 5000 + " y"]:
+        path = write(tmp_path / "t.txt", text)
+        assert Text8Corpus(path).compiled_ranges()["bounds"].tolist() == [0, len(text.encode())]
     assert LineSentence(write(tmp_path / "c.txt.gz", "a b\n", gzip.open)).compiled_ranges() is None
     plain = write(tmp_path / "p.txt", "a b\nc\n")
     assert LineSentence(plain, limit=1).compiled_ranges() is None
