@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 BENCH_ARGS ?=
 
-.PHONY: venv install demo test test-blas test-variants fuzz bench bench-quick bench-readers bench-scaling bench-micro clean sanitize interrupt-loop
+.PHONY: venv install demo test test-blas test-variants fuzz bench bench-quick bench-readers bench-formats bench-scaling bench-micro clean sanitize interrupt-loop
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ bench-quick: install
 bench-readers: install
 	$(PIP) install --quiet -r benchmarks/requirements.txt
 	$(PY) -m benchmarks.readers $(BENCH_ARGS)
+
+# Training from UTF-8 and compressed files against the plain ASCII file.
+bench-formats: install
+	$(PIP) install --quiet -r benchmarks/requirements.txt
+	$(PY) -m benchmarks.formats $(BENCH_ARGS)
 
 # 2 workers against 1, and against two 1-worker processes (what the machine allows).
 bench-scaling: install

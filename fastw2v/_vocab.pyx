@@ -633,3 +633,158 @@ def sentences_to_ids(list sentences, WordHash words not None):
         ends_view[s] = n
         s += 1
     return ids[:n], ends, n_raw
+
+
+cdef class TextStream:
+    """Text fed in byte chunks (decompressed, say), read by the compiled text layer: as
+    sentences of word ids to train (:meth:`ids`) or as word counts (:meth:`count`).
+
+    Sentences end at line ends (if ``by_line``) and every ``max_sentence_length`` words read
+    (if positive), as fastw2v's readers cut them; a word or a sentence may run across chunks.
+    Each call's loop runs without the GIL. ``name`` (the file) goes into error messages.
+    """
+    cdef fw_text text
+    cdef WordHash words
+    cdef int64_t max_sentence_length
+    cdef bint by_line
+    cdef object name
+    cdef bytes chunk             # what the text layer reads, alive until the next feed
+    cdef int64_t chunk_start     # its offset in the stream
+    cdef int32_t *pending        # known words of the sentence the last chunk left unfinished
+    cdef int64_t n_pending, pending_capacity, pending_raw
+    cdef int64_t line_words      # counting: words of the current line
+    cdef readonly int64_t total_words, sentences
+
+    def __cinit__(self):
+        fw_text_init(&self.text, 0, 0, INT64_MAX)
+
+    def __init__(self, WordHash words not None, int64_t max_sentence_length, bint by_line,
+                 name="<stream>"):
+        self.words = words
+        self.max_sentence_length = max_sentence_length
+        self.by_line = by_line
+        self.name = name
+
+    def __dealloc__(self):
+        fw_text_free(&self.text)
+        free(self.pending)
+
+    cdef feed(self, chunk, bint last):
+        if self.chunk is not None:
+            self.chunk_start += len(self.chunk)
+        self.chunk = bytes(chunk)
+        fw_text_feed(&self.text, self.chunk, len(self.chunk), last)
+
+    cdef int raise_for(self, int kind) except -1:
+        """Raise the error a text-layer result stands for: invalid UTF-8 as a ValueError
+        naming the stream, the offset in its (decompressed) text and the decoder's reason."""
+        cdef int64_t at = self.text.invalid_at - self.chunk_start
+        if kind == FW_TEXT_INVALID:
+            reason = "invalid UTF-8"
+            if 0 <= at < len(self.chunk):
+                try:
+                    self.chunk[at:at + 4].decode("utf8")
+                except UnicodeDecodeError as exc:
+                    reason = exc.reason
+            raise ValueError("%s is not valid UTF-8 near byte %d: %s"
+                             % (self.name, self.text.invalid_at, reason))
+        raise MemoryError("out of memory reading %s (or a word of 2 GiB or more)" % (self.name,))
+
+    def ids(self, chunk, bint last=False):
+        """The sentences that ``chunk`` (bytes; ``last`` at the end of the stream) completes.
+
+        Returns
+        -------
+        (ndarray of int32, ndarray of int64, int, int)
+            Known words' ids back to back, the end of each sentence in them (sentences with
+            no known word left out), and the words read and sentences ended in this chunk.
+        """
+        self.feed(chunk, last)
+        cdef int64_t capacity = self.n_pending + len(self.chunk) // 2 + 2
+        ids = np.empty(capacity, dtype=np.int32)
+        ends = np.empty(capacity, dtype=np.int64)
+        cdef int32_t[::1] id_view = ids
+        cdef int64_t[::1] end_view = ends
+        cdef int kind
+        cdef int64_t word, n = self.n_pending, n_sentences = 0, sentence_start = 0
+        cdef int64_t sentence_raw = self.pending_raw, raw = 0, raw_sentences = 0
+        if self.n_pending:
+            memcpy(&id_view[0], self.pending, self.n_pending * sizeof(int32_t))
+        with nogil:
+            while True:
+                kind = fw_text_next(&self.text)
+                if kind == FW_TEXT_WORD:
+                    if self.text.word_len > INT32_MAX:
+                        kind = FW_TEXT_NOMEM
+                        break
+                    raw += 1
+                    sentence_raw += 1
+                    word = self.words.lookup(self.text.word, <int32_t>self.text.word_len)
+                    if word >= 0:
+                        id_view[n] = <int32_t>word
+                        n += 1
+                    if sentence_raw != self.max_sentence_length:
+                        continue
+                elif kind == FW_TEXT_NEWLINE and not self.by_line:
+                    continue
+                elif kind != FW_TEXT_NEWLINE and kind != FW_TEXT_END:
+                    break
+                raw_sentences += sentence_raw > 0  # a sentence ends here
+                sentence_raw = 0
+                if n > sentence_start:
+                    end_view[n_sentences] = n
+                    n_sentences += 1
+                    sentence_start = n
+                if kind == FW_TEXT_END:
+                    break
+        if kind != FW_TEXT_MORE and kind != FW_TEXT_END:
+            self.raise_for(kind)
+        self.keep_pending(&id_view[sentence_start], n - sentence_start, sentence_raw)
+        return ids[:sentence_start], ends[:n_sentences], raw, raw_sentences
+
+    cdef int keep_pending(self, const int32_t *ids, int64_t n, int64_t raw) except -1:
+        """Keep the unfinished sentence's ids (and raw words) for the next chunk."""
+        if n > self.pending_capacity:
+            free(self.pending)
+            self.pending_capacity = 0
+            self.pending = <int32_t *>malloc(2 * n * sizeof(int32_t))
+            if self.pending == NULL:
+                raise MemoryError()
+            self.pending_capacity = 2 * n
+        if n:
+            memcpy(self.pending, ids, n * sizeof(int32_t))
+        self.n_pending = n
+        self.pending_raw = raw
+        return 0
+
+    def count(self, chunk, bint last=False):
+        """Add the words of ``chunk`` (bytes; ``last`` at the end of the stream) to the word
+        table's counts; ``total_words`` and ``sentences`` keep the tallies (lines count
+        ``ceil(words / max_sentence_length)`` sentences when ``by_line``; without lines the
+        caller cuts the word stream)."""
+        self.feed(chunk, last)
+        cdef int kind
+        cdef bint failed = 0
+        cdef int64_t total = 0, sentences = 0, line_words = self.line_words
+        with nogil:
+            while True:
+                kind = fw_text_next(&self.text)
+                if kind == FW_TEXT_WORD:
+                    if (self.text.word_len > INT32_MAX
+                            or self.words.add(self.text.word, <int32_t>self.text.word_len, 1) < 0):
+                        kind = FW_TEXT_NOMEM
+                        break
+                    total += 1
+                    line_words += 1
+                elif kind == FW_TEXT_NEWLINE or kind == FW_TEXT_END:
+                    sentences += line_sentences(line_words, self.max_sentence_length)
+                    line_words = 0
+                    if kind == FW_TEXT_END:
+                        break
+                else:
+                    break
+        self.total_words += total
+        self.sentences += sentences
+        self.line_words = line_words
+        if kind != FW_TEXT_MORE and kind != FW_TEXT_END:
+            self.raise_for(kind)

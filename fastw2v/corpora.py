@@ -3,6 +3,7 @@
 Each reads plain, ``.gz`` and ``.bz2`` files and remote URLs through smart_open, and can be
 iterated any number of times (one pass builds the vocabulary, one pass trains each epoch).
 """
+import functools
 import io
 import itertools
 import logging
@@ -15,9 +16,10 @@ logger = logging.getLogger(__name__)
 
 MAX_WORDS_IN_BATCH = 10000
 _TRAINING_RANGE_BYTES = 1 << 20  # training reads plain local files in ranges of about this
+_STREAM_CHUNK_BYTES = 1 << 20  # and compressed or remote ones in chunks of this, decompressed
 
 
-def _plain_local_path(source):
+def plain_local_path(source):
     """The path of ``source`` when it is an uncompressed local file, else None."""
     if not isinstance(source, (str, os.PathLike)):
         return None
@@ -27,31 +29,82 @@ def _plain_local_path(source):
     return path
 
 
-def _compiled_count(path, max_sentence_length, by_line):
-    """Count a local file's words in compiled code, as iterating the reader counts them."""
-    table, sentences, total, _ = _vocab.scan_file(
-        path, max_sentence_length=max_sentence_length if by_line else 0)
-    words, counts = table.words_and_counts()
-    if not by_line:
-        sentences = -(-total // max_sentence_length)
-    return dict(zip(words, counts.tolist())), sentences, total
+class CompiledSource:
+    """A reader's text as compiled code reads it, without making Python strings.
+
+    The one description a reader gives of itself to vocabulary counting and training
+    (:meth:`LineSentence.compiled_source` and the like): its files, whether lines are
+    sentences, and where sentences are cut. Plain local files are split into byte ranges of
+    whole sentences that every worker thread reads itself; compressed and remote files are
+    decompressed by one reading thread, whose chunks compiled code splits and looks up. Both
+    give exactly the sentences iterating the reader yields.
+
+    Parameters
+    ----------
+    paths : list of str
+        Local paths or URLs, plain or compressed (as :func:`fastw2v._fileio.open_input`
+        opens them), read one after the other.
+    by_line : bool
+        Lines are sentences (cut every ``max_sentence_length`` words); else the word stream
+        is cut every ``max_sentence_length`` words.
+    max_sentence_length : int
+        Words per sentence at most.
+    """
+
+    def __init__(self, paths, by_line, max_sentence_length):
+        self.paths = [os.fspath(path) for path in paths]
+        self.by_line = bool(by_line)
+        self.max_sentence_length = int(max_sentence_length)
+
+    @property
+    def in_ranges(self):
+        """Whether every file is a plain local file, read in byte ranges by the workers."""
+        return all(plain_local_path(path) is not None for path in self.paths)
+
+    def count(self):
+        """``({word: count}, sentences, words)``, exactly as iterating the reader counts them."""
+        table = _vocab.WordHash()
+        sentences = total = 0
+        for path in self.paths:
+            stream = _vocab.TextStream(table, self.max_sentence_length if self.by_line else 0,
+                                       True, path)
+            for chunk, last in self.chunks(path):
+                stream.count(chunk, last)
+            total += stream.total_words
+            sentences += (stream.sentences if self.by_line
+                          else -(-stream.total_words // self.max_sentence_length))
+        words, counts = table.words_and_counts()
+        return dict(zip(words, counts.tolist())), sentences, total
+
+    def ranges(self):
+        """``(path, start, end)`` byte ranges of whole sentences, about 1 MB each (plain
+        local files only: see :attr:`in_ranges`)."""
+        ranges = []
+        for path in self.paths:
+            stat = os.stat(path)
+            bounds = _sentence_bounds(path, stat.st_size, stat.st_mtime_ns,
+                                      self.max_sentence_length, self.by_line)
+            ranges.extend((path, start, end) for start, end in zip(bounds[:-1], bounds[1:]))
+        return ranges
+
+    @staticmethod
+    def chunks(path):
+        """The text of ``path`` (decompressed) as ``(bytes, last)`` chunks of about 1 MB."""
+        with open_input(path, "rb") as fin:
+            chunk = fin.read(_STREAM_CHUNK_BYTES)
+            while chunk:
+                following = fin.read(_STREAM_CHUNK_BYTES)
+                yield chunk, not following
+                chunk = following
+            yield b"", True
 
 
-def _compiled_ranges(reader, path, by_line):
-    """``reader``'s file as ranges of whole sentences to train in compiled code (cached on
-    the reader while the file is unchanged), or None without a path."""
-    if path is None:
-        return None
-    stat = os.stat(path)
-    key = (path, stat.st_size, stat.st_mtime_ns, reader.max_sentence_length, by_line)
-    cached = getattr(reader, "_ranges_cache", None)
-    if cached is None or cached[0] != key:
-        bounds = _vocab.sentence_ranges(path, _TRAINING_RANGE_BYTES, reader.max_sentence_length,
-                                        by_line)
-        cached = (key, dict(path=path, bounds=bounds,
-                            max_sentence_length=reader.max_sentence_length, by_line=by_line))
-        reader._ranges_cache = cached
-    return cached[1]
+@functools.lru_cache(maxsize=64)
+def _sentence_bounds(path, size, mtime_ns, max_sentence_length, by_line):
+    """Starts of byte ranges of whole sentences in a file (then its size), cached while the
+    file keeps its size and modification time."""
+    return _vocab.sentence_ranges(path, _TRAINING_RANGE_BYTES, max_sentence_length,
+                                  by_line).tolist()
 
 
 class _InvalidUTF8(UnicodeDecodeError):
@@ -97,32 +150,12 @@ class LineSentence:
         self.max_sentence_length = max_sentence_length
         self.limit = limit
 
-    def count_words(self):
-        """Word counts computed in compiled code, for an uncompressed local file.
-
-        Returns
-        -------
-        (dict, int, int) or None
-            ``{word: count}``, the number of sentences and of words, exactly as iterating
-            would give them; None when the source has to be read in Python.
-        """
-        path = _plain_local_path(self.source)
-        if path is None or self.limit is not None:
+    def compiled_source(self):
+        """How compiled code reads this corpus (:class:`CompiledSource`), or None when it
+        must be read in Python (an open file object, or a ``limit``)."""
+        if not isinstance(self.source, (str, os.PathLike)) or self.limit is not None:
             return None
-        return _compiled_count(path, self.max_sentence_length, by_line=True)
-
-    def compiled_ranges(self):
-        """The file as byte ranges of whole sentences, for training in compiled code.
-
-        Returns
-        -------
-        dict or None
-            ``path``, ``bounds`` (range starts, then the file size), ``max_sentence_length``
-            and ``by_line``; None unless the source is an uncompressed local file read whole
-            (compiled reading gives exactly the sentences iterating would).
-        """
-        path = _plain_local_path(self.source)
-        return _compiled_ranges(self, None if self.limit is not None else path, by_line=True)
+        return CompiledSource([self.source], True, self.max_sentence_length)
 
     def __iter__(self):
         if hasattr(self.source, "seek"):
@@ -164,26 +197,9 @@ class Text8Corpus:
         self.fname = fname
         self.max_sentence_length = max_sentence_length
 
-    def count_words(self):
-        """Word counts computed in compiled code, for an uncompressed local file.
-
-        Returns
-        -------
-        (dict, int, int) or None
-            As :meth:`LineSentence.count_words`.
-        """
-        path = _plain_local_path(self.fname)
-        return None if path is None else _compiled_count(path, self.max_sentence_length, by_line=False)
-
-    def compiled_ranges(self):
-        """The file as byte ranges of whole sentences, for training in compiled code.
-
-        Returns
-        -------
-        dict or None
-            As :meth:`LineSentence.compiled_ranges`.
-        """
-        return _compiled_ranges(self, _plain_local_path(self.fname), by_line=False)
+    def compiled_source(self):
+        """How compiled code reads this corpus (:class:`CompiledSource`)."""
+        return CompiledSource([self.fname], False, self.max_sentence_length)
 
     def __iter__(self):
         size = self.max_sentence_length
@@ -231,6 +247,13 @@ class PathLineSentences:
             logger.info("PathLineSentences: %d files in %s", len(self.input_files), self.source)
         else:
             raise ValueError("input is neither a file nor a directory: %s" % self.source)
+
+    def compiled_source(self):
+        """How compiled code reads this corpus (:class:`CompiledSource`), or None with a
+        ``limit``."""
+        if self.limit is not None:
+            return None
+        return CompiledSource(self.input_files, True, self.max_sentence_length)
 
     def __iter__(self):
         for path in self.input_files:

@@ -19,11 +19,18 @@ import queue
 import threading
 import time
 
-from fastw2v import _vocab, threads, vocab
+from fastw2v import _vocab, corpora, threads, vocab
 
 logger = logging.getLogger(__name__)
 
 FILE_CHUNK_BYTES = 1 << 20
+
+
+def file_chunks(path):
+    """``corpus_file`` mode's ranges of a plain file: ``(path, start, end)``, 1 MB each."""
+    size = os.path.getsize(path)
+    return [(path, start, min(start + FILE_CHUNK_BYTES, size))
+            for start in range(0, size, FILE_CHUNK_BYTES)]
 # A worker waits for the GIL up to the interpreter's switch interval (5 ms) each time it
 # takes a job; jobs this large keep that wait small next to the training it buys.
 MIN_JOB_WORDS = 1 << 16
@@ -148,21 +155,59 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
     ``"sentences"``: what the schedule counts progress in. Counts go to ``tally``;
     ``tick()`` is called regularly from the calling thread.
     """
-    jobs = queue.Queue(maxsize=2 * len(workers))
-    stop = threading.Event()
     job_words_target = max(batch_words, MIN_JOB_WORDS)
+
+    def jobs():
+        job, job_words = [], 0
+        for sentence in corpus:
+            if type(sentence) is not list:
+                sentence = _vocab.check_sentence(sentence)
+            job.append(sentence)
+            job_words += len(sentence)
+            if job_words >= job_words_target:
+                yield _job_ids(job, word_table)
+                job, job_words = [], 0
+        if job:
+            yield _job_ids(job, word_table)
+
+    _train_jobs(kernel, workers, jobs(), schedule, unit, compute_loss, tally, tick)
+
+
+def train_epoch_stream(kernel, workers, source, word_table, schedule, unit, compute_loss, tally,
+                       tick):
+    """Train one pass over a :class:`fastw2v.corpora.CompiledSource` read as a stream.
+
+    The calling thread only reads (and decompresses) each file in chunks of about 1 MB;
+    compiled code splits each chunk and looks its words up without the GIL, and the workers
+    train the resulting jobs as in :func:`train_epoch_iterable`.
+    """
+    def jobs():
+        for path in source.paths:
+            stream = _vocab.TextStream(word_table, source.max_sentence_length, source.by_line,
+                                       path)
+            for chunk, last in source.chunks(path):
+                yield stream.ids(chunk, last)
+
+    _train_jobs(kernel, workers, jobs(), schedule, unit, compute_loss, tally, tick)
+
+
+def _train_jobs(kernel, workers, jobs, schedule, unit, compute_loss, tally, tick):
+    """Train the jobs ``(ids, ends, raw_words, raw_sentences)`` that the calling thread draws
+    from the iterator ``jobs``, with one thread per worker state."""
+    queued = queue.Queue(maxsize=2 * len(workers))
+    stop = threading.Event()
 
     def work(state):
         try:
             while True:
-                job = jobs.get()
+                job = queued.get()
                 if job is None or stop.is_set():
                     return
-                ids, ends, raw = job
-                units = raw if unit == "words" else len(ends)
+                ids, ends, raw, sentences = job
+                units = raw if unit == "words" else sentences
                 alpha_start, alpha_end = schedule.reserve(units)
                 trained = kernel.train_batch(state, ids, ends, alpha_start, alpha_end, compute_loss)
-                tally.add(raw, trained, len(ends), units)
+                tally.add(raw, trained, sentences, units)
                 _check_diverged(state)
         except BaseException as exc:  # surfaced by the feeding thread
             tally.fail(exc)
@@ -170,25 +215,16 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
 
     finished = _start(work, workers)
     try:
-        job, job_words = [], 0
-        for sentence in corpus:
+        for job in jobs:
             if stop.is_set():
                 break
-            if type(sentence) is not list:
-                sentence = _vocab.check_sentence(sentence)
-            job.append(sentence)
-            job_words += len(sentence)
-            if job_words >= job_words_target:
-                _put(jobs, _job_ids(job, word_table), stop, tick)
-                job, job_words = [], 0
-        if job:
-            _put(jobs, _job_ids(job, word_table), stop, tick)
+            _put(queued, job, stop, tick)
         for _ in finished:
-            _put(jobs, None, stop, tick, force=True)
+            _put(queued, None, stop, tick, force=True)
         threads.wait(finished, tick)
     except BaseException:
         stop.set()
-        _drain(jobs, len(finished))
+        _drain(queued, len(finished))
         threads.wait_uninterrupted(finished)
         raise
     if tally.error is not None:
@@ -196,12 +232,14 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
 
 
 def _job_ids(sentences, word_table):
-    """A job's sentences as word ids (``_vocab.sentences_to_ids``), with a token that cannot
-    be encoded as UTF-8 named in a ValueError."""
+    """A job's sentences as ``(ids, ends, raw_words, sentences)`` (see
+    ``_vocab.sentences_to_ids``), a token that cannot be encoded as UTF-8 named in a
+    ValueError."""
     try:
-        return _vocab.sentences_to_ids(sentences, word_table)
+        ids, ends, raw = _vocab.sentences_to_ids(sentences, word_table)
     except UnicodeEncodeError as err:
         raise vocab.unencodable_token_error(err) from None
+    return ids, ends, raw, len(ends)
 
 
 def _start(work, workers):
@@ -235,18 +273,16 @@ def _drain(jobs, n_threads):
             break
 
 
-def train_epoch_file(kernel, workers, word_table, path, schedule, compute_loss, tally, tick,
-                     bounds=None, max_sentence_length=0, by_line=True):
-    """Train one pass over a text file, split into byte ranges shared by the workers.
+def train_epoch_file(kernel, workers, word_table, ranges, schedule, compute_loss, tally, tick,
+                     max_sentence_length=0, by_line=True):
+    """Train one pass over byte ranges ``(path, start, end)`` of text files, shared by the
+    workers, each of which reads, splits, looks up and trains a range without the GIL.
 
-    The ranges are ``bounds[i]:bounds[i + 1]`` (default: 1 MB each); sentences end at line
-    ends (if ``by_line``) and every ``max_sentence_length`` words (if positive), counted
-    from each range start, as in ``TrainingKernel.train_file_range``.
+    Sentences end at line ends (if ``by_line``) and every ``max_sentence_length`` words (if
+    positive), counted from each range start, as in ``TrainingKernel.train_file_range``.
+    The schedule counts bytes.
     """
-    if bounds is None:
-        size = os.path.getsize(path)
-        bounds = list(range(0, size, FILE_CHUNK_BYTES)) + [size]
-    ranges = iter(zip(bounds[:-1], bounds[1:]))
+    ranges = iter(ranges)
     range_lock = threading.Lock()
     stop = threading.Event()
 
@@ -254,8 +290,8 @@ def train_epoch_file(kernel, workers, word_table, path, schedule, compute_loss, 
         try:
             while not stop.is_set():
                 with range_lock:
-                    start, end = next(ranges, (None, None))
-                    if start is None:
+                    path, start, end = next(ranges, (None, None, None))
+                    if path is None:
                         return
                     alpha_start, alpha_end = schedule.reserve(end - start)
                 raw, sentences, trained = kernel.train_file_range(
@@ -276,3 +312,60 @@ def train_epoch_file(kernel, workers, word_table, path, schedule, compute_loss, 
         raise
     if tally.error is not None:
         raise tally.error
+
+
+class Feed:
+    """How one ``train()`` call reads its corpus, chosen once from what the corpus allows.
+
+    - ``"ranges"``: byte ranges of plain local files, each read, split and trained by a
+      worker without the GIL (``corpus_file``, and readers whose
+      :class:`~fastw2v.corpora.CompiledSource` is :attr:`~fastw2v.corpora.CompiledSource.in_ranges`);
+    - ``"stream"``: compressed or remote files, decompressed by the calling thread and split
+      in compiled code (:func:`train_epoch_stream`);
+    - ``"iterable"``: any other iterable of sentences, read in Python.
+    """
+
+    def __init__(self, kind, corpus=None, ranges=None, source=None, max_sentence_length=0,
+                 by_line=True):
+        self.kind, self.corpus, self.ranges, self.source = kind, corpus, ranges, source
+        self.max_sentence_length, self.by_line = max_sentence_length, by_line
+
+    @classmethod
+    def for_corpus(cls, corpus_iterable=None, corpus_file=None):
+        """The feed of ``corpus_file`` (a path or URL) or of ``corpus_iterable``."""
+        if corpus_file is not None:
+            if corpora.plain_local_path(corpus_file) is not None:
+                return cls("ranges", ranges=file_chunks(os.fspath(corpus_file)))
+            corpus_iterable = corpora.LineSentence(corpus_file)
+        source = getattr(corpus_iterable, "compiled_source", lambda: None)()
+        if source is None:
+            return cls("iterable", corpus=corpus_iterable)
+        if source.in_ranges:
+            return cls("ranges", ranges=source.ranges(), source=source,
+                       max_sentence_length=source.max_sentence_length, by_line=source.by_line)
+        return cls("stream", source=source)
+
+    def units(self, total_examples, total_words):
+        """What the learning rate falls with, ``(unit, units per epoch)``: bytes for ranges,
+        else raw words when ``total_words`` is known, else sentences."""
+        if self.kind == "ranges":
+            return "bytes", sum(end - start for _, start, end in self.ranges)
+        if total_words is None and total_examples is None:
+            raise ValueError("you must specify either total_examples or total_words for "
+                             "the learning-rate schedule (e.g. total_examples="
+                             "model.corpus_count after build_vocab on the same corpus)")
+        return ("words", total_words) if total_words else ("sentences", total_examples)
+
+    def epoch(self, kernel, workers, word_table, schedule, unit, batch_words, compute_loss, tally,
+              tick):
+        """Train one pass over the corpus."""
+        if self.kind == "ranges":
+            train_epoch_file(kernel, workers, word_table, self.ranges, schedule, compute_loss,
+                             tally, tick, self.max_sentence_length, self.by_line)
+        elif self.kind == "stream":
+            train_epoch_stream(kernel, workers, self.source, word_table, schedule, unit,
+                               compute_loss, tally, tick)
+        else:
+            train_epoch_iterable(kernel, workers, self.corpus, word_table, schedule, unit,
+                                 batch_words, compute_loss, tally, tick)
+

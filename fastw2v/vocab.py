@@ -73,7 +73,7 @@ def prune_counts(counts, min_reduce, trim_rule=None):
 def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=10000):
     """Count the words of an iterable of sentences.
 
-    A corpus with a ``count_words()`` method (fastw2v's readers) may count itself in
+    fastw2v's readers, which describe their text with ``compiled_source()``, are counted in
     compiled code when no pruning is asked for.
 
     Returns
@@ -86,11 +86,9 @@ def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=1000
     ValueError
         A token cannot be encoded as UTF-8 (it holds a lone surrogate such as ``'\\ud800'``).
     """
-    count_words = getattr(corpus, "count_words", None)
-    if count_words is not None and not max_vocab_size:
-        counted = count_words()
-        if counted is not None:
-            return counted
+    source = getattr(corpus, "compiled_source", lambda: None)()
+    if source is not None and not max_vocab_size:
+        return source.count()
     counter = _vocab.WordCounter()
     if max_vocab_size:
         _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per)

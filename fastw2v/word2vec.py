@@ -9,7 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from fastw2v import _core, _vocab, persistence, training, vocab
-from fastw2v.corpora import MAX_WORDS_IN_BATCH
+from fastw2v.corpora import MAX_WORDS_IN_BATCH, LineSentence, plain_local_path
 from fastw2v.keyedvectors import KeyedVectors
 from fastw2v.parameters import (InvalidParameterError, Interval, Options, check_learning_rates,
                                 validate)
@@ -45,8 +45,11 @@ class Word2Vec:
         A restartable iterable of tokenised sentences (a list, or a reader from
         :mod:`fastw2v.corpora`). Sentences of any length are trained whole.
     corpus_file : str, optional
-        Path to an uncompressed text file, one sentence per line (a single-line text8-style
-        file works too). Read and converted in compiled code, split across workers.
+        Path to a text file, one sentence per line (a single-line text8-style file works
+        too). A plain local file is read and converted in compiled code in byte ranges split
+        across the workers; a ``.gz``/``.bz2``/``.xz`` file or a URL is decompressed by one
+        reading thread and split in compiled code, its lines cut every 10,000 words (as
+        ``LineSentence`` cuts them).
     vector_size : int
         Dimensionality of the word vectors.
     alpha, min_alpha : float
@@ -251,9 +254,11 @@ class Word2Vec:
     def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, trim_rule=None):
         """Count the corpus's words into ``raw_vocab``; sets ``corpus_count``/``corpus_total_words``."""
         _check_corpus_args(corpus_iterable, corpus_file)
-        if corpus_file is not None:
-            counts, sentences, total = vocab.scan_file(_check_corpus_file(corpus_file),
-                                                       self.max_vocab_size)
+        if corpus_file is not None and plain_local_path(_check_corpus_file(corpus_file)):
+            counts, sentences, total = vocab.scan_file(os.fspath(corpus_file), self.max_vocab_size)
+        elif corpus_file is not None:  # compressed or remote: read as LineSentence reads it
+            counts, sentences, total = vocab.scan_iterable(
+                LineSentence(corpus_file), self.max_vocab_size, trim_rule, progress_per)
         else:
             vocab.check_reiterable(corpus_iterable)
             counts, sentences, total = vocab.scan_iterable(
@@ -447,29 +452,20 @@ class Word2Vec:
         check_learning_rates(start_alpha, end_alpha, "train()", "start_alpha", "end_alpha")
         start_alpha, end_alpha, epochs = float(start_alpha), float(end_alpha), int(epochs)
         self._check_finite_weights()
-        ranges = None
         if corpus_file is not None:
-            corpus_file = _check_corpus_file(corpus_file)
-            unit, units = "bytes", os.path.getsize(corpus_file)
+            _check_corpus_file(corpus_file)
+            total_words = total_words or self.corpus_total_words
         else:
             vocab.check_reiterable(corpus_iterable)
-            if total_words is None and total_examples is None:
-                raise ValueError("you must specify either total_examples or total_words for "
-                                 "the learning-rate schedule (e.g. total_examples="
-                                 "model.corpus_count after build_vocab on the same corpus)")
-            unit, units = ("words", total_words) if total_words else ("sentences", total_examples)
-            # fastw2v's own readers of plain local files are read in compiled code, the same
-            # sentences without the Python reading thread; alpha then falls with bytes read
-            ranges = getattr(corpus_iterable, "compiled_ranges", lambda: None)()
-            if ranges is not None:
-                unit, units = "bytes", int(ranges["bounds"][-1])
+        feed = training.Feed.for_corpus(corpus_iterable, corpus_file)
+        unit, units = feed.units(total_examples, total_words)
         self.compute_loss = bool(compute_loss)
         callbacks = tuple(callbacks)
         first_epoch = self._resumed_epoch(epochs, start_alpha, end_alpha)
         self.train_state = {"epochs": epochs, "completed": first_epoch,
                             "start_alpha": start_alpha, "end_alpha": end_alpha}
         schedule = training.LearningRate(start_alpha, end_alpha, epochs, units)
-        run = _EpochRunner(self, corpus_iterable, corpus_file, ranges, schedule, unit)
+        run = _EpochRunner(self, feed, schedule, unit)
         reporter = training.Reporter(
             epochs - first_epoch, total_words or (self.corpus_total_words if corpus_file else None),
             total_examples, self.progress, report_delay)
@@ -640,11 +636,9 @@ class Word2Vec:
 class _EpochRunner:
     """Runs the epochs of one ``train()`` call: the kernel, worker states and word table."""
 
-    def __init__(self, model, corpus_iterable, corpus_file, ranges, schedule, unit):
+    def __init__(self, model, feed, schedule, unit):
         self.model = model
-        self.corpus_iterable = corpus_iterable
-        self.corpus_file = corpus_file
-        self.ranges = ranges
+        self.feed = feed
         self.schedule = schedule
         self.unit = unit
         self.kernel = model._kernel()
@@ -683,24 +677,14 @@ class _EpochRunner:
 
     def _feed(self, epoch, tally, tick):
         """Run the workers over the corpus once (epoch ``epoch``), as the corpus allows."""
-        model, workers, schedule = self.model, self.workers, self.schedule
-        if self.corpus_file is not None:
-            training.train_epoch_file(self.kernel, workers, self.word_table, self.corpus_file,
-                                      schedule, model.compute_loss, tally, tick)
-        elif self.ranges is not None:
-            training.train_epoch_file(
-                self.kernel, workers, self.word_table, self.ranges["path"], schedule,
-                model.compute_loss, tally, tick, self.ranges["bounds"].tolist(),
-                self.ranges["max_sentence_length"], self.ranges["by_line"])
-        else:
-            training.train_epoch_iterable(
-                self.kernel, workers, self.corpus_iterable, self.word_table, schedule,
-                self.unit, model.batch_words, model.compute_loss, tally, tick)
-            if tally.sentences == 0 and model.corpus_count:
-                raise ValueError(
-                    "corpus_iterable yielded no sentences in epoch %d: it cannot be iterated "
-                    "again (a one-shot iterator or an exhausted file?); pass a restartable "
-                    "iterable such as a list or fastw2v.corpora.LineSentence" % (epoch + 1))
+        model = self.model
+        self.feed.epoch(self.kernel, self.workers, self.word_table, self.schedule, self.unit,
+                        model.batch_words, model.compute_loss, tally, tick)
+        if self.feed.kind == "iterable" and tally.sentences == 0 and model.corpus_count:
+            raise ValueError(
+                "corpus_iterable yielded no sentences in epoch %d: it cannot be iterated "
+                "again (a one-shot iterator or an exhausted file?); pass a restartable "
+                "iterable such as a list or fastw2v.corpora.LineSentence" % (epoch + 1))
 
 
 def _grow(matrix, rows, dim):
@@ -717,9 +701,6 @@ def _check_corpus_args(corpus_iterable, corpus_file):
 
 def _check_corpus_file(path):
     path = os.fspath(path)
-    if not os.path.isfile(path):
+    if "://" not in path and not os.path.isfile(path):
         raise FileNotFoundError("corpus_file %r does not exist or is not a file" % path)
-    if path.endswith((".gz", ".bz2", ".xz", ".zst")):
-        raise ValueError("corpus_file must be an uncompressed text file; decompress %r or pass "
-                         "LineSentence(%r) as the corpus" % (path, path))
     return path

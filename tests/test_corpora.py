@@ -111,9 +111,6 @@ def test_corpus_file_reads_every_word_per_epoch(tmp_path, monkeypatch):
 def test_corpus_file_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         Word2Vec(corpus_file=str(tmp_path / "missing.txt"), progress=False)
-    gz = write(tmp_path / "c.txt.gz", "a b c\n", gzip.open)
-    with pytest.raises(ValueError, match="uncompressed"):
-        Word2Vec(corpus_file=gz, progress=False)
     empty = write(tmp_path / "empty.txt", "\n\n")
     with pytest.raises(ValueError, match="empty"):
         Word2Vec(corpus_file=empty, progress=False)
@@ -148,32 +145,31 @@ def test_readers_count_local_files_in_compiled_code_exactly(tmp_path, reader):
              enumerate([0, 3, 25, 10, 0, 41, 7])]
     path = write(tmp_path / "c.txt", "\n".join(lines) + "\n\n  naïve  café\n")
     corpus = reader(path, max_sentence_length=10)
-    counted = corpus.count_words()
+    counted = corpus.compiled_source().count()
     assert counted is not None
     assert counted == _python_scan(corpus)
 
 
-def test_compiled_count_for_every_plain_local_file(tmp_path):
+def test_compiled_count_for_every_file(tmp_path):
     # Unicode whitespace and long words are counted in compiled code as Python counts them
     unicode_space = write(tmp_path / "nbsp.txt", "a\u00a0b c\x1cd\n")
-    assert LineSentence(unicode_space).count_words() == ({"a": 1, "b": 1, "c": 1, "d": 1}, 1, 4)
+    assert LineSentence(unicode_space).compiled_source().count() == ({"a": 1, "b": 1, "c": 1, "d": 1}, 1, 4)
     long_word = write(tmp_path / "long.txt", "x" * 5000 + " y\n")
-    assert Text8Corpus(long_word).count_words() == ({"x" * 5000: 1, "y": 1}, 1, 2)
-    # compressed and limited sources are read in Python
-    compressed = write(tmp_path / "c.txt.gz", "a b\n", gzip.open)
-    assert LineSentence(compressed).count_words() is None
-    assert LineSentence(write(tmp_path / "p.txt", "a b\nc\n"), limit=1).count_words() is None
+    assert Text8Corpus(long_word).compiled_source().count() == ({"x" * 5000: 1, "y": 1}, 1, 2)
+    # so are compressed files, streamed through the same text layer
+    compressed = write(tmp_path / "c.txt.gz", "a\u3000b\n", gzip.open)
+    assert LineSentence(compressed).compiled_source().count() == ({"a": 1, "b": 1}, 1, 2)
 
 
 def _compiled_sentences(corpus, words, target_bytes):
     """The sentences (as ids of known words) that training reads from ``corpus``'s ranges."""
-    layout = corpus.compiled_ranges()
-    bounds = _vocab.sentence_ranges(layout["path"], target_bytes, layout["max_sentence_length"],
-                                    layout["by_line"])
+    layout = corpus.compiled_source()
+    bounds = _vocab.sentence_ranges(layout.paths[0], target_bytes, layout.max_sentence_length,
+                                    layout.by_line)
     sentences, raw_words, raw_sentences = [], 0, 0
     for start, end in zip(bounds[:-1], bounds[1:]):
-        ids, ends, raw, n = _vocab.read_file_range(words, layout["path"], start, end,
-                                                   layout["max_sentence_length"], layout["by_line"])
+        ids, ends, raw, n = _vocab.read_file_range(words, layout.paths[0], start, end,
+                                                   layout.max_sentence_length, layout.by_line)
         sentences += [ids[a:b].tolist() for a, b in zip([0, *ends[:-1]], ends)]
         raw_words, raw_sentences = raw_words + raw, raw_sentences + n
     return sentences, raw_words, raw_sentences
@@ -197,18 +193,23 @@ def test_compiled_reading_gives_the_readers_sentences(tmp_path, reader, target_b
     assert raw_words == sum(len(s) for s in corpus) and raw_sentences == len(list(corpus))
 
 
-def test_compiled_reading_of_plain_local_files(tmp_path):
+def test_compiled_sources(tmp_path):
     for text in ["naïve café\n", "a\x1cb c", "x" * 5000 + " y"]:
         path = write(tmp_path / "t.txt", text)
-        assert Text8Corpus(path).compiled_ranges()["bounds"].tolist() == [0, len(text.encode())]
-    assert LineSentence(write(tmp_path / "c.txt.gz", "a b\n", gzip.open)).compiled_ranges() is None
+        assert Text8Corpus(path).compiled_source().ranges() == [(path, 0, len(text.encode()))]
+    compressed = LineSentence(write(tmp_path / "c.txt.gz", "a b\n", gzip.open)).compiled_source()
+    assert not compressed.in_ranges and compressed.count() == ({"a": 1, "b": 1}, 1, 2)
     plain = write(tmp_path / "p.txt", "a b\nc\n")
-    assert LineSentence(plain, limit=1).compiled_ranges() is None
-    layout = LineSentence(plain).compiled_ranges()
-    assert layout["bounds"].tolist() == [0, 6] and layout["by_line"]
+    assert LineSentence(plain, limit=1).compiled_source() is None
+    with open(plain, "rb") as fin:
+        assert LineSentence(fin).compiled_source() is None
+    source = LineSentence(plain).compiled_source()
+    assert source.in_ranges and source.ranges() == [(plain, 0, 6)] and source.by_line
     with open(plain, "a") as f:  # a changed file is split again
         f.write("d e\n")
-    assert LineSentence(plain).compiled_ranges()["bounds"][-1] == 10
+    assert LineSentence(plain).compiled_source().ranges()[-1][2] == 10
+    assert PathLineSentences(tmp_path).compiled_source().paths == sorted(
+        str(p) for p in tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("reader", [LineSentence, Text8Corpus])

@@ -92,7 +92,7 @@ def test_file_chunk_boundary_inside_whitespace(tmp_path, space):
     for inside in range(len(encoded) + 1):
         data = b"x" * (BUFFER - inside) + encoded + "é y\n".encode()
         path = write(tmp_path, data)
-        assert LineSentence(path).count_words() == ({"x" * (BUFFER - inside): 1, "é": 1, "y": 1},
+        assert LineSentence(path).compiled_source().count() == ({"x" * (BUFFER - inside): 1, "é": 1, "y": 1},
                                                     1, 3)
 
 
@@ -102,7 +102,7 @@ def test_long_words_crlf_and_no_trailing_newline(tmp_path):
     path = write(tmp_path, text.encode())
     python = list(LineSentence(path))
     assert python == [["a", "b"], [long_word, long_word], [long_word, "y"]]
-    counts, sentences, total = LineSentence(path).count_words()
+    counts, sentences, total = LineSentence(path).compiled_source().count()
     assert counts == {"a": 1, "b": 1, long_word: 3, "y": 1} and (sentences, total) == (3, 6)
     data = text.encode()
     for start in [0, 7, 1000, BUFFER - 1, BUFFER, 100002, 100003, 100004, len(data) - 3]:
@@ -123,8 +123,8 @@ def _python_scan(corpus):
 def _sentences_from_ranges(layout, words, bounds):
     sentences, raw_words, raw_sentences = [], 0, 0
     for start, end in zip(bounds[:-1], bounds[1:]):
-        ids, ends, raw, n = _vocab.read_file_range(words, layout["path"], start, end,
-                                                   layout["max_sentence_length"], layout["by_line"])
+        ids, ends, raw, n = _vocab.read_file_range(words, layout.paths[0], start, end,
+                                                   layout.max_sentence_length, layout.by_line)
         sentences += [ids[a:b].tolist() for a, b in zip([0, *ends[:-1]], ends)]
         raw_words, raw_sentences = raw_words + raw, raw_sentences + n
     return sentences, raw_words, raw_sentences
@@ -139,16 +139,16 @@ def test_readers_compiled_and_python_agree_on_unicode_text(tmp_path, reader, see
     corpus = reader(path, max_sentence_length=5)
     python = list(corpus)
     # (b) compiled counting
-    assert corpus.count_words() == _python_scan(python)
+    assert corpus.compiled_source().count() == _python_scan(python)
     # (c) compiled training ranges: the reader's own sentences, from sentence starts
     counts = _python_scan(python)[0]
     known = [w for i, w in enumerate(counts) if i % 3]  # leaves words out
     index = {w: i for i, w in enumerate(known)}
     expected = [[index[w] for w in s if w in index] for s in python]
     words = _vocab.WordHash(known)
-    layout = corpus.compiled_ranges()
+    layout = corpus.compiled_source()
     for target in [1, 7, 50, 1 << 20]:
-        bounds = _vocab.sentence_ranges(path, target, 5, layout["by_line"])
+        bounds = _vocab.sentence_ranges(path, target, 5, layout.by_line)
         sentences, raw_words, raw_sentences = _sentences_from_ranges(layout, words, bounds)
         assert sentences == [s for s in expected if s]
         assert raw_words == sum(map(len, python)) and raw_sentences == len(python)
@@ -187,10 +187,10 @@ def test_invalid_utf8_is_an_error_in_compiled_reading(tmp_path, bad):
         list(LineSentence(path))
     for corpus in [LineSentence(path), Text8Corpus(path)]:
         with pytest.raises(ValueError) as error:
-            corpus.count_words()
+            corpus.compiled_source().count()
         assert str(error.value) == where
         with pytest.raises(ValueError, match="not valid UTF-8"):
-            corpus.compiled_ranges()
+            corpus.compiled_source().ranges()
     with pytest.raises(ValueError) as error:
         _vocab.read_file_range(_vocab.WordHash(["good"]), path, 0, len(data))
     assert str(error.value) == where
@@ -201,7 +201,7 @@ def test_invalid_utf8_is_an_error_in_compiled_reading(tmp_path, bad):
 def test_invalid_utf8_at_the_end_of_a_file(tmp_path):
     path = write(tmp_path, b"a b\n\xe2\x80")
     with pytest.raises(ValueError, match="near byte 4: unexpected end of data"):
-        LineSentence(path).count_words()
+        LineSentence(path).compiled_source().count()
 
 
 def test_corpus_file_training_reports_invalid_utf8(tmp_path):
@@ -231,7 +231,7 @@ def test_utf8_planted_corpus_trains_in_compiled_code(tmp_path, monkeypatch):
     python.build_vocab(list(LineSentence(path)))
     assert from_file.wv.index_to_key == python.wv.index_to_key
     assert from_file.corpus_count == python.corpus_count == len(sentences)
-    assert LineSentence(path).count_words() == _python_scan(LineSentence(path))
+    assert LineSentence(path).compiled_source().count() == _python_scan(LineSentence(path))
 
     # a LineSentence of the file is counted and trained in compiled code too
     def no_python_reading(*args, **kwargs):
