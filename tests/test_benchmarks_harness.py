@@ -56,7 +56,7 @@ def test_modes_cover_both_objectives_and_sources():
     assert trial.MODES["sg-ns-py"]["python_iterable"]
     # the -py modes' iterable hides the reader, so fastw2v reads it in Python
     hidden = trial.PythonIterable([["a", "b"], ["c"]])
-    assert not hasattr(hidden, "compiled_ranges") and list(hidden) == [["a", "b"], ["c"]]
+    assert not hasattr(hidden, "compiled_source") and list(hidden) == [["a", "b"], ["c"]]
 
 
 def test_schedule_alternates_implementations():

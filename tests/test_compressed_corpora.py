@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from fastw2v import LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _vocab, corpora, training
+from compiled_reading import sentences_from_stream
 from planted import cluster_corpus, nearest_cluster_rate
 
 OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -33,18 +34,6 @@ def small_chunks(monkeypatch):
     monkeypatch.setattr(corpora, "_STREAM_CHUNK_BYTES", 37)  # words and characters cut often
 
 
-def stream_sentences(source, words):
-    """The sentences (ids of known words) a training stream reads from ``source``."""
-    sentences, raw_words, raw_sentences = [], 0, 0
-    for path in source.paths:
-        stream = _vocab.TextStream(words, source.max_sentence_length, source.by_line, path)
-        for chunk, last in source.chunks(path):
-            ids, ends, raw, n = stream.ids(chunk, last)
-            sentences += [ids[a:b].tolist() for a, b in zip([0, *ends[:-1]], ends)]
-            raw_words, raw_sentences = raw_words + raw, raw_sentences + n
-    return sentences, raw_words, raw_sentences
-
-
 @pytest.mark.parametrize("suffix", sorted(OPENERS))
 @pytest.mark.parametrize("reader", [LineSentence, Text8Corpus])
 def test_streams_give_the_readers_sentences(tmp_path, small_chunks, suffix, reader):
@@ -62,7 +51,7 @@ def test_streams_give_the_readers_sentences(tmp_path, small_chunks, suffix, read
     known = sorted(counts)[::2]
     index = {w: i for i, w in enumerate(known)}
     expected = [[index[w] for w in s if w in index] for s in python]
-    sentences, raw_words, raw_sentences = stream_sentences(source, _vocab.WordHash(known))
+    sentences, raw_words, raw_sentences = sentences_from_stream(source, _vocab.WordHash(known))
     assert sentences == [s for s in expected if s]
     assert (raw_words, raw_sentences) == (sum(map(len, python)), len(python))
 
@@ -79,7 +68,7 @@ def test_path_line_sentences_mix_plain_and_compressed_files(tmp_path, small_chun
     assert (sentences, total) == (len(python), sum(map(len, python)))
     words = sorted(counted)
     index = {w: i for i, w in enumerate(words)}
-    assert stream_sentences(source, _vocab.WordHash(words))[0] == [
+    assert sentences_from_stream(source, _vocab.WordHash(words))[0] == [
         [index[w] for w in s] for s in python if s]
 
 

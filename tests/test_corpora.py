@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from fastw2v import LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _vocab, training
+from compiled_reading import sentences_from_ranges
 from planted import cluster_corpus, nearest_cluster_rate
 
 LINES = ["the quick brown fox", "", "jumps over  the lazy dog", "naïve café déjà vu"]
@@ -166,13 +167,7 @@ def _compiled_sentences(corpus, words, target_bytes):
     layout = corpus.compiled_source()
     bounds = _vocab.sentence_ranges(layout.paths[0], target_bytes, layout.max_sentence_length,
                                     layout.by_line)
-    sentences, raw_words, raw_sentences = [], 0, 0
-    for start, end in zip(bounds[:-1], bounds[1:]):
-        ids, ends, raw, n = _vocab.read_file_range(words, layout.paths[0], start, end,
-                                                   layout.max_sentence_length, layout.by_line)
-        sentences += [ids[a:b].tolist() for a, b in zip([0, *ends[:-1]], ends)]
-        raw_words, raw_sentences = raw_words + raw, raw_sentences + n
-    return sentences, raw_words, raw_sentences
+    return sentences_from_ranges(layout, words, bounds)
 
 
 @pytest.mark.parametrize("reader", [LineSentence, Text8Corpus])

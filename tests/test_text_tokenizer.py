@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from fastw2v import LineSentence, Text8Corpus, Word2Vec, _vocab, training
+from compiled_reading import sentences_from_ranges
 from planted import cluster_corpus, nearest_cluster_rate
 
 # the code points str.split() splits on
@@ -120,16 +121,6 @@ def _python_scan(corpus):
     return counts, sentences, total
 
 
-def _sentences_from_ranges(layout, words, bounds):
-    sentences, raw_words, raw_sentences = [], 0, 0
-    for start, end in zip(bounds[:-1], bounds[1:]):
-        ids, ends, raw, n = _vocab.read_file_range(words, layout.paths[0], start, end,
-                                                   layout.max_sentence_length, layout.by_line)
-        sentences += [ids[a:b].tolist() for a, b in zip([0, *ends[:-1]], ends)]
-        raw_words, raw_sentences = raw_words + raw, raw_sentences + n
-    return sentences, raw_words, raw_sentences
-
-
 @pytest.mark.parametrize("reader", [LineSentence, Text8Corpus])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_readers_compiled_and_python_agree_on_unicode_text(tmp_path, reader, seed):
@@ -149,7 +140,7 @@ def test_readers_compiled_and_python_agree_on_unicode_text(tmp_path, reader, see
     layout = corpus.compiled_source()
     for target in [1, 7, 50, 1 << 20]:
         bounds = _vocab.sentence_ranges(path, target, 5, layout.by_line)
-        sentences, raw_words, raw_sentences = _sentences_from_ranges(layout, words, bounds)
+        sentences, raw_words, raw_sentences = sentences_from_ranges(layout, words, bounds)
         assert sentences == [s for s in expected if s]
         assert raw_words == sum(map(len, python)) and raw_sentences == len(python)
     # ranges cut anywhere (inside characters and whitespace too) read every word once

@@ -1,0 +1,30 @@
+"""What compiled training reads from a reader's CompiledSource: sentences of known words' ids."""
+from fastw2v import _vocab
+
+
+def _split(ids, ends):
+    return [ids[a:b].tolist() for a, b in zip([0, *ends[:-1]], ends)]
+
+
+def sentences_from_ranges(source, words, bounds):
+    """``(sentences, raw words, raw sentences)`` of the byte ranges ``bounds[i]:bounds[i+1]``
+    of the source's first file, read as training reads them."""
+    sentences, raw_words, raw_sentences = [], 0, 0
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        ids, ends, raw, n = _vocab.read_file_range(words, source.paths[0], start, end,
+                                                   source.max_sentence_length, source.by_line)
+        sentences += _split(ids, ends)
+        raw_words, raw_sentences = raw_words + raw, raw_sentences + n
+    return sentences, raw_words, raw_sentences
+
+
+def sentences_from_stream(source, words):
+    """``(sentences, raw words, raw sentences)`` of the source's files read as a stream."""
+    sentences, raw_words, raw_sentences = [], 0, 0
+    for path in source.paths:
+        stream = _vocab.TextStream(words, source.max_sentence_length, source.by_line, path)
+        for chunk, last in source.chunks(path):
+            ids, ends, raw, n = stream.ids(chunk, last)
+            sentences += _split(ids, ends)
+            raw_words, raw_sentences = raw_words + raw, raw_sentences + n
+    return sentences, raw_words, raw_sentences
