@@ -86,7 +86,7 @@ sanitize:
 	$(SANITIZE_VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
 	FASTW2V_SANITIZE=1 $(SANITIZE_VENV)/bin/python -m pip install --quiet --no-build-isolation --force-reinstall --no-deps .
 	cd tests && LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" \
-	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ../$(SANITIZE_VENV)/bin/python -m pytest -q -p no:cacheprovider --rootdir=.. -c ../pyproject.toml .
 
 # 50 SIGINTs at random moments of training, each followed by save, load and resume.
