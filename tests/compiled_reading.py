@@ -1,4 +1,5 @@
-"""What compiled training reads from a reader's CompiledSource: sentences of known words' ids."""
+"""What compiled counting and training read from a reader's CompiledSource, and what
+iterating the reader in Python gives, to compare them."""
 from fastw2v import _vocab
 
 
@@ -28,3 +29,14 @@ def sentences_from_stream(source, words):
             sentences += _split(ids, ends)
             raw_words, raw_sentences = raw_words + raw, raw_sentences + n
     return sentences, raw_words, raw_sentences
+
+
+def python_scan(corpus):
+    """``({word: count}, sentences, words)`` of iterating ``corpus`` in Python."""
+    counts, sentences, total = {}, 0, 0
+    for sentence in corpus:
+        sentences += 1
+        total += len(sentence)
+        for word in sentence:
+            counts[word] = counts.get(word, 0) + 1
+    return counts, sentences, total

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fastw2v import LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _vocab, training
-from compiled_reading import sentences_from_ranges
+from compiled_reading import python_scan, sentences_from_ranges
 from planted import cluster_corpus, nearest_cluster_rate
 
 LINES = ["the quick brown fox", "", "jumps over  the lazy dog", "naïve café déjà vu"]
@@ -130,16 +130,6 @@ def test_iterable_and_file_modes_learn_alike(tmp_path):
     np.testing.assert_allclose(from_file.training_loss, from_list.training_loss, rtol=0.05)
 
 
-def _python_scan(corpus):
-    counts, sentences, total = {}, 0, 0
-    for sentence in corpus:
-        sentences += 1
-        total += len(sentence)
-        for word in sentence:
-            counts[word] = counts.get(word, 0) + 1
-    return counts, sentences, total
-
-
 @pytest.mark.parametrize("reader", [LineSentence, Text8Corpus])
 def test_readers_count_local_files_in_compiled_code_exactly(tmp_path, reader):
     lines = [" ".join("w%d" % (i * j % 97) for j in range(n)) for i, n in
@@ -148,7 +138,7 @@ def test_readers_count_local_files_in_compiled_code_exactly(tmp_path, reader):
     corpus = reader(path, max_sentence_length=10)
     counted = corpus.compiled_source().count()
     assert counted is not None
-    assert counted == _python_scan(corpus)
+    assert counted == python_scan(corpus)
 
 
 def test_compiled_count_for_every_file(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from fastw2v import LineSentence, Text8Corpus, Word2Vec, _vocab, training
-from compiled_reading import sentences_from_ranges
+from compiled_reading import python_scan, sentences_from_ranges
 from planted import cluster_corpus, nearest_cluster_rate
 
 # the code points str.split() splits on
@@ -111,16 +111,6 @@ def test_long_words_crlf_and_no_trailing_newline(tmp_path):
                 == text.split())
 
 
-def _python_scan(corpus):
-    counts, sentences, total = {}, 0, 0
-    for sentence in corpus:
-        sentences += 1
-        total += len(sentence)
-        for word in sentence:
-            counts[word] = counts.get(word, 0) + 1
-    return counts, sentences, total
-
-
 @pytest.mark.parametrize("reader", [LineSentence, Text8Corpus])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_readers_compiled_and_python_agree_on_unicode_text(tmp_path, reader, seed):
@@ -130,9 +120,9 @@ def test_readers_compiled_and_python_agree_on_unicode_text(tmp_path, reader, see
     corpus = reader(path, max_sentence_length=5)
     python = list(corpus)
     # (b) compiled counting
-    assert corpus.compiled_source().count() == _python_scan(python)
+    assert corpus.compiled_source().count() == python_scan(python)
     # (c) compiled training ranges: the reader's own sentences, from sentence starts
-    counts = _python_scan(python)[0]
+    counts = python_scan(python)[0]
     known = [w for i, w in enumerate(counts) if i % 3]  # leaves words out
     index = {w: i for i, w in enumerate(known)}
     expected = [[index[w] for w in s if w in index] for s in python]
@@ -222,7 +212,7 @@ def test_utf8_planted_corpus_trains_in_compiled_code(tmp_path, monkeypatch):
     python.build_vocab(list(LineSentence(path)))
     assert from_file.wv.index_to_key == python.wv.index_to_key
     assert from_file.corpus_count == python.corpus_count == len(sentences)
-    assert LineSentence(path).compiled_source().count() == _python_scan(LineSentence(path))
+    assert LineSentence(path).compiled_source().count() == python_scan(LineSentence(path))
 
     # a LineSentence of the file is counted and trained in compiled code too
     def no_python_reading(*args, **kwargs):
