@@ -466,9 +466,8 @@ class Word2Vec:
                             "start_alpha": start_alpha, "end_alpha": end_alpha}
         schedule = training.LearningRate(start_alpha, end_alpha, epochs, units)
         run = _EpochRunner(self, feed, schedule, unit)
-        reporter = training.Reporter(
-            epochs - first_epoch, total_words or (self.corpus_total_words if corpus_file else None),
-            total_examples, self.progress, report_delay)
+        reporter = training.Reporter(epochs - first_epoch, total_words, total_examples,
+                                     self.progress, report_delay)
         self.running_training_loss = 0.0
         trained_total = raw_total = 0
         start_time = time.perf_counter()
