@@ -1,9 +1,10 @@
 # cython: language_level=3
-"""Compiled vocabulary kernels: word counting, words to ids, and a streaming file tokenizer.
+"""Compiled vocabulary kernels: word counting, words to ids, and the readers of text.
 
-The file tokenizer (``_text.h``, which splits UTF-8 exactly as ``str.split()`` does) and
-the byte-keyed hash table run without the GIL; they serve ``corpus_file`` mode and
-fastw2v's readers of plain local files, where the corpus never becomes Python strings.
+The readers (``_text.h``, which splits UTF-8 exactly as ``str.split()`` does) of file
+ranges (``read_range``, ``scan_file``) and of chunked streams (``TextStream``), and the
+byte-keyed hash table, run without the GIL; they serve ``corpus_file`` mode and fastw2v's
+readers, whose corpus never becomes Python strings.
 """
 import numpy as np
 

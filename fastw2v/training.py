@@ -1,14 +1,18 @@
 """Training orchestration: worker threads feeding the compiled kernels, one epoch at a time.
 
-Two feeding paths share one learning-rate schedule and one tally:
+Three feeding paths (:class:`Feed` picks one per ``train()`` call) share one learning-rate
+schedule and one tally:
 
-- iterable mode: the calling thread reads sentences, packs them into jobs and converts
+- ranges: each worker takes the next byte range (about 1 MB) of a plain local file and
+  reads, splits, converts and trains it entirely in compiled code, without the GIL;
+- stream: the calling thread only reads (and decompresses) compressed or remote files in
+  chunks; compiled code splits each chunk and looks its words up without the GIL, and the
+  workers train the jobs;
+- iterable: the calling thread reads Python sentences, packs them into jobs and converts
   each job to word ids (all the GIL-held work, in one thread); the workers train the jobs
-  with the GIL released;
-- file mode: each worker takes the next 1 MB byte range of the corpus file and reads,
-  converts and trains it entirely in compiled code, without the GIL.
+  with the GIL released.
 
-Either way no worker outlives the call (see :mod:`fastw2v.threads`): on an error or a
+Every way, no worker outlives the call (see :mod:`fastw2v.threads`): on an error or a
 KeyboardInterrupt the workers are told to stop and every one has returned (after its
 current job) before the exception leaves, so the model is never trained, saved or trained
 again while a worker still writes.
@@ -24,16 +28,16 @@ from fastw2v import _vocab, corpora, threads, vocab
 logger = logging.getLogger(__name__)
 
 FILE_CHUNK_BYTES = 1 << 20
+# A worker waits for the GIL up to the interpreter's switch interval (5 ms) each time it
+# takes a job; jobs this large keep that wait small next to the training it buys.
+MIN_JOB_WORDS = 1 << 16
 
 
-def file_chunks(path):
+def file_ranges(path):
     """``corpus_file`` mode's ranges of a plain file: ``(path, start, end)``, 1 MB each."""
     size = os.path.getsize(path)
     return [(path, start, min(start + FILE_CHUNK_BYTES, size))
             for start in range(0, size, FILE_CHUNK_BYTES)]
-# A worker waits for the GIL up to the interpreter's switch interval (5 ms) each time it
-# takes a job; jobs this large keep that wait small next to the training it buys.
-MIN_JOB_WORDS = 1 << 16
 
 
 class Diverged(FloatingPointError):
@@ -327,6 +331,8 @@ class Feed:
 
     def __init__(self, kind, corpus=None, ranges=None, source=None, max_sentence_length=0,
                  by_line=True):
+        """``corpus`` for ``"iterable"``, ``ranges`` (with the sentence cut) for ``"ranges"``,
+        ``source`` (a CompiledSource) for ``"stream"``."""
         self.kind, self.corpus, self.ranges, self.source = kind, corpus, ranges, source
         self.max_sentence_length, self.by_line = max_sentence_length, by_line
 
@@ -335,13 +341,13 @@ class Feed:
         """The feed of ``corpus_file`` (a path or URL) or of ``corpus_iterable``."""
         if corpus_file is not None:
             if corpora.plain_local_path(corpus_file) is not None:
-                return cls("ranges", ranges=file_chunks(os.fspath(corpus_file)))
+                return cls("ranges", ranges=file_ranges(os.fspath(corpus_file)))
             corpus_iterable = corpora.LineSentence(corpus_file)
         source = getattr(corpus_iterable, "compiled_source", lambda: None)()
         if source is None:
             return cls("iterable", corpus=corpus_iterable)
         if source.in_ranges:
-            return cls("ranges", ranges=source.ranges(), source=source,
+            return cls("ranges", ranges=source.ranges(),
                        max_sentence_length=source.max_sentence_length, by_line=source.by_line)
         return cls("stream", source=source)
 

@@ -9,6 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from fastw2v import _core, _vocab, persistence, training, vocab
+from fastw2v._fileio import MAX_VECTOR_SIZE
 from fastw2v.corpora import MAX_WORDS_IN_BATCH, LineSentence, plain_local_path
 from fastw2v.keyedvectors import KeyedVectors
 from fastw2v.parameters import (InvalidParameterError, Interval, Options, check_learning_rates,
@@ -118,7 +119,7 @@ class Word2Vec:
     """
 
     _parameter_constraints = {
-        "vector_size": [Interval(Integral, 1, 2 ** 31 - 1)],
+        "vector_size": [Interval(Integral, 1, MAX_VECTOR_SIZE)],
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "min_alpha": [Interval(Real, 0, None, closed="left")],
         "window": [Interval(Integral, 1, MAX_WINDOW)],

@@ -1,5 +1,6 @@
 """Training never crashes, hangs or hands back NaN vectors: bad parameters, diverging or
 non-finite weights, concurrent calls and interrupts each end in a clear Python exception."""
+import gzip
 import math
 import re
 import threading
@@ -189,10 +190,14 @@ def interrupt_on_progress(monkeypatch, after_calls=2):
     monkeypatch.setattr(training.Reporter, "update", update)
 
 
-@pytest.mark.parametrize("source", ["iterable", "corpus_file"])
+@pytest.mark.parametrize("source", ["iterable", "corpus_file", "compressed"])
 def test_interrupt_stops_every_worker_before_it_propagates(corpus, tmp_path, monkeypatch, source):
     big = corpus * 20
     path = write_corpus(tmp_path / "corpus.txt", big)
+    if source == "compressed":  # streamed: the calling thread decompresses, workers train
+        with open(path, "rb") as plain, gzip.open(path + ".gz", "wb") as packed:
+            packed.write(plain.read())
+        path += ".gz"
     model = Word2Vec(**dict(SMALL, epochs=3))
     if source == "iterable":
         model.build_vocab(big)
