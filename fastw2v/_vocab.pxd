@@ -23,6 +23,14 @@ cdef class WordHash:
     cdef int rehash(self, int64_t n_slots) noexcept nogil
 
 
+cdef class SentenceTransform:
+    """Rewrites the sentences a ``TextStream`` reads (phrases join tokens): each word to an
+    id of the transform's own, then each finished sentence to the words it outputs."""
+    cdef int64_t token(self, const char *word, int32_t length) noexcept nogil
+    cdef int64_t rewrite(self, int32_t *ids, int64_t n, int64_t *tokens) noexcept nogil
+    cdef int raise_error(self) except -1
+
+
 cdef struct Tokenizer:
     FILE *fh
     char *buf

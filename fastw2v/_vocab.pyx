@@ -142,7 +142,8 @@ cdef class WordHash:
             self.arena = <char *>realloc(self.arena, self.arena_size)
             if self.arena == NULL:
                 return -1
-        memcpy(self.arena + self.arena_used, word, length)
+        if length:
+            memcpy(self.arena + self.arena_used, word, length)
         entry = <int32_t>self.size
         self.offsets[entry] = self.arena_used
         self.lengths[entry] = length
@@ -636,16 +637,40 @@ def sentences_to_ids(list sentences, WordHash words not None):
     return ids[:n], ends, n_raw
 
 
+cdef class SentenceTransform:
+    """What a ``TextStream`` applies to each sentence it reads (see ``_phrased_text``).
+
+    ``token`` gives a word (UTF-8 bytes) an id of the transform's own (-1: out of memory;
+    other negative ids are the transform's to give);
+    ``rewrite`` turns a finished sentence of such ids, in place, into the word ids it
+    outputs and returns how many it wrote (-1 on an error, which ``raise_error`` raises),
+    setting ``tokens`` to the number of tokens of the rewritten sentence. Both run without
+    the GIL, in the one thread that reads the stream.
+    """
+
+    cdef int64_t token(self, const char *word, int32_t length) noexcept nogil:
+        return -1
+
+    cdef int64_t rewrite(self, int32_t *ids, int64_t n, int64_t *tokens) noexcept nogil:
+        return -1
+
+    cdef int raise_error(self) except -1:
+        raise MemoryError("out of memory rewriting sentences")
+
+
 cdef class TextStream:
     """Text fed in byte chunks (decompressed, say), read by the compiled text layer: as
     sentences of word ids to train (:meth:`ids`) or as word counts (:meth:`count`).
 
     Sentences end at line ends (if ``by_line``) and every ``max_sentence_length`` words read
     (if positive), as fastw2v's readers cut them; a word or a sentence may run across chunks.
-    Each call's loop runs without the GIL. ``name`` (the file) goes into error messages.
+    With a ``transform`` (phrases), each sentence so cut is rewritten by it: ``ids`` gives
+    the words it outputs, and ``count`` lets it count them. Each call's loop runs without
+    the GIL. ``name`` (the file) goes into error messages.
     """
     cdef fw_text text
     cdef WordHash words
+    cdef SentenceTransform transform
     cdef int64_t max_sentence_length
     cdef bint by_line
     cdef object name
@@ -659,9 +684,12 @@ cdef class TextStream:
     def __cinit__(self):
         fw_text_init(&self.text, 0, 0, INT64_MAX)
 
-    def __init__(self, WordHash words not None, int64_t max_sentence_length, bint by_line,
-                 name="<stream>"):
+    def __init__(self, WordHash words, int64_t max_sentence_length, bint by_line,
+                 name="<stream>", SentenceTransform transform=None):
+        if (words is None) == (transform is None):
+            raise TypeError("a TextStream looks words up in a WordHash or a transform")
         self.words = words
+        self.transform = transform
         self.max_sentence_length = max_sentence_length
         self.by_line = by_line
         self.name = name
@@ -698,7 +726,8 @@ cdef class TextStream:
         -------
         (ndarray of int32, ndarray of int64, int, int)
             Known words' ids back to back, the end of each sentence in them (sentences with
-            no known word left out), and the words read and sentences ended in this chunk.
+            no known word left out), and the words read (with a transform: the tokens of
+            the rewritten sentences) and sentences ended in this chunk.
         """
         self.feed(chunk, last)
         cdef int64_t capacity = self.n_pending + len(self.chunk) // 2 + 2
@@ -707,8 +736,10 @@ cdef class TextStream:
         cdef int32_t[::1] id_view = ids
         cdef int64_t[::1] end_view = ends
         cdef int kind
-        cdef int64_t word, n = self.n_pending, n_sentences = 0, sentence_start = 0
+        cdef bint failed = 0
+        cdef int64_t word, kept, tokens, n = self.n_pending, n_sentences = 0, sentence_start = 0
         cdef int64_t sentence_raw = self.pending_raw, raw = 0, raw_sentences = 0
+        cdef SentenceTransform transform = self.transform
         if self.n_pending:
             memcpy(&id_view[0], self.pending, self.n_pending * sizeof(int32_t))
         with nogil:
@@ -718,10 +749,18 @@ cdef class TextStream:
                     if self.text.word_len > INT32_MAX:
                         kind = FW_TEXT_NOMEM
                         break
-                    raw += 1
                     sentence_raw += 1
-                    word = self.words.lookup(self.text.word, <int32_t>self.text.word_len)
-                    if word >= 0:
+                    if transform is None:
+                        raw += 1
+                        word = self.words.lookup(self.text.word, <int32_t>self.text.word_len)
+                        if word >= 0:
+                            id_view[n] = <int32_t>word
+                            n += 1
+                    else:  # every word, for the transform to rewrite
+                        word = transform.token(self.text.word, <int32_t>self.text.word_len)
+                        if word == -1:
+                            kind = FW_TEXT_NOMEM
+                            break
                         id_view[n] = <int32_t>word
                         n += 1
                     if sentence_raw != self.max_sentence_length:
@@ -732,12 +771,21 @@ cdef class TextStream:
                     break
                 raw_sentences += sentence_raw > 0  # a sentence ends here
                 sentence_raw = 0
+                if transform is not None and n > sentence_start:
+                    kept = transform.rewrite(&id_view[sentence_start], n - sentence_start, &tokens)
+                    if kept < 0:
+                        failed = 1
+                        break
+                    raw += tokens
+                    n = sentence_start + kept
                 if n > sentence_start:
                     end_view[n_sentences] = n
                     n_sentences += 1
                     sentence_start = n
                 if kind == FW_TEXT_END:
                     break
+        if failed:
+            transform.raise_error()
         if kind != FW_TEXT_MORE and kind != FW_TEXT_END:
             self.raise_for(kind)
         self.keep_pending(&id_view[sentence_start], n - sentence_start, sentence_raw)
@@ -762,7 +810,13 @@ cdef class TextStream:
         """Add the words of ``chunk`` (bytes; ``last`` at the end of the stream) to the word
         table's counts; ``total_words`` and ``sentences`` keep the tallies (lines count
         ``ceil(words / max_sentence_length)`` sentences when ``by_line``; without lines the
-        caller cuts the word stream)."""
+        caller cuts the word stream). With a transform, which counts the words it outputs,
+        sentences are cut as ``ids`` cuts them and the tallies are of its output."""
+        if self.transform is not None:
+            _, _, tokens, ended = self.ids(chunk, last)
+            self.total_words += tokens
+            self.sentences += ended
+            return
         self.feed(chunk, last)
         cdef int kind
         cdef bint failed = 0

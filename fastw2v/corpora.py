@@ -49,20 +49,40 @@ class CompiledSource:
         is cut every ``max_sentence_length`` words.
     max_sentence_length : int
         Words per sentence at most.
+    phrases : fastw2v.phrases.Phrases or FrozenPhrases, optional
+        A phrase model joining each sentence's phrases (``model[reader]``), after the cut.
     """
 
-    def __init__(self, paths, by_line, max_sentence_length):
+    def __init__(self, paths, by_line, max_sentence_length, phrases=None):
         self.paths = [os.fspath(path) for path in paths]
         self.by_line = bool(by_line)
         self.max_sentence_length = int(max_sentence_length)
+        self.phrases = phrases
+
+    def with_phrases(self, model):
+        """This text with ``model``'s phrases joined, or None if compiled code cannot join
+        them as ``model[sentence]`` does (a delimiter of more than one character)."""
+        if len(model.delimiter) != 1:
+            return None
+        return CompiledSource(self.paths, self.by_line, self.max_sentence_length, model)
 
     @property
     def in_ranges(self):
-        """Whether every file is a plain local file, read in byte ranges by the workers."""
-        return all(plain_local_path(path) is not None for path in self.paths)
+        """Whether the workers read this text in byte ranges: every file is a plain local
+        file, and no phrases are joined (those are read as one stream)."""
+        return (self.phrases is None
+                and all(plain_local_path(path) is not None for path in self.paths))
+
+    def transform(self, words=None):
+        """The phrases as compiled code joins them (a ``PhraseFeed``): training, writing the
+        ids of the vocabulary ``words``; counting (``words`` None), counting its output."""
+        from fastw2v import _phrased_text
+        return _phrased_text.PhraseFeed(self.phrases, words)
 
     def count(self):
         """``({word: count}, sentences, words)``, exactly as iterating the reader counts them."""
+        if self.phrases is not None:
+            return self._count_phrased()
         table = _vocab.WordHash()
         sentences = total = 0
         for path in self.paths:
@@ -75,6 +95,18 @@ class CompiledSource:
                           else -(-stream.total_words // self.max_sentence_length))
         words, counts = table.words_and_counts()
         return dict(zip(words, counts.tolist())), sentences, total
+
+    def _count_phrased(self):
+        """``count`` with phrases: the sentences cut as training cuts them, then joined."""
+        feed = self.transform()
+        sentences = total = 0
+        for path in self.paths:
+            stream = _vocab.TextStream(None, self.max_sentence_length, self.by_line, path, feed)
+            for chunk, last in self.chunks(path):
+                stream.count(chunk, last)
+            total += stream.total_words
+            sentences += stream.sentences
+        return feed.counts(), sentences, total
 
     def ranges(self):
         """``(path, start, end)`` byte ranges of whole sentences, about 1 MB each (plain

@@ -166,6 +166,15 @@ class _PhrasedCorpus:
     def __len__(self):
         return len(self.corpus)
 
+    def compiled_source(self):
+        """How compiled code reads this corpus: the inner reader's text with this model's
+        phrases joined as it is read (a :class:`fastw2v.corpora.CompiledSource`), or None
+        when the inner corpus is read in Python (or is itself phrased)."""
+        source = getattr(self.corpus, "compiled_source", lambda: None)()
+        if source is None or source.phrases is not None:
+            return None
+        return source.with_phrases(self.model)
+
 
 class _PhrasesTransformation:
     """What ``Phrases`` and ``FrozenPhrases`` share: applying, finding phrases, saving."""

@@ -178,17 +178,19 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
 
 
 def train_epoch_stream(kernel, workers, source, word_table, schedule, unit, compute_loss, tally,
-                       tick):
+                       tick, transform=None):
     """Train one pass over a :class:`fastw2v.corpora.CompiledSource` read as a stream.
 
     The calling thread only reads (and decompresses) each file in chunks of about 1 MB;
-    compiled code splits each chunk and looks its words up without the GIL, and the workers
-    train the resulting jobs as in :func:`train_epoch_iterable`.
+    compiled code splits each chunk and looks its words up without the GIL (or, with the
+    source's phrases, ``transform`` joins them: see ``CompiledSource.transform``), and the
+    workers train the resulting jobs as in :func:`train_epoch_iterable`.
     """
     def jobs():
         for path in source.paths:
-            stream = _vocab.TextStream(word_table, source.max_sentence_length, source.by_line,
-                                       path)
+            stream = _vocab.TextStream(word_table if transform is None else None,
+                                       source.max_sentence_length, source.by_line, path,
+                                       transform)
             for chunk, last in source.chunks(path):
                 yield stream.ids(chunk, last)
 
@@ -335,6 +337,7 @@ class Feed:
         ``source`` (a CompiledSource) for ``"stream"``."""
         self.kind, self.corpus, self.ranges, self.source = kind, corpus, ranges, source
         self.max_sentence_length, self.by_line = max_sentence_length, by_line
+        self.transform = None  # (word table, the phrases joined into its ids)
 
     @classmethod
     def for_corpus(cls, corpus_iterable=None, corpus_file=None):
@@ -350,6 +353,14 @@ class Feed:
             return cls("ranges", ranges=source.ranges(),
                        max_sentence_length=source.max_sentence_length, by_line=source.by_line)
         return cls("stream", source=source)
+
+    def _transform(self, word_table):
+        """The source's phrases joined into ``word_table``'s ids, built once for all epochs."""
+        if self.source.phrases is None:
+            return None
+        if self.transform is None or self.transform[0] is not word_table:
+            self.transform = (word_table, self.source.transform(word_table))
+        return self.transform[1]
 
     def units(self, total_examples, total_words):
         """What the learning rate falls with, ``(unit, units per epoch)``: bytes for ranges,
@@ -370,7 +381,7 @@ class Feed:
                              tally, tick, self.max_sentence_length, self.by_line)
         elif self.kind == "stream":
             train_epoch_stream(kernel, workers, self.source, word_table, schedule, unit,
-                               compute_loss, tally, tick)
+                               compute_loss, tally, tick, self._transform(word_table))
         else:
             train_epoch_iterable(kernel, workers, self.corpus, word_table, schedule, unit,
                                  batch_words, compute_loss, tally, tick)

@@ -14,6 +14,7 @@ from fastw2v.corpora import MAX_WORDS_IN_BATCH, LineSentence, plain_local_path
 from fastw2v.keyedvectors import KeyedVectors
 from fastw2v.parameters import (InvalidParameterError, Interval, Options, check_learning_rates,
                                 validate)
+from fastw2v.phrases import FrozenPhrases, Phrases
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,11 @@ class Word2Vec:
         across the workers; a ``.gz``/``.bz2``/``.xz`` file or a URL is decompressed by one
         reading thread and split in compiled code, its lines cut every 10,000 words (as
         ``LineSentence`` cuts them).
+    phrases : Phrases or FrozenPhrases, optional
+        With ``corpus_file``: join the file's phrases as it is read, in compiled code (the
+        file is then read as ``phrases[LineSentence(corpus_file)]``, lines cut every 10,000
+        words). For ``sentences``, pass ``phrases[sentences]`` instead (an extension of
+        fastw2v).
     vector_size : int
         Dimensionality of the word vectors.
     alpha, min_alpha : float
@@ -153,7 +159,8 @@ class Word2Vec:
                  min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
                  hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
                  batch_words=MAX_WORDS_IN_BATCH, compute_loss=False, callbacks=(), comment=None,
-                 max_final_vocab=None, shrink_windows=True, kernel="batched", progress=True):
+                 max_final_vocab=None, shrink_windows=True, kernel="batched", progress=True,
+                 phrases=None):
         params = {name: value for name, value in locals().items()
                   if name in self._parameter_constraints}
         validate(self._parameter_constraints, params, type(self).__name__)
@@ -212,6 +219,7 @@ class Word2Vec:
 
         if sentences is not None and corpus_file is not None:
             raise TypeError("pass either sentences or corpus_file, not both")
+        sentences, corpus_file = _phrased_corpus_file(sentences, corpus_file, phrases)
         if sentences is not None or corpus_file is not None:
             self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file, trim_rule=trim_rule)
             self.train(corpus_iterable=sentences, corpus_file=corpus_file,
@@ -226,7 +234,7 @@ class Word2Vec:
     # ----------------------------------------------------------------- vocabulary
 
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
-                    keep_raw_vocab=False, trim_rule=None, **kwargs):
+                    keep_raw_vocab=False, trim_rule=None, phrases=None, **kwargs):
         """Scan a corpus, choose the vocabulary and allocate the weights.
 
         Parameters
@@ -243,18 +251,22 @@ class Word2Vec:
             Keep the raw counts in ``raw_vocab`` after the vocabulary is chosen.
         trim_rule : callable, optional
             See the class docstring.
+        phrases : Phrases or FrozenPhrases, optional
+            With ``corpus_file``: its phrases joined as it is read (see the class docstring).
         """
         start = time.perf_counter()
         with self._exclusive("build the vocabulary"):
-            self.scan_vocab(corpus_iterable, corpus_file, progress_per, trim_rule)
+            self.scan_vocab(corpus_iterable, corpus_file, progress_per, trim_rule, phrases)
             self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
             self.prepare_weights(update=update)
         logger.info("built vocabulary of %d words from %d raw words in %.2fs",
                     len(self.wv), self.corpus_total_words, time.perf_counter() - start)
 
-    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, trim_rule=None):
+    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, trim_rule=None,
+                   phrases=None):
         """Count the corpus's words into ``raw_vocab``; sets ``corpus_count``/``corpus_total_words``."""
         _check_corpus_args(corpus_iterable, corpus_file)
+        corpus_iterable, corpus_file = _phrased_corpus_file(corpus_iterable, corpus_file, phrases)
         if corpus_file is not None and plain_local_path(_check_corpus_file(corpus_file)):
             counts, sentences, total = vocab.scan_file(os.fspath(corpus_file), self.max_vocab_size)
         elif corpus_file is not None:  # compressed or remote: read as LineSentence reads it
@@ -383,7 +395,7 @@ class Word2Vec:
 
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
-              report_delay=1.0, compute_loss=False, callbacks=(), **kwargs):
+              report_delay=1.0, compute_loss=False, callbacks=(), phrases=None, **kwargs):
         """Train the vectors on a corpus, ``epochs`` passes with linearly decaying alpha.
 
         Parameters
@@ -402,6 +414,8 @@ class Word2Vec:
             Record the loss of each epoch in ``training_loss``.
         callbacks : sequence
             Called at the start and end of training and of each epoch.
+        phrases : Phrases or FrozenPhrases, optional
+            With ``corpus_file``: its phrases joined as it is read (see the class docstring).
 
         Returns
         -------
@@ -420,6 +434,11 @@ class Word2Vec:
                                "or this is a callback of it): wait until it returns")
         self._training_thread = threading.get_ident()
         try:
+            if phrases is not None:
+                _check_corpus_args(corpus_iterable, corpus_file)
+                total_words = total_words or self.corpus_total_words  # as for corpus_file
+                corpus_iterable, corpus_file = _phrased_corpus_file(corpus_iterable, corpus_file,
+                                                                    phrases)
             return self._train(corpus_iterable, corpus_file, total_examples, total_words, epochs,
                                start_alpha, end_alpha, report_delay, compute_loss, callbacks)
         finally:
@@ -697,6 +716,20 @@ def _grow(matrix, rows, dim):
 def _check_corpus_args(corpus_iterable, corpus_file):
     if (corpus_iterable is None) == (corpus_file is None):
         raise TypeError("pass exactly one of corpus_iterable (sentences) or corpus_file")
+
+
+def _phrased_corpus_file(corpus_iterable, corpus_file, phrases):
+    """``(corpus_iterable, corpus_file)``, where a ``corpus_file`` with ``phrases`` becomes
+    the iterable ``phrases[LineSentence(corpus_file)]``, read and joined in compiled code."""
+    if phrases is None:
+        return corpus_iterable, corpus_file
+    if not isinstance(phrases, (Phrases, FrozenPhrases)):
+        raise TypeError("phrases must be a fastw2v Phrases or FrozenPhrases model, not %s"
+                        % type(phrases).__name__)
+    if corpus_file is None:
+        raise TypeError("phrases= joins the phrases of corpus_file; for sentences, pass "
+                        "phrases[sentences] as the corpus instead")
+    return phrases[LineSentence(_check_corpus_file(corpus_file))], None
 
 
 def _check_corpus_file(path):

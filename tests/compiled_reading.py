@@ -20,10 +20,13 @@ def sentences_from_ranges(source, words, bounds):
 
 
 def sentences_from_stream(source, words):
-    """``(sentences, raw words, raw sentences)`` of the source's files read as a stream."""
+    """``(sentences, raw words, raw sentences)`` of the source's files read as a stream
+    (with its phrases joined, if any)."""
     sentences, raw_words, raw_sentences = [], 0, 0
+    transform = None if source.phrases is None else source.transform(words)
     for path in source.paths:
-        stream = _vocab.TextStream(words, source.max_sentence_length, source.by_line, path)
+        stream = _vocab.TextStream(None if transform else words, source.max_sentence_length,
+                                   source.by_line, path, transform)
         for chunk, last in source.chunks(path):
             ids, ends, raw, n = stream.ids(chunk, last)
             sentences += _split(ids, ends)
