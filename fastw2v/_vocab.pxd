@@ -21,6 +21,7 @@ cdef class WordHash:
     cdef int64_t add(self, const char *word, int32_t length, int64_t count) noexcept nogil
     cdef int grow_entries(self) noexcept nogil
     cdef int rehash(self, int64_t n_slots) noexcept nogil
+    cdef int prune_below(self, int64_t min_count) noexcept nogil
 
 
 cdef class SentenceTransform:

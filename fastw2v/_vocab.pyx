@@ -2,9 +2,10 @@
 """Compiled vocabulary kernels: word counting, words to ids, and the readers of text.
 
 The readers (``_text.h``, which splits UTF-8 exactly as ``str.split()`` does) of file
-ranges (``read_range``, ``scan_file``) and of chunked streams (``TextStream``), and the
-byte-keyed hash table, run without the GIL; they serve ``corpus_file`` mode and fastw2v's
-readers, whose corpus never becomes Python strings.
+ranges (``read_range``, ``sentence_ranges``) and of chunked streams (``TextStream``, which
+also counts, pruning as gensim does, and applies a ``SentenceTransform`` such as phrases),
+and the byte-keyed hash table, run without the GIL; they serve ``corpus_file`` and
+fastw2v's readers, whose corpus never becomes Python strings.
 """
 import numpy as np
 
@@ -96,6 +97,11 @@ cdef class WordHash:
 
     def prune(self, int64_t min_count):
         """Drop words counted fewer than ``min_count`` times (ids are renumbered)."""
+        if self.prune_below(min_count) < 0:
+            raise MemoryError()
+
+    cdef int prune_below(self, int64_t min_count) noexcept nogil:
+        """``prune`` without the GIL; -1 when out of memory."""
         cdef int64_t i, kept = 0, used = 0
         for i in range(self.size):
             if self.counts[i] < min_count:
@@ -109,8 +115,7 @@ cdef class WordHash:
             kept += 1
         self.size = kept
         self.arena_used = used
-        if self.rehash(self.n_slots):
-            raise MemoryError()
+        return -1 if self.rehash(self.n_slots) else 0
 
     cdef inline int64_t probe(self, const char *word, int32_t length, uint64_t h) noexcept nogil:
         """The slot holding ``word``, or the empty slot where it would go."""
@@ -225,12 +230,6 @@ cdef int tokenizer_next(Tokenizer *t) noexcept nogil:
         if n == 0 and ferror(t.fh):
             return TOKEN_FAILED
         fw_text_feed(&t.text, t.buf, n, n == 0)
-
-
-cdef inline int64_t line_sentences(int64_t line_words, int64_t max_sentence_length) noexcept nogil:
-    if max_sentence_length <= 0:
-        return line_words > 0
-    return (line_words + max_sentence_length - 1) // max_sentence_length
 
 
 cdef int read_range(const char *path, int64_t start, int64_t end, WordHash words,
@@ -433,73 +432,6 @@ def sentence_ranges(path, int64_t target_bytes, int64_t max_sentence_length, bin
         free(starts)
 
 
-def scan_file(path, int64_t max_vocab_size=0, int64_t start=0, int64_t end=-1,
-              int64_t max_sentence_length=0):
-    """Count the words of a text file in compiled code, without the GIL.
-
-    Lines (ending at ``\\n``) are sentences; words are split as ``str.split()`` splits the
-    decoded text. When ``max_vocab_size`` is positive, the rarest words are pruned as in
-    gensim whenever the vocabulary grows past it.
-
-    Returns
-    -------
-    (WordHash, int, int, int)
-        The counted words, the number of sentences (non-empty lines, each counted as
-        ``ceil(words / max_sentence_length)`` when that is positive), the number of words,
-        and the final ``min_reduce``.
-
-    Raises
-    ------
-    ValueError
-        If a word is not valid UTF-8, naming the file and the byte offset.
-    """
-    cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
-    cdef const char *cpath = path_bytes
-    cdef WordHash words = WordHash()
-    cdef Tokenizer t
-    cdef int kind, failed = 0
-    cdef int64_t sentences = 0, total = 0, since_check = 0, min_reduce = 1, line_words = 0
-    cdef int64_t stop = end if end >= 0 else (<int64_t>1 << 62)
-    if tokenizer_open(&t, cpath, start, stop) < 0:
-        tokenizer_close(&t)
-        raise OSError("cannot open corpus file %r" % (path,))
-    try:
-        while True:
-            with nogil:
-                while True:
-                    kind = tokenizer_next(&t)
-                    if kind == FW_TEXT_WORD:
-                        if words.add(t.text.word, <int32_t>t.text.word_len, 1) < 0:
-                            failed = 1
-                            break
-                        total += 1
-                        since_check += 1
-                        line_words += 1
-                    elif kind == FW_TEXT_NEWLINE:
-                        sentences += line_sentences(line_words, max_sentence_length)
-                        line_words = 0
-                    else:
-                        break
-                    if (max_vocab_size > 0 and words.size > max_vocab_size
-                            and (kind == FW_TEXT_NEWLINE or since_check >= 10000)):
-                        break
-                    if kind == FW_TEXT_NEWLINE:
-                        since_check = 0
-            if failed:
-                raise MemoryError("out of memory while counting words")
-            if kind == FW_TEXT_END:
-                break
-            if kind != FW_TEXT_WORD and kind != FW_TEXT_NEWLINE:
-                raise read_error(path, t.text.invalid_at if kind == FW_TEXT_INVALID else -1)
-            words.prune(min_reduce)
-            min_reduce += 1
-            since_check = 0
-    finally:
-        tokenizer_close(&t)
-    sentences += line_sentences(line_words, max_sentence_length)
-    return words, sentences, total, min_reduce
-
-
 cdef extern from "Python.h":
     const char *PyUnicode_AsUTF8AndSize(object unicode, Py_ssize_t *size) except NULL
 
@@ -678,11 +610,13 @@ cdef class TextStream:
     cdef int64_t chunk_start     # its offset in the stream
     cdef int32_t *pending        # known words of the sentence the last chunk left unfinished
     cdef int64_t n_pending, pending_capacity, pending_raw
-    cdef int64_t line_words      # counting: words of the current line
+    cdef int64_t sentence_words  # counting: words of the current sentence
     cdef readonly int64_t total_words, sentences
+    cdef public int64_t min_reduce   # counting: gensim's, carried from file to file
 
     def __cinit__(self):
         fw_text_init(&self.text, 0, 0, INT64_MAX)
+        self.min_reduce = 1
 
     def __init__(self, WordHash words, int64_t max_sentence_length, bint by_line,
                  name="<stream>", SentenceTransform transform=None):
@@ -806,12 +740,13 @@ cdef class TextStream:
         self.pending_raw = raw
         return 0
 
-    def count(self, chunk, bint last=False):
+    def count(self, chunk, bint last=False, int64_t max_vocab_size=0):
         """Add the words of ``chunk`` (bytes; ``last`` at the end of the stream) to the word
-        table's counts; ``total_words`` and ``sentences`` keep the tallies (lines count
-        ``ceil(words / max_sentence_length)`` sentences when ``by_line``; without lines the
-        caller cuts the word stream). With a transform, which counts the words it outputs,
-        sentences are cut as ``ids`` cuts them and the tallies are of its output."""
+        table's counts; ``total_words`` and ``sentences`` keep the tallies, sentences cut as
+        ``ids`` cuts them. With a positive ``max_vocab_size``, the rarest words are pruned
+        as gensim prunes them: after each sentence that leaves more words than that, those
+        counted fewer than ``min_reduce`` times go, and ``min_reduce`` grows by one. With a
+        transform (which counts the words it outputs), the tallies are of its output."""
         if self.transform is not None:
             _, _, tokens, ended = self.ids(chunk, last)
             self.total_words += tokens
@@ -819,8 +754,8 @@ cdef class TextStream:
             return
         self.feed(chunk, last)
         cdef int kind
-        cdef bint failed = 0
-        cdef int64_t total = 0, sentences = 0, line_words = self.line_words
+        cdef bint ends_sentence
+        cdef int64_t total = 0, sentences = 0, words = self.sentence_words
         with nogil:
             while True:
                 kind = fw_text_next(&self.text)
@@ -830,16 +765,24 @@ cdef class TextStream:
                         kind = FW_TEXT_NOMEM
                         break
                     total += 1
-                    line_words += 1
+                    words += 1
+                    ends_sentence = words == self.max_sentence_length
                 elif kind == FW_TEXT_NEWLINE or kind == FW_TEXT_END:
-                    sentences += line_sentences(line_words, self.max_sentence_length)
-                    line_words = 0
-                    if kind == FW_TEXT_END:
-                        break
+                    ends_sentence = words > 0 and (self.by_line or kind == FW_TEXT_END)
                 else:
+                    break
+                if ends_sentence:
+                    sentences += 1
+                    words = 0
+                    if 0 < max_vocab_size < self.words.size:
+                        if self.words.prune_below(self.min_reduce) < 0:
+                            kind = FW_TEXT_NOMEM
+                            break
+                        self.min_reduce += 1
+                if kind == FW_TEXT_END:
                     break
         self.total_words += total
         self.sentences += sentences
-        self.line_words = line_words
+        self.sentence_words = words
         if kind != FW_TEXT_MORE and kind != FW_TEXT_END:
             self.raise_for(kind)

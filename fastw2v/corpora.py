@@ -79,20 +79,24 @@ class CompiledSource:
         from fastw2v import _phrased_text
         return _phrased_text.PhraseFeed(self.phrases, words)
 
-    def count(self):
-        """``({word: count}, sentences, words)``, exactly as iterating the reader counts them."""
+    def count(self, max_vocab_size=None):
+        """``({word: count}, sentences, words)``, exactly as iterating the reader counts them;
+        with ``max_vocab_size``, pruned as gensim prunes while scanning (not with phrases)."""
         if self.phrases is not None:
+            if max_vocab_size:
+                raise ValueError("phrased text is counted without pruning")
             return self._count_phrased()
         table = _vocab.WordHash()
         sentences = total = 0
+        min_reduce = 1
         for path in self.paths:
-            stream = _vocab.TextStream(table, self.max_sentence_length if self.by_line else 0,
-                                       True, path)
+            stream = _vocab.TextStream(table, self.max_sentence_length, self.by_line, path)
+            stream.min_reduce = min_reduce
             for chunk, last in self.chunks(path):
-                stream.count(chunk, last)
+                stream.count(chunk, last, max_vocab_size or 0)
             total += stream.total_words
-            sentences += (stream.sentences if self.by_line
-                          else -(-stream.total_words // self.max_sentence_length))
+            sentences += stream.sentences
+            min_reduce = stream.min_reduce
         words, counts = table.words_and_counts()
         return dict(zip(words, counts.tolist())), sentences, total
 

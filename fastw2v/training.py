@@ -18,7 +18,6 @@ current job) before the exception leaves, so the model is never trained, saved o
 again while a worker still writes.
 """
 import logging
-import os
 import queue
 import threading
 import time
@@ -27,17 +26,9 @@ from fastw2v import _vocab, corpora, threads, vocab
 
 logger = logging.getLogger(__name__)
 
-FILE_CHUNK_BYTES = 1 << 20
 # A worker waits for the GIL up to the interpreter's switch interval (5 ms) each time it
 # takes a job; jobs this large keep that wait small next to the training it buys.
 MIN_JOB_WORDS = 1 << 16
-
-
-def file_ranges(path):
-    """``corpus_file`` mode's ranges of a plain file: ``(path, start, end)``, 1 MB each."""
-    size = os.path.getsize(path)
-    return [(path, start, min(start + FILE_CHUNK_BYTES, size))
-            for start in range(0, size, FILE_CHUNK_BYTES)]
 
 
 class Diverged(FloatingPointError):
@@ -343,8 +334,6 @@ class Feed:
     def for_corpus(cls, corpus_iterable=None, corpus_file=None):
         """The feed of ``corpus_file`` (a path or URL) or of ``corpus_iterable``."""
         if corpus_file is not None:
-            if corpora.plain_local_path(corpus_file) is not None:
-                return cls("ranges", ranges=file_ranges(os.fspath(corpus_file)))
             corpus_iterable = corpora.LineSentence(corpus_file)
         source = getattr(corpus_iterable, "compiled_source", lambda: None)()
         if source is None:

@@ -74,7 +74,8 @@ def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=1000
     """Count the words of an iterable of sentences.
 
     fastw2v's readers, which describe their text with ``compiled_source()``, are counted in
-    compiled code when no pruning is asked for.
+    compiled code (with their phrases, unless pruning; pruning with a ``trim_rule`` is done
+    in Python).
 
     Returns
     -------
@@ -87,8 +88,9 @@ def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=1000
         A token cannot be encoded as UTF-8 (it holds a lone surrogate such as ``'\\ud800'``).
     """
     source = getattr(corpus, "compiled_source", lambda: None)()
-    if source is not None and not max_vocab_size:
-        return source.count()
+    if source is not None and (not max_vocab_size
+                               or (trim_rule is None and source.phrases is None)):
+        return source.count(max_vocab_size)
     counter = _vocab.WordCounter()
     if max_vocab_size:
         _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per)
@@ -139,19 +141,6 @@ def _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per):
                 prune_counts(counts, min_reduce, trim_rule)
                 counter.replace(counts)
             min_reduce += 1
-
-
-def scan_file(path, max_vocab_size=None):
-    """Count the words of a text file (one sentence a line) in compiled code.
-
-    Returns
-    -------
-    (dict, int, int)
-        ``{word: count}``, the number of non-empty lines and the number of words.
-    """
-    table, sentences, total, _ = _vocab.scan_file(path, max_vocab_size or 0)
-    words, counts = table.words_and_counts()
-    return dict(zip(words, counts.tolist())), sentences, total
 
 
 def effective_min_count(raw_counts, min_count, max_final_vocab=None):

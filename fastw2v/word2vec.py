@@ -10,7 +10,7 @@ import numpy as np
 
 from fastw2v import _core, _vocab, persistence, training, vocab
 from fastw2v._fileio import MAX_VECTOR_SIZE
-from fastw2v.corpora import MAX_WORDS_IN_BATCH, LineSentence, plain_local_path
+from fastw2v.corpora import MAX_WORDS_IN_BATCH, LineSentence
 from fastw2v.keyedvectors import KeyedVectors
 from fastw2v.parameters import (InvalidParameterError, Interval, Options, check_learning_rates,
                                 validate)
@@ -47,16 +47,15 @@ class Word2Vec:
         A restartable iterable of tokenised sentences (a list, or a reader from
         :mod:`fastw2v.corpora`). Sentences of any length are trained whole.
     corpus_file : str, optional
-        Path to a text file, one sentence per line (a single-line text8-style file works
-        too). A plain local file is read and converted in compiled code in byte ranges split
-        across the workers; a ``.gz``/``.bz2``/``.xz`` file or a URL is decompressed by one
-        reading thread and split in compiled code, its lines cut every 10,000 words (as
-        ``LineSentence`` cuts them).
+        Path or URL of a text file, one sentence per line (a single-line text8-style file
+        works too), read as ``LineSentence(corpus_file)``: lines cut every 10,000 words, as
+        gensim cuts them. A plain local file is read and converted in compiled code in byte
+        ranges split across the workers; a ``.gz``/``.bz2``/``.xz`` file or a URL is
+        decompressed by one reading thread and split in compiled code.
     phrases : Phrases or FrozenPhrases, optional
         With ``corpus_file``: join the file's phrases as it is read, in compiled code (the
-        file is then read as ``phrases[LineSentence(corpus_file)]``, lines cut every 10,000
-        words). For ``sentences``, pass ``phrases[sentences]`` instead (an extension of
-        fastw2v).
+        file is then read as ``phrases[LineSentence(corpus_file)]``, by one reading thread).
+        For ``sentences``, pass ``phrases[sentences]`` instead (an extension of fastw2v).
     vector_size : int
         Dimensionality of the word vectors.
     alpha, min_alpha : float
@@ -267,11 +266,10 @@ class Word2Vec:
         """Count the corpus's words into ``raw_vocab``; sets ``corpus_count``/``corpus_total_words``."""
         _check_corpus_args(corpus_iterable, corpus_file)
         corpus_iterable, corpus_file = _phrased_corpus_file(corpus_iterable, corpus_file, phrases)
-        if corpus_file is not None and plain_local_path(_check_corpus_file(corpus_file)):
-            counts, sentences, total = vocab.scan_file(os.fspath(corpus_file), self.max_vocab_size)
-        elif corpus_file is not None:  # compressed or remote: read as LineSentence reads it
+        if corpus_file is not None:  # read as LineSentence reads it, in compiled code
             counts, sentences, total = vocab.scan_iterable(
-                LineSentence(corpus_file), self.max_vocab_size, trim_rule, progress_per)
+                LineSentence(_check_corpus_file(corpus_file)), self.max_vocab_size, trim_rule,
+                progress_per)
         else:
             vocab.check_reiterable(corpus_iterable)
             counts, sentences, total = vocab.scan_iterable(

@@ -5,7 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from fastw2v import LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _vocab, training
+from fastw2v import (LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _vocab, corpora,
+                     training, vocab)
 from compiled_reading import python_scan, sentences_from_ranges
 from planted import cluster_corpus, nearest_cluster_rate
 
@@ -63,16 +64,22 @@ def test_invalid_utf8_is_reported(tmp_path):
         list(LineSentence(str(path)))
 
 
-def test_scan_file_counts_like_the_iterable_scan(tmp_path):
-    path = write(tmp_path / "c.txt", "\n".join(LINES) + "\n\n")
-    table, sentences, total, _ = _vocab.scan_file(path)
-    words, counts = table.words_and_counts()
-    expected = {}
-    for line in LINES:
-        for word in line.split():
-            expected[word] = expected.get(word, 0) + 1
-    assert dict(zip(words, counts.tolist())) == expected
-    assert sentences == 3 and total == sum(expected.values())
+@pytest.mark.parametrize("max_vocab_size", [None, 3, 6])
+@pytest.mark.parametrize("reader", [LineSentence, Text8Corpus])
+def test_compiled_count_prunes_as_gensim(tmp_path, max_vocab_size, reader):
+    rng = np.random.default_rng(4)
+    lines = [" ".join("w%d" % rng.zipf(1.5) for _ in range(rng.integers(0, 15)))
+             for _ in range(200)]
+    path = write(tmp_path / "c.txt", "\n".join(lines) + "\n\n")
+    corpus = reader(path, max_sentence_length=4)
+    counter = _vocab.WordCounter()
+    if max_vocab_size:
+        vocab._count_pruning(counter, corpus, max_vocab_size, None, 0)
+    else:
+        vocab._count_pipelined(counter, corpus, 0)
+    expected = (counter.as_dict(), counter.sentences, counter.total_words)
+    assert corpus.compiled_source().count(max_vocab_size) == expected
+    assert vocab.scan_iterable(corpus, max_vocab_size) == expected
 
 
 @pytest.mark.parametrize("step", [1, 3, 7, 50])
@@ -80,10 +87,11 @@ def test_byte_ranges_read_every_word_exactly_once(tmp_path, step):
     text = "alpha beta\ngamma  delta epsilon\n\nzeta eta theta iota\n"
     path = write(tmp_path / "c.txt", text)
     size = len(text.encode())
+    words = _vocab.WordHash(text.split())
     total = 0
     for start in range(0, size, step):
-        _, _, words, _ = _vocab.scan_file(path, 0, start, min(start + step, size))
-        total += words
+        _, _, raw, _ = _vocab.read_file_range(words, path, start, min(start + step, size), 0, True)
+        total += raw
     assert total == len(text.split())
 
 
@@ -91,7 +99,7 @@ def test_corpus_file_trains_single_line_text8_files(tmp_path, monkeypatch):
     # gensim's corpus_file mode barely trains on one-line files; ours must learn from them
     sentences, clusters = cluster_corpus()
     path = write(tmp_path / "text8", " ".join(" ".join(s) for s in sentences))
-    monkeypatch.setattr(training, "FILE_CHUNK_BYTES", 4096)  # many ranges, cut mid-word
+    monkeypatch.setattr(corpora, "_TRAINING_RANGE_BYTES", 4096)  # many ranges
     model = Word2Vec(corpus_file=path, vector_size=24, window=3, min_count=1, sample=0, epochs=5,
                      workers=2, progress=False)
     assert model.corpus_total_words == sum(len(s) for s in sentences)
@@ -101,7 +109,7 @@ def test_corpus_file_trains_single_line_text8_files(tmp_path, monkeypatch):
 def test_corpus_file_reads_every_word_per_epoch(tmp_path, monkeypatch):
     sentences, _ = cluster_corpus(n_sentences=500)
     path = write(tmp_path / "lines.txt", "\n".join(" ".join(s) for s in sentences) + "\n")
-    monkeypatch.setattr(training, "FILE_CHUNK_BYTES", 333)
+    monkeypatch.setattr(corpora, "_TRAINING_RANGE_BYTES", 333)
     model = Word2Vec(vector_size=8, min_count=1, sample=0, workers=2, progress=False)
     model.build_vocab(corpus_file=path)
     assert model.corpus_count == 500

@@ -51,9 +51,8 @@ def unicode_text(rng, n_lines=60):
 
 def compiled_words(path, start, end):
     """The words starting in bytes [start, end), read in compiled code (as str)."""
-    table, _, _, _ = _vocab.scan_file(path)
-    words, _ = table.words_and_counts()
-    ids, _, raw, _ = _vocab.read_file_range(table, path, start, end, 0, False)
+    words = sorted(python_scan(LineSentence(path))[0])
+    ids, _, raw, _ = _vocab.read_file_range(_vocab.WordHash(words), path, start, end, 0, False)
     assert raw == len(ids)
     return [words[i] for i in ids]
 
