@@ -14,6 +14,14 @@ except ImportError:  # Windows: a temporary file in use cannot be removed there 
 #: The largest vector size a file may declare: the compiled kernels index a vector with a C int.
 MAX_VECTOR_SIZE = 2**31 - 1
 
+#: Suffixes of the compressed files smart_open reads (and ``atomic_write`` writes: .gz, .bz2).
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+
+
+def is_compressed(path):
+    """Whether ``path`` (str) names a compressed file, by its suffix."""
+    return path.endswith(COMPRESSED_SUFFIXES)
+
 
 def open_input(uri, mode="rb", **kwargs):
     """Open a local path, ``.gz``/``.bz2`` file or remote URL for reading.

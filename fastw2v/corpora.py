@@ -1,6 +1,7 @@
 """Corpus readers: restartable iterables of sentences (lists of str tokens), as in gensim.
 
-Each reads plain, ``.gz`` and ``.bz2`` files and remote URLs through smart_open, and can be
+Each reads plain and compressed (``.gz``, ``.bz2``, ``.xz``) files and remote URLs through
+smart_open, and can be
 iterated any number of times (one pass builds the vocabulary, one pass trains each epoch).
 """
 import functools
@@ -10,7 +11,7 @@ import logging
 import os
 
 from fastw2v import _vocab
-from fastw2v._fileio import open_input
+from fastw2v._fileio import is_compressed, open_input
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def plain_local_path(source):
     if not isinstance(source, (str, os.PathLike)):
         return None
     path = os.fspath(source)
-    if "://" in path or path.endswith((".gz", ".bz2", ".xz", ".zst")) or not os.path.isfile(path):
+    if "://" in path or is_compressed(path) or not os.path.isfile(path):
         return None
     return path
 

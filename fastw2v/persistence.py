@@ -19,7 +19,7 @@ import zlib
 import numpy as np
 from numpy.lib import format as npy_format
 
-from fastw2v._fileio import MAX_VECTOR_SIZE, atomic_write
+from fastw2v._fileio import MAX_VECTOR_SIZE, atomic_write, is_compressed
 from fastw2v._version import __version__
 
 FORMAT = "fastw2v"
@@ -332,7 +332,7 @@ def write_archive(path, meta, arrays):
     """Write ``meta`` (JSON-able dict) and ``arrays`` ({member name: ndarray}) to ``path``
     as a fastw2v archive, atomically."""
     path = os.fspath(path)
-    if path.endswith((".gz", ".bz2", ".xz", ".zst")):
+    if is_compressed(path):
         raise ValueError("the fastw2v format is an uncompressed archive (so that it can be "
                          "memory-mapped): save to a path without a compression suffix, not %r"
                          % path)
