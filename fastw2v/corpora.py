@@ -1,8 +1,8 @@
 """Corpus readers: restartable iterables of sentences (lists of str tokens), as in gensim.
 
 Each reads plain and compressed (``.gz``, ``.bz2``, ``.xz``) files and remote URLs through
-smart_open, and can be
-iterated any number of times (one pass builds the vocabulary, one pass trains each epoch).
+smart_open, and can be iterated any number of times (one pass builds the vocabulary, one
+pass trains each epoch).
 """
 import functools
 import io
