@@ -1,12 +1,17 @@
-from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdio cimport FILE
 
 from fastw2v._text cimport fw_text
 
 
+cdef struct WordSlot:
+    int32_t id1       # the word's id + 1; 0 marks an empty slot
+    uint32_t tag      # the high half of the word's hash
+
+
 cdef class WordHash:
     """Open-addressing hash table from UTF-8 words to dense ids, with counts."""
-    cdef int32_t *slots
+    cdef WordSlot *slots
     cdef int64_t n_slots
     cdef char *arena
     cdef int64_t arena_used, arena_size

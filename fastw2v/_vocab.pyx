@@ -10,7 +10,7 @@ fastw2v's readers, whose corpus never becomes Python strings.
 import numpy as np
 
 from cpython.unicode cimport PyUnicode_Check
-from libc.stdint cimport INT32_MAX, INT64_MAX, int32_t, int64_t, uint64_t
+from libc.stdint cimport INT32_MAX, INT64_MAX, int32_t, int64_t, uint32_t, uint64_t
 from libc.stdio cimport FILE, SEEK_SET, fclose, ferror, fopen, fread
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, memcpy, memset
@@ -18,6 +18,11 @@ from libc.string cimport memcmp, memcpy, memset
 from fastw2v._text cimport (FW_TEXT_END, FW_TEXT_INVALID, FW_TEXT_LOOKBEHIND, FW_TEXT_MORE,
                             FW_TEXT_NEWLINE, FW_TEXT_NOMEM, FW_TEXT_WORD, fw_text_feed,
                             fw_text_free, fw_text_init, fw_text_next, fw_text_offset)
+
+cdef extern from "_hashing.h" nogil:
+    ptrdiff_t fw_text_hash(const char *data, ptrdiff_t n)
+    void *fw_table_alloc(size_t size)
+    void fw_table_free(void *p, size_t size)
 
 cdef extern from *:
     """
@@ -37,12 +42,8 @@ cdef enum:
     TOKEN_FAILED = -1
 
 
-cdef inline uint64_t fnv1a(const char *word, int32_t length) noexcept nogil:
-    cdef uint64_t h = 14695981039346656037ULL
-    cdef int32_t i
-    for i in range(length):
-        h = (h ^ <unsigned char>word[i]) * 1099511628211ULL
-    return h
+cdef inline uint64_t word_hash(const char *word, int32_t length) noexcept nogil:
+    return <uint64_t>fw_text_hash(word, length)
 
 
 cdef class WordHash:
@@ -56,7 +57,7 @@ cdef class WordHash:
         self.arena_size = 0
 
     def __dealloc__(self):
-        free(self.slots)
+        fw_table_free(self.slots, self.n_slots * sizeof(WordSlot))
         free(self.arena)
         free(self.offsets)
         free(self.lengths)
@@ -118,35 +119,39 @@ cdef class WordHash:
         return -1 if self.rehash(self.n_slots) else 0
 
     cdef inline int64_t probe(self, const char *word, int32_t length, uint64_t h) noexcept nogil:
-        """The slot holding ``word``, or the empty slot where it would go."""
+        """The slot holding ``word``, or the empty slot where it would go. A slot keeps the
+        high half of its word's hash, so a probe reads a word's text only when that matches."""
         cdef int64_t mask = self.n_slots - 1
         cdef int64_t slot = <int64_t>(h & mask)
+        cdef uint32_t tag = <uint32_t>(h >> 32)
         cdef int32_t entry
         while True:
-            entry = self.slots[slot]
-            if entry < 0 or (self.hashes[entry] == h and self.lengths[entry] == length
+            entry = self.slots[slot].id1 - 1
+            if entry < 0 or (self.slots[slot].tag == tag and self.lengths[entry] == length
                              and memcmp(self.arena + self.offsets[entry], word, length) == 0):
                 return slot
             slot = (slot + 1) & mask
 
     cdef int64_t lookup(self, const char *word, int32_t length) noexcept nogil:
-        return self.slots[self.probe(word, length, fnv1a(word, length))]
+        return self.slots[self.probe(word, length, word_hash(word, length))].id1 - 1
 
     cdef int64_t add(self, const char *word, int32_t length, int64_t count) noexcept nogil:
         """Add ``count`` to ``word`` (inserting it); its id, or -1 when out of memory."""
-        cdef uint64_t h = fnv1a(word, length)
-        cdef int64_t slot = self.probe(word, length, h)
-        cdef int32_t entry = self.slots[slot]
+        cdef uint64_t h = word_hash(word, length)
+        cdef int64_t slot = self.probe(word, length, h), arena_size
+        cdef int32_t entry = self.slots[slot].id1 - 1
+        cdef char *arena
         if entry >= 0:
             self.counts[entry] += count
             return entry
         if self.size == self.capacity and self.grow_entries():
             return -1
         if self.arena_used + length > self.arena_size:
-            self.arena_size = 2 * (self.arena_size + length)
-            self.arena = <char *>realloc(self.arena, self.arena_size)
-            if self.arena == NULL:
+            arena_size = 2 * (self.arena_size + length)
+            arena = <char *>realloc(self.arena, arena_size)
+            if arena == NULL:
                 return -1
+            self.arena, self.arena_size = arena, arena_size
         if length:
             memcpy(self.arena + self.arena_used, word, length)
         entry = <int32_t>self.size
@@ -155,7 +160,8 @@ cdef class WordHash:
         self.hashes[entry] = h
         self.counts[entry] = count
         self.arena_used += length
-        self.slots[slot] = entry
+        self.slots[slot].id1 = entry + 1
+        self.slots[slot].tag = <uint32_t>(h >> 32)
         self.size += 1
         if 2 * self.size > self.n_slots and self.rehash(2 * self.n_slots):
             return -1
@@ -163,29 +169,39 @@ cdef class WordHash:
 
     cdef int grow_entries(self) noexcept nogil:
         cdef int64_t capacity = 2 * self.capacity if self.capacity else 1024
-        self.offsets = <int64_t *>realloc(self.offsets, capacity * sizeof(int64_t))
-        self.lengths = <int32_t *>realloc(self.lengths, capacity * sizeof(int32_t))
-        self.hashes = <uint64_t *>realloc(self.hashes, capacity * sizeof(uint64_t))
-        self.counts = <int64_t *>realloc(self.counts, capacity * sizeof(int64_t))
-        if not (self.offsets and self.lengths and self.hashes and self.counts):
+        cdef void *grown
+        grown = realloc(self.offsets, capacity * sizeof(int64_t))
+        if grown == NULL:
             return -1
+        self.offsets = <int64_t *>grown
+        grown = realloc(self.lengths, capacity * sizeof(int32_t))
+        if grown == NULL:
+            return -1
+        self.lengths = <int32_t *>grown
+        grown = realloc(self.hashes, capacity * sizeof(uint64_t))
+        if grown == NULL:
+            return -1
+        self.hashes = <uint64_t *>grown
+        grown = realloc(self.counts, capacity * sizeof(int64_t))
+        if grown == NULL:
+            return -1
+        self.counts = <int64_t *>grown
         self.capacity = capacity
         return 0
 
     cdef int rehash(self, int64_t n_slots) noexcept nogil:
         cdef int64_t i, slot, mask = n_slots - 1
-        free(self.slots)
-        self.slots = <int32_t *>malloc(n_slots * sizeof(int32_t))
-        if self.slots == NULL:
+        cdef WordSlot *slots = <WordSlot *>fw_table_alloc(n_slots * sizeof(WordSlot))  # zeroed: empty
+        if slots == NULL:
             return -1
-        self.n_slots = n_slots
-        for i in range(n_slots):
-            self.slots[i] = -1
+        fw_table_free(self.slots, self.n_slots * sizeof(WordSlot))
+        self.slots, self.n_slots = slots, n_slots
         for i in range(self.size):
             slot = <int64_t>(self.hashes[i] & mask)
-            while self.slots[slot] >= 0:
+            while slots[slot].id1:
                 slot = (slot + 1) & mask
-            self.slots[slot] = <int32_t>i
+            slots[slot].id1 = <int32_t>(i + 1)
+            slots[slot].tag = <uint32_t>(self.hashes[i] >> 32)
         return 0
 
 
