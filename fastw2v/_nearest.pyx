@@ -25,8 +25,6 @@ cdef extern from "_nearest.h" nogil:
     int fw_bf16_scan(const uint32_t *packed_queries, const float *vectors, const float *norms,
                      int dim, int64_t begin_row, int64_t end_row, float max_sum_squares, int k,
                      float margin, fw_candidates *c)
-    void fw_exact_cosines(const float *query, const float *vectors, const float *norms, int dim,
-                          const int32_t *rows, int64_t n_rows, float *unit, float *out)
     int fw_bf16_rerank(const fw_candidates *scans, int n_scans, const float *queries,
                        const float *vectors, const float *norms, int dim, int k, float margin,
                        int64_t *out_rows, float *out_similarities, uint8_t *fallback)
@@ -145,26 +143,3 @@ def rerank(scans, const float[:, ::1] queries, const float[:, ::1] vectors, cons
     if status < 0:
         raise MemoryError()
     return rows, similarities, fallback.astype(bool)
-
-
-def exact_cosines(const float[::1] query, const float[:, ::1] vectors, const float[::1] norms,
-                  const int32_t[::1] rows):
-    """Float32 similarities of a unit query with ``vectors[rows] / norms[rows]``, summed as the
-    rerank sums them (one fused multiply-add per dimension, in order)."""
-    cdef int dim = vectors.shape[1]
-    cdef int64_t n = rows.shape[0]
-    out = np.empty(n, dtype=np.float32)
-    if query.shape[0] != dim:
-        raise ValueError("query has %d dimensions, vectors %d" % (query.shape[0], dim))
-    if n and not (0 <= np.min(rows) and np.max(rows) < min(vectors.shape[0], norms.shape[0])):
-        raise ValueError("rows out of bounds")
-    cdef float[::1] result = out
-    cdef float *unit
-    if n:
-        unit = <float *>malloc(16 * dim * sizeof(float))
-        if unit == NULL:
-            raise MemoryError()
-        with nogil:
-            fw_exact_cosines(&query[0], &vectors[0, 0], &norms[0], dim, &rows[0], n, unit, &result[0])
-        free(unit)
-    return out

@@ -325,60 +325,6 @@ def read_error(path, int64_t invalid_at=-1):
                    "2 GiB or more)" % (path,))
 
 
-def split_chunks(chunks):
-    """The lines of a byte stream given as chunks (bytes), as lists of words, read a chunk at
-    a time by the compiled text layer: ``[line.decode().split() for line in
-    b"".join(chunks).split(b"\\n")]`` (for tests).
-
-    Raises
-    ------
-    ValueError
-        If a word is not valid UTF-8.
-    """
-    cdef fw_text t
-    cdef int kind
-    cdef bytes chunk
-    chunks = iter(chunks)
-    cdef list line = []
-    cdef list lines = [line]
-    fw_text_init(&t, 0, 0, INT64_MAX)
-    try:
-        while True:
-            kind = fw_text_next(&t)
-            if kind == FW_TEXT_MORE:
-                piece = next(chunks, None)
-                chunk = b"" if piece is None else bytes(piece)  # alive while t points into it
-                fw_text_feed(&t, chunk, len(chunk), piece is None)
-            elif kind == FW_TEXT_WORD:
-                line.append(t.word[:t.word_len].decode("utf8"))
-            elif kind == FW_TEXT_NEWLINE:
-                line = []
-                lines.append(line)
-            elif kind == FW_TEXT_INVALID:
-                raise ValueError("not valid UTF-8 near byte %d" % t.invalid_at)
-            elif kind == FW_TEXT_NOMEM:
-                raise MemoryError()
-            else:
-                return lines
-    finally:
-        fw_text_free(&t)
-
-
-def read_file_range(WordHash words not None, path, int64_t start, int64_t end,
-                    int64_t max_sentence_length=0, bint by_line=True):
-    """``read_range`` from Python: ``(ids, ends, raw_words, raw_sentences)`` (for tests)."""
-    cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
-    cdef int64_t capacity = max(end - start, 0) // 2 + 2
-    cdef int32_t[::1] ids = np.empty(capacity, dtype=np.int32)
-    cdef int64_t[::1] ends = np.empty(capacity, dtype=np.int64)
-    cdef RangeCounts counts
-    check_read(read_range(path_bytes, start, end, words, max_sentence_length, by_line, &ids[0],
-                          &ends[0], &counts), path, &counts)
-    n_ids = ends[counts.sentences - 1] if counts.sentences else 0
-    return (np.asarray(ids[:n_ids]).copy(), np.asarray(ends[:counts.sentences]).copy(),
-            counts.raw_words, counts.raw_sentences)
-
-
 def sentence_ranges(path, int64_t target_bytes, int64_t max_sentence_length, bint by_line):
     """Split a text file into byte ranges of whole sentences, about ``target_bytes`` each.
 

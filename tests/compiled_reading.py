@@ -1,6 +1,6 @@
 """What compiled counting and training read from a reader's CompiledSource, and what
 iterating the reader in Python gives, to compare them."""
-from fastw2v import _vocab
+from fastw2v import _testing, _vocab
 
 
 def _split(ids, ends):
@@ -12,7 +12,7 @@ def sentences_from_ranges(source, words, bounds):
     of the source's first file, read as training reads them."""
     sentences, raw_words, raw_sentences = [], 0, 0
     for start, end in zip(bounds[:-1], bounds[1:]):
-        ids, ends, raw, n = _vocab.read_file_range(words, source.paths[0], start, end,
+        ids, ends, raw, n = _testing.read_file_range(words, source.paths[0], start, end,
                                                    source.max_sentence_length, source.by_line)
         sentences += _split(ids, ends)
         raw_words, raw_sentences = raw_words + raw, raw_sentences + n

@@ -5,8 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from fastw2v import (LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _vocab, corpora,
-                     training, vocab)
+from fastw2v import (LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _testing, _vocab,
+                     corpora, training, vocab)
 from compiled_reading import python_scan, sentences_from_ranges
 from planted import cluster_corpus, nearest_cluster_rate
 
@@ -90,7 +90,7 @@ def test_byte_ranges_read_every_word_exactly_once(tmp_path, step):
     words = _vocab.WordHash(text.split())
     total = 0
     for start in range(0, size, step):
-        _, _, raw, _ = _vocab.read_file_range(words, path, start, min(start + step, size), 0, True)
+        _, _, raw, _ = _testing.read_file_range(words, path, start, min(start + step, size), 0, True)
         total += raw
     assert total == len(text.split())
 

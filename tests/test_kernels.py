@@ -259,8 +259,6 @@ def test_kernel_entry_points_reject_none():
         kernel.train_file_range(worker, None, "corpus.txt", 0, 10, 0.1, 0.1, False)
     with pytest.raises(TypeError, match="WordHash"):
         _vocab.sentences_to_ids([["a"]], None)
-    with pytest.raises(TypeError, match="WordHash"):
-        _vocab.read_file_range(None, "corpus.txt", 0, 10)
 
 
 def test_keep_thresholds_follow_word2vec_formula():

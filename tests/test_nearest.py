@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fastw2v import _nearest, nearest as search
+from fastw2v import _nearest, _testing, nearest as search
 from fastw2v.keyedvectors import KeyedVectors
 from fastw2v.nearest import nearest
 
@@ -186,11 +186,11 @@ def test_exact_cosines():
     norms = np.linalg.norm(vectors, axis=1)
     queries = unit_queries(vectors, np.arange(64))
     rows = np.arange(0, 700, 3, dtype=np.int32)
-    found = _nearest.exact_cosines(queries[5], vectors, norms, rows)
+    found = _testing.exact_cosines(queries[5], vectors, norms, rows)
     expected = exact_similarities(queries[5:6], vectors[rows], norms[rows])[0]
     np.testing.assert_allclose(found, expected, rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match="out of bounds"):
-        _nearest.exact_cosines(queries[5], vectors, norms, np.int32([700]))
+        _testing.exact_cosines(queries[5], vectors, norms, np.int32([700]))
 
 
 def test_no_keys():

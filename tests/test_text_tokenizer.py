@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from fastw2v import LineSentence, Text8Corpus, Word2Vec, _vocab, training
+from fastw2v import LineSentence, Text8Corpus, Word2Vec, _testing, _vocab, training
 from compiled_reading import python_scan, sentences_from_ranges
 from planted import cluster_corpus, nearest_cluster_rate
 
@@ -52,7 +52,7 @@ def unicode_text(rng, n_lines=60):
 def compiled_words(path, start, end):
     """The words starting in bytes [start, end), read in compiled code (as str)."""
     words = sorted(python_scan(LineSentence(path))[0])
-    ids, _, raw, _ = _vocab.read_file_range(_vocab.WordHash(words), path, start, end, 0, False)
+    ids, _, raw, _ = _testing.read_file_range(_vocab.WordHash(words), path, start, end, 0, False)
     assert raw == len(ids)
     return [words[i] for i in ids]
 
@@ -61,7 +61,7 @@ def test_whitespace_is_exactly_pythons():
     # every code point but the surrogates, between two letters on a line of its own
     points = [c for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF and c != 10]
     data = "".join("x%sy\n" % chr(c) for c in points).encode()
-    assert _vocab.split_chunks([data]) == python_lines(data)
+    assert _testing.split_chunks([data]) == python_lines(data)
 
 
 def test_every_whitespace_character_split_between_chunks():
@@ -71,8 +71,8 @@ def test_every_whitespace_character_split_between_chunks():
         for cut in range(len(data) + 1):
             for cut2 in range(cut, len(data) + 1):
                 chunks = [data[:cut], data[cut:cut2], data[cut2:]]
-                assert _vocab.split_chunks(chunks) == expected, (space, cut, cut2)
-        assert _vocab.split_chunks([data[i:i + 1] for i in range(len(data))]) == expected
+                assert _testing.split_chunks(chunks) == expected, (space, cut, cut2)
+        assert _testing.split_chunks([data[i:i + 1] for i in range(len(data))]) == expected
 
 
 @settings(max_examples=300, deadline=None)
@@ -83,7 +83,7 @@ def test_compiled_words_are_str_split(pieces, cuts):
     data = "".join(pieces).encode()
     cuts = sorted(set(min(c, len(data)) for c in cuts))
     chunks = [data[a:b] for a, b in zip([0] + cuts, cuts + [len(data)])]
-    assert _vocab.split_chunks(chunks) == python_lines(data)
+    assert _testing.split_chunks(chunks) == python_lines(data)
 
 
 @pytest.mark.parametrize("space", [space for space in SPACES if space != "\n"])
@@ -172,10 +172,10 @@ def test_invalid_utf8_is_an_error_in_compiled_reading(tmp_path, bad):
         with pytest.raises(ValueError, match="not valid UTF-8"):
             corpus.compiled_source().ranges()
     with pytest.raises(ValueError) as error:
-        _vocab.read_file_range(_vocab.WordHash(["good"]), path, 0, len(data))
+        _testing.read_file_range(_vocab.WordHash(["good"]), path, 0, len(data))
     assert str(error.value) == where
     with pytest.raises(ValueError, match="not valid UTF-8"):
-        _vocab.split_chunks([data])
+        _testing.split_chunks([data])
 
 
 def test_invalid_utf8_at_the_end_of_a_file(tmp_path):
