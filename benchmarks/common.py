@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
 DEMO_CORPUS = os.path.join(ROOT, "examples", "enwiki-demo.txt.gz")
 RESULTS_DIR = os.path.join(ROOT, "benchmarks", "results")
-#: Where the benchmarks keep what they make once: decompressed corpora, models, the probe.
+#: Where the benchmarks keep what they make once: decompressed corpora, corpus variants, models.
 CACHE = os.path.join(tempfile.gettempdir(), "fastw2v-bench")
 
 

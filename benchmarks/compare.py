@@ -5,7 +5,7 @@ Both implementations train on the same corpus with the same parameters in one ru
 (:mod:`benchmarks.trial`), the implementations alternating, and the medians over repeats are
 printed as a Markdown table, written as JSON and drawn as a PNG chart. ``--suite`` also runs
 the Phrases and KeyedVectors benchmarks (``benchmarks/phrases.py``,
-``benchmarks/keyedvectors.py``) when they are present.
+``benchmarks/keyedvectors.py``).
 """
 import argparse
 import json
@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 
-from benchmarks import cacheline, reference
 from benchmarks.common import (RESULTS_DIR, ROOT, decompressed, default_corpus, format_table,
                                machine_description, median, write_json)
 from benchmarks.trial import DEFAULT_MODES, IMPLEMENTATIONS, MODES, PARAMETERS, mode_parameters
@@ -131,18 +130,13 @@ def schedule(impls, modes, workers, repeat, **common):
 
 
 def run_trial(spec):
-    """Run one trial in a fresh Python process; its result, or the spec with an ``error``.
-
-    Either way it records ``cacheline_ns``, the cache-line round trip measured just before
-    (:mod:`benchmarks.cacheline`; None where the probe cannot run).
-    """
+    """Run one trial in a fresh Python process; its result, or the spec with an ``error``."""
     return run_trials_together([spec])[0]
 
 
 def run_trials_together(specs):
     """Run the trials of ``specs`` at once, each in a fresh Python process; their results (see
-    :func:`run_trial`), every one with the same probe reading."""
-    probe = cacheline.round_trip_ns()
+    :func:`run_trial`)."""
     procs = []
     # stderr goes to a file, not a pipe: a trial that filled an unread pipe would stall, and
     # the trials it was to start training with would wait for it at their barrier
@@ -154,7 +148,7 @@ def run_trials_together(specs):
                         [sys.executable, "-m", "benchmarks.trial", json.dumps(spec),
                          os.path.join(tmp, "%d.json" % k)],
                         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err))
-            return [dict(_trial_result(spec, proc, os.path.join(tmp, str(k))), cacheline_ns=probe)
+            return [_trial_result(spec, proc, os.path.join(tmp, str(k)))
                     for k, (spec, proc) in enumerate(zip(specs, procs))]
         finally:
             for proc in procs:
@@ -179,8 +173,7 @@ def _trial_result(spec, proc, stem):
 
 
 def summarize(trials):
-    """Median of each measure per (impl, mode, workers), in first-seen order, with ratios
-    (and the median cache-line probe of its trials, None where it never ran).
+    """Median of each measure per (impl, mode, workers), in first-seen order, with ratios.
 
     Failed trials (those with an ``error``) are left out.
     """
@@ -193,8 +186,6 @@ def summarize(trials):
         row = {"impl": impl, "mode": mode, "workers": workers, "runs": len(runs),
                "version": runs[0]["version"]}
         row.update({key: median([run[key] for run in runs]) for key in MEASURES})
-        probes = probe_readings(runs)
-        row["cacheline_ns"] = median(probes) if probes else None
         rows.append(row)
     add_ratios(rows)
     return rows
@@ -283,38 +274,17 @@ def results_table(rows):
     return format_table(cells, COLUMNS + [SCALING_COLUMN] if scaled else COLUMNS)
 
 
-def reference_table():
-    """The issue #6 figures for other trainers, with their label."""
-    return "%s:\n\n%s" % (reference.LABEL, format_table(reference.ROWS, reference.COLUMNS))
-
-
 def _describe(trial):
     """One progress line for a finished trial."""
     head = "%-8s %-13s workers=%d run %d" % (trial["impl"], trial["mode"], trial["workers"],
                                              trial["repeat"])
     if "error" in trial:
         return "%s  FAILED: %s" % (head, trial["error"])
-    probe = trial.get("cacheline_ns")
     return ("%s  vocab %.2f s  train %.2f s  %.2fM words/s  analogy %.1f%%  WS-353 %.3f"
-            "  (scoring %.1f s%s)" % (
+            "  (scoring %.1f s)" % (
                 head, trial["vocab_seconds"], trial["train_seconds"],
                 trial["words_per_second"] / 1e6, 100 * trial["analogy"], trial["wordsim"],
-                trial["eval_seconds"], "" if probe is None else ", cache line %.0f ns" % probe))
-
-
-def probe_readings(trials):
-    """The cache-line probe readings of ``trials``, where the probe ran."""
-    return [t["cacheline_ns"] for t in trials if t.get("cacheline_ns") is not None]
-
-
-def probe_summary(trials):
-    """One line on the cache-line probe over the trials, or None when it never ran."""
-    values = sorted(probe_readings(trials))
-    if not values:
-        return None
-    return ("Cache-line round trip between two threads before each trial (benchmarks/"
-            "cacheline.py): median %.0f ns, %.0f-%.0f ns; about 60-70 ns when the host is "
-            "quiet." % (median(values), values[0], values[-1]))
+                trial["eval_seconds"]))
 
 
 def run_training(args, command):
@@ -338,11 +308,6 @@ def run_training(args, command):
         print("\n%s. words/s: raw corpus words x epochs / training seconds; medians of %d "
               "run(s); quality scored by gensim's evaluators." % (
                   ", ".join("%s %s" % item for item in versions.items()), args.repeat))
-        probes = probe_summary(trials)
-        if probes:
-            print(probes)
-    print()
-    print(reference_table())
     for trial in failed:
         print("\nfailed: " + _describe(trial))
     for impl, versions in mixed_versions(trials).items():
@@ -356,7 +321,6 @@ def run_training(args, command):
         "parameters": dict(PARAMETERS, modes={m: mode_parameters(m) for m in args.modes}),
         "rows": rows,
         "trials": trials,
-        "reference": {"label": reference.LABEL, "rows": reference.ROWS},
     }
     print("\nresults: " + write_json("train", payload, path=args.out))
     if rows:
@@ -369,10 +333,7 @@ def run_training(args, command):
 
 
 def run_suite(name, quick):
-    """Run ``python -m benchmarks.<name>`` if that module exists; its exit status (0 if absent)."""
-    if not os.path.exists(os.path.join(ROOT, "benchmarks", name + ".py")):
-        print("\nsuite %s: skipped, benchmarks/%s.py is not present" % (name, name))
-        return 0
+    """Run ``python -m benchmarks.<name>``; its exit status."""
     print("\n== suite %s" % name, flush=True)
     command = [sys.executable, "-m", "benchmarks." + name] + (["--quick"] if quick else [])
     return subprocess.run(command, cwd=ROOT).returncode

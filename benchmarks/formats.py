@@ -15,7 +15,7 @@ import argparse
 import gzip
 import os
 
-from benchmarks.common import CACHE, Timer, format_table, machine_description, median, write_json
+from benchmarks.common import CACHE, Timer, format_table, median, write_json
 from benchmarks.readers import corpus_path, make_variants
 
 VARIANTS = [("ascii", ""), ("utf8", ""), ("ascii", ".gz"), ("utf8", ".gz")]
@@ -82,7 +82,7 @@ def main():
                          "vs plain ASCII": "%.2fx" % ratio})
     print(format_table(rows, ["mode", "text", "file", "words/s", "vs plain ASCII"]))
     write_json("formats-quick" if args.quick else "formats", {
-        "machine": machine_description(), "megabytes": megabytes, "repeat": args.repeat,
+        "megabytes": megabytes, "repeat": args.repeat,
         "rates": {"%s %s %s" % (mode, enc, comp or "plain"): values
                   for (mode, (enc, comp)), values in rates.items()}})
 

@@ -19,6 +19,7 @@ The table gives medians of the vocabulary scan's seconds and training's words/s,
 median over repeats of each pipeline's ratio to gensim in the same repeat.
 """
 import argparse
+import importlib.util
 import os
 
 from benchmarks.common import CACHE, Timer, format_table, machine_description, median, write_json
@@ -78,9 +79,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--megabytes", type=int, default=40)
     args = parser.parse_args()
-    try:
-        import gensim  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("gensim") is None:
         raise SystemExit("gensim is not installed: pip install -r benchmarks/requirements.txt")
     megabytes = 6 if args.quick else args.megabytes
     source = sliced_corpus(megabytes, args.quick)

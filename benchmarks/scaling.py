@@ -20,13 +20,12 @@ import sys
 import tempfile
 
 from benchmarks.common import RESULTS_DIR, format_table, machine_description, median, write_json
-from benchmarks.compare import (comma_list, corpus_path, probe_readings, probe_summary,
-                                run_trials_together)
+from benchmarks.compare import comma_list, corpus_path, run_trials_together
 from benchmarks.trial import DEFAULT_MODES, MODES, PARAMETERS
 
 KINDS = ("1 worker", "2 workers", "2 processes")
 COLUMNS = ["mode", "1 worker", "2 workers", "2 processes", "2 workers / 1",
-           "2 processes / 1", "runs", "cache line"]
+           "2 processes / 1", "runs"]
 
 
 def parse_args(argv=None):
@@ -56,7 +55,7 @@ def kind_specs(kind, mode, corpus, barrier):
         return [dict(spec, workers=1)]
     if kind == "2 workers":
         return [dict(spec, workers=2)]
-    return [dict(spec, workers=1, barrier=(barrier, 2), process=p) for p in (1, 2)]
+    return [dict(spec, workers=1, barrier=(barrier, 2)) for _ in range(2)]
 
 
 def schedule(modes, repeat):
@@ -72,7 +71,7 @@ def combined(trials):
     """One measurement of trials run together: raw words trained by all of them per second
     from the first start of training to the last end; an ``error`` if any failed."""
     failed = [t["error"] for t in trials if "error" in t]
-    head = {key: trials[0][key] for key in ("mode", "cacheline_ns")}
+    head = {"mode": trials[0]["mode"]}
     if failed:
         return dict(head, error=failed[0])
     start = min(t["train_start"] for t in trials)
@@ -91,9 +90,7 @@ def summarize(runs):
             if run["mode"] == mode and "error" not in run:
                 by_repeat.setdefault(run["repeat"], {})[run["kind"]] = run["words_per_second"]
         complete = [kinds for kinds in by_repeat.values() if len(kinds) == len(KINDS)]
-        probes = probe_readings([run for run in runs if run["mode"] == mode])
-        row = {"mode": mode, "runs": len(complete),
-               "cacheline_ns": median(probes) if probes else None}
+        row = {"mode": mode, "runs": len(complete)}
         for kind in KINDS:
             row[kind] = median([k[kind] for k in complete]) if complete else None
         for kind in KINDS[1:]:
@@ -109,8 +106,7 @@ def results_table(rows):
         return "" if value is None else pattern % (value / scale)
     cells = []
     for row in rows:
-        cell_row = {"mode": row["mode"], "runs": str(row["runs"]),
-                    "cache line": cell(row["cacheline_ns"], "%.0f ns")}
+        cell_row = {"mode": row["mode"], "runs": str(row["runs"])}
         cell_row.update({kind: cell(row[kind], "%.2fM", 1e6) for kind in KINDS})
         cell_row.update({kind + " / 1": cell(row[kind + " / 1"], "%.2fx") for kind in KINDS[1:]})
         cells.append(cell_row)
@@ -133,20 +129,15 @@ def main(argv=None):
             run = dict(combined(run_trials_together(specs)), repeat=repeat, kind=kind)
         runs.append(run)
         failed += "error" in run
-        print("[%d/%d] %-13s %-11s run %d  %s  (cache line %s ns)" % (
+        print("[%d/%d] %-13s %-11s run %d  %s" % (
             i, len(order), mode, kind, repeat,
             "FAILED: " + run["error"] if "error" in run
-            else "%.2fM words/s" % (run["words_per_second"] / 1e6),
-            "%.0f" % run["cacheline_ns"] if run["cacheline_ns"] is not None else "-"),
-            flush=True)
+            else "%.2fM words/s" % (run["words_per_second"] / 1e6)), flush=True)
     rows = summarize(runs)
     print()
     print(results_table(rows))
     print("\nwords/s: raw corpus words / training seconds; ratios: medians over repeats of "
           "each repeat's ratio to its own 1-worker run.")
-    probes = probe_summary(runs)
-    if probes:
-        print(probes)
     command = " ".join(["python -m benchmarks.scaling"] + [shlex.quote(a) for a in argv])
     print("\nresults: " + write_json("scaling", {"command": command, "corpus": corpus,
                                                  "parameters": PARAMETERS, "rows": rows,
