@@ -8,6 +8,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from fastw2v import persistence
+from fastw2v._fileio import MAX_VECTOR_SIZE
 from fastw2v.nearest import nearest, scaled_similarities, top_k, unit_rows
 
 logger = logging.getLogger(__name__)
@@ -656,8 +658,7 @@ class KeyedVectors:
         path : str or os.PathLike
             The file to write; an existing file is replaced atomically.
         """
-        from fastw2v import persistence
-        persistence.save_keyedvectors(self, path)
+        persistence.save(self, path)
 
     @classmethod
     def load(cls, path, mmap=None):
@@ -671,5 +672,66 @@ class KeyedVectors:
             None reads the arrays; ``"r"`` maps them read-only (shared between processes);
             ``"c"`` maps them copy-on-write.
         """
-        from fastw2v import persistence
-        return persistence.load_keyedvectors(cls, path, mmap=mmap)
+        return persistence.load(cls, path, mmap=mmap)
+
+    def to_state(self):
+        """``(meta, arrays)``, what :func:`fastw2v.persistence.save` writes of these vectors."""
+        arrays = {}
+        return {"class": "KeyedVectors", "keyedvectors": self.describe(arrays, "")}, arrays
+
+    @classmethod
+    def from_state(cls, reader):
+        """The vectors of an open archive (a ``persistence.ArchiveReader``): saved vectors,
+        or the ``wv`` of a saved model."""
+        kind = reader.meta.get("class")
+        with reader.invalid_metadata():
+            if kind == "KeyedVectors":
+                return cls.from_description(reader, reader.meta["keyedvectors"], "")
+            if kind == "Word2Vec":
+                return cls.from_description(reader, reader.meta["wv"], "wv/")
+            raise ValueError("unknown class %r" % (kind,))
+
+    def describe(self, arrays, prefix):
+        """Add these vectors' arrays to ``arrays`` (member names under ``prefix``); return
+        their JSON description (for a model that saves its vectors inside its own state)."""
+        key_type = persistence.key_arrays(self.index_to_key, prefix, arrays)
+        arrays[prefix + "vectors.npy"] = self.vectors
+        names = sorted(self.expandos)
+        for i, name in enumerate(names):
+            arrays["%sexpandos/%d.npy" % (prefix, i)] = self.expandos[name]
+        return {"vector_size": self.vector_size, "count": len(self.index_to_key),
+                "key_type": key_type, "next_index": getattr(self, "next_index", len(self)),
+                "expandos": names}
+
+    @classmethod
+    def from_description(cls, reader, desc, prefix, vector_types="f", key_types=("str", "int")):
+        """The vectors that :meth:`describe` described as ``desc``, arrays read from ``reader``
+        under ``prefix``; a ValueError for anything inconsistent."""
+        persistence.check_object(desc, prefix.rstrip("/") or "keyedvectors")
+        count = persistence.integer(desc["count"], "count")
+        names = desc["expandos"]
+        if not isinstance(names, list) or not all(type(name) is str for name in names) \
+                or len(set(names)) != len(names):
+            raise ValueError("expandos must be a list of distinct names, got %r" % (names,))
+        if desc["key_type"] not in key_types:
+            raise ValueError("key_type must be %s, got %r"
+                             % (" or ".join(map(repr, key_types)), desc["key_type"]))
+        kv = cls(persistence.integer(desc["vector_size"], "vector_size", low=1,
+                                     high=MAX_VECTOR_SIZE))
+        keys = persistence.load_keys(reader, prefix, desc["key_type"])
+        if len(keys) != count:
+            raise ValueError("%d keys stored, %d described" % (len(keys), count))
+        kv.index_to_key = keys
+        kv.key_to_index = dict(zip(keys, range(len(keys))))
+        if len(kv.key_to_index) != len(keys):
+            seen = set()
+            duplicate = next(key for key in keys if key in seen or seen.add(key))
+            raise ValueError("%r: key %r appears more than once in %skeys.npy"
+                             % (reader.path, duplicate, prefix))
+        kv.vectors = reader.array(prefix + "vectors.npy", vector_types, (len(keys), kv.vector_size))
+        kv.expandos = {name: reader.array("%sexpandos/%d.npy" % (prefix, i), persistence.NUMERIC,
+                                          (len(keys),))
+                       for i, name in enumerate(names)}
+        kv.next_index = persistence.integer(desc["next_index"], "next_index", high=count)
+        kv.norms = None
+        return kv

@@ -19,7 +19,7 @@ import zlib
 import numpy as np
 from numpy.lib import format as npy_format
 
-from fastw2v._fileio import MAX_VECTOR_SIZE, atomic_write, is_compressed
+from fastw2v._fileio import atomic_write, is_compressed
 from fastw2v._version import __version__
 
 FORMAT = "fastw2v"
@@ -27,201 +27,50 @@ FORMAT_VERSION = 1
 META = "fastw2v.json"
 ALIGN = 64
 
-# Word2Vec attributes saved in "params": the constructor's arguments except the callables
-# (trim_rule, callbacks, hashfxn) and the corpus. Loading passes exactly these, nothing else.
-PARAMS = ("vector_size", "alpha", "min_alpha", "window", "min_count", "max_vocab_size", "sample",
-          "seed", "workers", "sg", "hs", "negative", "ns_exponent", "cbow_mean", "epochs",
-          "null_word", "sorted_vocab", "batch_words", "compute_loss", "comment", "max_final_vocab",
-          "shrink_windows", "kernel", "progress")
-# Word2Vec training state saved in "state" (the RNG states and raw_vocab are arrays).
-STATE = ("corpus_count", "corpus_total_words", "effective_min_count", "epochs_trained",
-         "train_count", "total_train_time", "training_loss", "running_training_loss",
-         "min_alpha_yet_reached", "train_state")
-
 _PADDING_ID = 0xD935  # zip extra-field id of the alignment padding (as Android's zipalign)
-_NUMERIC = "biuf"  # dtype kinds accepted in a file: bool, signed, unsigned, float
-_FLOAT32 = np.dtype(np.float32)  # the training matrices' dtype
+#: dtype kinds of the arrays a file may hold: bool, signed, unsigned, float.
+NUMERIC = "biuf"
 _MMAP_MODES = (None, "r", "c")
 
 
-# ----------------------------------------------------------------- public entry points
+# ----------------------------------------------------------------- the contract
 
-def save_model(model, path):
-    """Save a :class:`~fastw2v.word2vec.Word2Vec` with everything needed to continue training.
+def save(obj, path):
+    """Write ``obj`` to ``path`` as a fastw2v archive, atomically.
 
-    Parameters
-    ----------
-    model : fastw2v.Word2Vec
-        The model.
-    path : str or os.PathLike
-        The file to write (replaced atomically if it exists).
+    ``obj.to_state()`` gives ``(meta, arrays)``: a JSON-able dict (with a ``"class"``) and
+    ``{member name: ndarray}``. This module knows nothing else of the object.
     """
-    arrays = {}
-    meta = {"class": "Word2Vec",
-            "params": {name: getattr(model, name) for name in PARAMS},
-            "state": {name: getattr(model, name) for name in STATE},
-            "wv": _keyedvectors_arrays(model.wv, "wv/", arrays)}
-    arrays["syn1neg.npy"] = model.syn1neg
-    arrays["syn1.npy"] = model.syn1
-    arrays["rng_states.npy"] = np.array(model.rng_states, dtype=np.uint64)
-    raw_keys = list(model.raw_vocab)
-    key_arrays(raw_keys, "raw_vocab/", arrays)
-    arrays["raw_vocab/counts.npy"] = np.array([model.raw_vocab[k] for k in raw_keys], np.int64)
+    meta, arrays = obj.to_state()
     write_archive(path, meta, arrays)
 
 
-def load_model(cls, path, mmap=None):
-    """Load a model written by :func:`save_model`.
+def load(cls, path, mmap=None):
+    """``cls.from_state(reader)`` of the archive at ``path``, ``reader`` an open
+    :class:`ArchiveReader` (its ``meta`` and checked ``array`` members).
 
     Parameters
     ----------
     cls : type
-        ``Word2Vec`` (or a subclass) to instantiate.
+        A class with a ``from_state`` classmethod (``Word2Vec``, ``KeyedVectors``...).
     path : str or os.PathLike
         The file.
     mmap : {None, "r", "c"}
-        None reads the arrays into memory; ``"r"`` maps them read-only (a model to query,
-        not to train); ``"c"`` maps them copy-on-write (trainable; the file is never changed).
-
-    Returns
-    -------
-    Word2Vec
-        Built from the saved parameters (``PARAMS``, and nothing else the file holds) without
-        a corpus: loading never trains and never reads another file.
-
-    Raises
-    ------
-    ValueError
-        Naming the file and the problem, for anything but a valid fastw2v model file: an
-        invalid parameter (as the constructor refuses it), an insane training state, an
-        array whose dtype or shape disagrees with the vocabulary, duplicate keys, a corrupt
-        or truncated archive.
+        None reads the arrays into memory; ``"r"`` maps them read-only; ``"c"`` maps them
+        copy-on-write (the file is never changed).
     """
     with ArchiveReader(path, mmap) as reader:
-        if reader.meta.get("class") != "Word2Vec":
-            raise ValueError("%r holds a %s, not a Word2Vec model; load it with %s.load"
-                             % (reader.path, reader.meta.get("class"), reader.meta.get("class")))
-        with reader.invalid_metadata():
-            model = cls(**_checked_params(reader.meta["params"]))  # no corpus: never trains
-            for name, value in _checked_state(reader.meta["state"]).items():
-                setattr(model, name, value)
-            model.wv = _load_keyedvectors(reader, type(model.wv), reader.meta["wv"], "wv/",
-                                          _FLOAT32, key_types=("str",))
-            n, dim = len(model.wv), model.vector_size
-            if model.wv.vector_size != dim:
-                raise ValueError("wv has vector_size %d, the model %d"
-                                 % (model.wv.vector_size, dim))
-            counts = model.wv.expandos.get("count")
-            if (counts is None and n) or (counts is not None and (
-                    counts.dtype.kind not in "iu" or np.any(counts < 0))):
-                raise ValueError("a trained model's wv needs a non-negative integer count per "
-                                 "word (expando 'count')")
-            model.syn1neg = reader.array("syn1neg.npy", _FLOAT32, (n if model.negative else 0, dim))
-            model.syn1 = reader.array("syn1.npy", _FLOAT32, (n if model.hs else 0, dim))
-            model.rng_states = reader.array("rng_states.npy", "u", (model.workers,), mmap=False)
-            raw_keys = load_keys(reader, "raw_vocab/")
-            raw_counts = reader.array("raw_vocab/counts.npy", "iu", (len(raw_keys),), mmap=False)
-            model.raw_vocab = dict(zip(raw_keys, raw_counts.tolist()))
-            model._tables = None
-    return model
+        return cls.from_state(reader)
 
 
-def save_keyedvectors(kv, path):
-    """Save a :class:`~fastw2v.keyedvectors.KeyedVectors` (vectors, keys, per-key attributes)."""
-    arrays = {}
-    meta = {"class": "KeyedVectors", "keyedvectors": _keyedvectors_arrays(kv, "", arrays)}
-    write_archive(path, meta, arrays)
+# ----------------------------------------------------------------- checked JSON values
 
-
-def load_keyedvectors(cls, path, mmap=None):
-    """Load vectors written by :func:`save_keyedvectors`, or the ``wv`` of a saved model.
-
-    Parameters
-    ----------
-    cls : type
-        ``KeyedVectors`` (or a subclass) to instantiate.
-    path : str or os.PathLike
-        The file.
-    mmap : {None, "r", "c"}
-        As in :func:`load_model`.
-
-    Returns
-    -------
-    KeyedVectors
-
-    Raises
-    ------
-    ValueError
-        Naming the file and the problem, as in :func:`load_model`.
-    """
-    with ArchiveReader(path, mmap) as reader:
-        kind = reader.meta.get("class")
-        with reader.invalid_metadata():
-            if kind == "KeyedVectors":
-                return _load_keyedvectors(reader, cls, reader.meta["keyedvectors"], "")
-            if kind == "Word2Vec":
-                return _load_keyedvectors(reader, cls, reader.meta["wv"], "wv/")
-            raise ValueError("unknown class %r" % (kind,))
-
-
-# ----------------------------------------------------------------- model metadata
-
-def _checked_params(params):
-    """The constructor arguments saved in ``params``: exactly the names in ``PARAMS``.
-
-    Their values are checked by the constructor.
-    """
-    _check_object(params, "params")
-    unknown = sorted(set(params) - set(PARAMS))
-    if unknown:
-        raise ValueError("unknown parameter %r in params (a fastw2v file holds only %s)"
-                         % (unknown[0], ", ".join(PARAMS)))
-    return {name: params[name] for name in PARAMS}
-
-
-def _checked_state(state):
-    """The training state saved in ``state``, every value checked."""
-    _check_object(state, "state")
-    unknown = sorted(set(state) - set(STATE))
-    if unknown:
-        raise ValueError("unknown field %r in state" % unknown[0])
-    checked = {name: _integer(state[name], name) for name in (
-        "corpus_count", "corpus_total_words", "effective_min_count", "epochs_trained",
-        "train_count")}
-    checked["total_train_time"] = _number(state["total_train_time"], "total_train_time", low=0)
-    checked["min_alpha_yet_reached"] = _number(state["min_alpha_yet_reached"],
-                                               "min_alpha_yet_reached")
-    losses = state["training_loss"]
-    if not isinstance(losses, list):
-        raise ValueError("training_loss must be a list, got %r" % (losses,))
-    checked["training_loss"] = [_number(loss, "training_loss", finite=False) for loss in losses]
-    checked["running_training_loss"] = _number(state["running_training_loss"],
-                                               "running_training_loss", finite=False)
-    checked["train_state"] = _checked_train_state(state["train_state"])
-    return checked
-
-
-def _checked_train_state(run):
-    """``train_state``: None, or where an unfinished ``train()`` call stands."""
-    if run is None:
-        return None
-    _check_object(run, "train_state")
-    fields = ("epochs", "completed", "start_alpha", "end_alpha")
-    if sorted(run) != sorted(fields):
-        raise ValueError("train_state must have the fields %s, got %r" % (", ".join(fields), run))
-    epochs = _integer(run["epochs"], "train_state epochs")
-    return {"epochs": epochs, "completed": _integer(run["completed"], "train_state completed",
-                                                    high=epochs),
-            "start_alpha": _number(run["start_alpha"], "train_state start_alpha"),
-            "end_alpha": _number(run["end_alpha"], "train_state end_alpha")}
-
-
-def _check_object(value, name):
+def check_object(value, name):
     if not isinstance(value, dict):
         raise ValueError("%s must be a JSON object, got %r" % (name, value))
 
 
-def _integer(value, name, low=0, high=None):
+def integer(value, name, low=0, high=None):
     """``value`` if it is an int in ``[low, high]`` (JSON true and false are not)."""
     if type(value) is not int or value < low or (high is not None and value > high):
         raise ValueError("%s must be an int in [%d, %s], got %r"
@@ -229,7 +78,7 @@ def _integer(value, name, low=0, high=None):
     return value
 
 
-def _number(value, name, low=-math.inf, finite=True):
+def number(value, name, low=-math.inf, finite=True):
     """``value`` as a float if it is a number ``>= low``, finite unless ``finite=False``."""
     if type(value) not in (int, float) or (finite and not math.isfinite(value)) or value < low:
         raise ValueError("%s must be a %snumber%s, got %r" % (
@@ -237,48 +86,7 @@ def _number(value, name, low=-math.inf, finite=True):
     return float(value)
 
 
-# ----------------------------------------------------------------- keyed vectors and keys
-
-def _keyedvectors_arrays(kv, prefix, arrays):
-    """Add the arrays of ``kv`` to ``arrays`` under ``prefix``; return its JSON description."""
-    key_type = key_arrays(kv.index_to_key, prefix, arrays)
-    arrays[prefix + "vectors.npy"] = kv.vectors
-    names = sorted(kv.expandos)
-    for i, name in enumerate(names):
-        arrays["%sexpandos/%d.npy" % (prefix, i)] = kv.expandos[name]
-    return {"vector_size": kv.vector_size, "count": len(kv.index_to_key), "key_type": key_type,
-            "next_index": getattr(kv, "next_index", len(kv.index_to_key)), "expandos": names}
-
-
-def _load_keyedvectors(reader, cls, desc, prefix, vector_types="f", key_types=("str", "int")):
-    """The KeyedVectors described by ``desc`` (its JSON) with its arrays under ``prefix``."""
-    _check_object(desc, prefix.rstrip("/") or "keyedvectors")
-    count = _integer(desc["count"], "count")
-    names = desc["expandos"]
-    if not isinstance(names, list) or not all(type(name) is str for name in names) \
-            or len(set(names)) != len(names):
-        raise ValueError("expandos must be a list of distinct names, got %r" % (names,))
-    if desc["key_type"] not in key_types:
-        raise ValueError("key_type must be %s, got %r"
-                         % (" or ".join(map(repr, key_types)), desc["key_type"]))
-    kv = cls(_integer(desc["vector_size"], "vector_size", low=1, high=MAX_VECTOR_SIZE))
-    keys = load_keys(reader, prefix, desc["key_type"])
-    if len(keys) != count:
-        raise ValueError("%d keys stored, %d described" % (len(keys), count))
-    kv.index_to_key = keys
-    kv.key_to_index = dict(zip(keys, range(len(keys))))
-    if len(kv.key_to_index) != len(keys):
-        seen = set()
-        duplicate = next(key for key in keys if key in seen or seen.add(key))
-        raise ValueError("%r: key %r appears more than once in %skeys.npy"
-                         % (reader.path, duplicate, prefix))
-    kv.vectors = reader.array(prefix + "vectors.npy", vector_types, (len(keys), kv.vector_size))
-    kv.expandos = {name: reader.array("%sexpandos/%d.npy" % (prefix, i), _NUMERIC, (len(keys),))
-                   for i, name in enumerate(names)}
-    kv.next_index = _integer(desc["next_index"], "next_index", high=count)
-    kv.norms = None
-    return kv
-
+# ----------------------------------------------------------------- keys
 
 def key_arrays(keys, prefix, arrays):
     """Store ``keys`` (all str, or all int) as arrays; return the key type, "str" or "int".
@@ -347,7 +155,7 @@ def write_archive(path, meta, arrays):
 
 def _write_array(out, array):
     array = np.asarray(array)
-    if array.dtype.kind not in _NUMERIC:
+    if array.dtype.kind not in NUMERIC:
         raise TypeError("cannot save an array of dtype %s" % array.dtype)
     array = np.ascontiguousarray(array)
     npy_format.write_array_header_1_0(out, npy_format.header_data_from_array_1_0(array))

@@ -18,6 +18,8 @@ from fastw2v.phrases import FrozenPhrases, Phrases
 
 logger = logging.getLogger(__name__)
 
+_FLOAT32 = np.dtype(np.float32)  # the training matrices' dtype
+
 # Inner nodes nearest the Huffman root, which lie on nearly every word's path, that each
 # worker thread trains in a copy of its own and merges every 64 centre words when there are
 # several threads (see ``_kernels.h``): shared, both cores would write them for every word.
@@ -563,7 +565,7 @@ class Word2Vec:
             See ``docs/file-format.md``.
         """
         with self._exclusive("save the model"):
-            persistence.save_model(self, path)
+            persistence.save(self, path)
 
     @classmethod
     def load(cls, path, mmap=None):
@@ -581,7 +583,64 @@ class Word2Vec:
         -------
         Word2Vec
         """
-        return persistence.load_model(cls, path, mmap=mmap)
+        return persistence.load(cls, path, mmap=mmap)
+
+    #: The constructor's arguments that a saved model keeps: all but the callables.
+    SAVED_PARAMS = tuple(name for name in _parameter_constraints
+                         if name not in ("hashfxn", "trim_rule", "callbacks"))
+    #: The training state a saved model keeps (with the arrays of ``to_state``).
+    SAVED_STATE = ("corpus_count", "corpus_total_words", "effective_min_count", "epochs_trained",
+                   "train_count", "total_train_time", "training_loss", "running_training_loss",
+                   "min_alpha_yet_reached", "train_state")
+
+    def to_state(self):
+        """``(meta, arrays)``: what :func:`fastw2v.persistence.save` writes of this model,
+        everything needed to continue training."""
+        arrays = {}
+        meta = {"class": "Word2Vec",
+                "params": {name: getattr(self, name) for name in self.SAVED_PARAMS},
+                "state": {name: getattr(self, name) for name in self.SAVED_STATE},
+                "wv": self.wv.describe(arrays, "wv/")}
+        arrays["syn1neg.npy"] = self.syn1neg
+        arrays["syn1.npy"] = self.syn1
+        arrays["rng_states.npy"] = np.array(self.rng_states, dtype=np.uint64)
+        raw_keys = list(self.raw_vocab)
+        persistence.key_arrays(raw_keys, "raw_vocab/", arrays)
+        arrays["raw_vocab/counts.npy"] = np.array([self.raw_vocab[k] for k in raw_keys], np.int64)
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, reader):
+        """The model of an open archive (a ``persistence.ArchiveReader``), built from its
+        saved parameters (``SAVED_PARAMS``, nothing else) without a corpus: loading never
+        trains and never reads another file. A ValueError names anything invalid: a
+        parameter the constructor refuses, an insane training state, an array whose dtype
+        or shape disagrees with the vocabulary."""
+        if reader.meta.get("class") != "Word2Vec":
+            raise ValueError("%r holds a %s, not a Word2Vec model; load it with %s.load"
+                             % (reader.path, reader.meta.get("class"), reader.meta.get("class")))
+        with reader.invalid_metadata():
+            model = cls(**_saved_params(reader.meta["params"], cls.SAVED_PARAMS))
+            for name, value in _saved_state(reader.meta["state"], cls.SAVED_STATE).items():
+                setattr(model, name, value)
+            model.wv = type(model.wv).from_description(reader, reader.meta["wv"], "wv/",
+                                                       _FLOAT32, key_types=("str",))
+            n, dim = len(model.wv), model.vector_size
+            if model.wv.vector_size != dim:
+                raise ValueError("wv has vector_size %d, the model %d"
+                                 % (model.wv.vector_size, dim))
+            counts = model.wv.expandos.get("count")
+            if (counts is None and n) or (counts is not None and (
+                    counts.dtype.kind not in "iu" or np.any(counts < 0))):
+                raise ValueError("a trained model's wv needs a non-negative integer count per "
+                                 "word (expando 'count')")
+            model.syn1neg = reader.array("syn1neg.npy", _FLOAT32, (n if model.negative else 0, dim))
+            model.syn1 = reader.array("syn1.npy", _FLOAT32, (n if model.hs else 0, dim))
+            model.rng_states = reader.array("rng_states.npy", "u", (model.workers,), mmap=False)
+            raw_keys = persistence.load_keys(reader, "raw_vocab/")
+            raw_counts = reader.array("raw_vocab/counts.npy", "iu", (len(raw_keys),), mmap=False)
+            model.raw_vocab = dict(zip(raw_keys, raw_counts.tolist()))
+        return model
 
     @contextlib.contextmanager
     def _exclusive(self, action):
@@ -702,6 +761,56 @@ class _EpochRunner:
                 "corpus_iterable yielded no sentences in epoch %d: it cannot be iterated "
                 "again (a one-shot iterator or an exhausted file?); pass a restartable "
                 "iterable such as a list or fastw2v.corpora.LineSentence" % (epoch + 1))
+
+
+def _saved_params(params, names):
+    """The constructor arguments saved in ``params``: exactly ``names`` (their values are
+    checked by the constructor)."""
+    persistence.check_object(params, "params")
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise ValueError("unknown parameter %r in params (a fastw2v file holds only %s)"
+                         % (unknown[0], ", ".join(names)))
+    return {name: params[name] for name in names}
+
+
+def _saved_state(state, names):
+    """The training state saved in ``state``: exactly ``names``, every value checked."""
+    integer, number = persistence.integer, persistence.number
+    persistence.check_object(state, "state")
+    unknown = sorted(set(state) - set(names))
+    if unknown:
+        raise ValueError("unknown field %r in state" % unknown[0])
+    checked = {name: integer(state[name], name) for name in (
+        "corpus_count", "corpus_total_words", "effective_min_count", "epochs_trained",
+        "train_count")}
+    checked["total_train_time"] = number(state["total_train_time"], "total_train_time", low=0)
+    checked["min_alpha_yet_reached"] = number(state["min_alpha_yet_reached"],
+                                              "min_alpha_yet_reached")
+    losses = state["training_loss"]
+    if not isinstance(losses, list):
+        raise ValueError("training_loss must be a list, got %r" % (losses,))
+    checked["training_loss"] = [number(loss, "training_loss", finite=False) for loss in losses]
+    checked["running_training_loss"] = number(state["running_training_loss"],
+                                              "running_training_loss", finite=False)
+    checked["train_state"] = _saved_run(state["train_state"])
+    return checked
+
+
+def _saved_run(run):
+    """``train_state``: None, or where an unfinished ``train()`` call stands."""
+    if run is None:
+        return None
+    integer, number = persistence.integer, persistence.number
+    persistence.check_object(run, "train_state")
+    fields = ("epochs", "completed", "start_alpha", "end_alpha")
+    if sorted(run) != sorted(fields):
+        raise ValueError("train_state must have the fields %s, got %r" % (", ".join(fields), run))
+    epochs = integer(run["epochs"], "train_state epochs")
+    return {"epochs": epochs,
+            "completed": integer(run["completed"], "train_state completed", high=epochs),
+            "start_alpha": number(run["start_alpha"], "train_state start_alpha"),
+            "end_alpha": number(run["end_alpha"], "train_state end_alpha")}
 
 
 def _grow(matrix, rows, dim):

@@ -87,7 +87,7 @@ def test_params_outside_the_saved_ones_are_refused(path, name, value):
     edit_meta(path, lambda meta: meta["params"].update({name: value, "epochs": 1000000000}))
     assert refused(Word2Vec.load, path) == metadata_error(
         path, "unknown parameter %r in params (a fastw2v file holds only %s)"
-        % (name, ", ".join(persistence.PARAMS)))
+        % (name, ", ".join(Word2Vec.SAVED_PARAMS)))
 
 
 def test_load_constructs_from_exactly_the_saved_params_and_never_trains(path, model):
@@ -106,7 +106,7 @@ def test_load_constructs_from_exactly_the_saved_params_and_never_trains(path, mo
 
     edit_meta(path, lambda meta: meta["params"].update(epochs=1000000000))
     loaded = Recording.load(path)
-    assert seen == [((), {name: getattr(loaded, name) for name in persistence.PARAMS})]
+    assert seen == [((), {name: getattr(loaded, name) for name in Word2Vec.SAVED_PARAMS})]
     assert loaded.epochs == 1000000000 and loaded.train_count == model.train_count == 1
 
 

@@ -39,7 +39,7 @@ class Evil:
 
 
 def model_attributes(model):
-    names = persistence.PARAMS + persistence.STATE + ("layer1_size", "raw_vocab", "rng_states")
+    names = Word2Vec.SAVED_PARAMS + Word2Vec.SAVED_STATE + ("layer1_size", "raw_vocab", "rng_states")
     return {name: getattr(model, name) for name in names}
 
 
