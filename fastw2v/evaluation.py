@@ -9,8 +9,8 @@ import numpy as np
 from scipy import stats
 
 from fastw2v._fileio import open_input
-from fastw2v.keyedvectors import _check_count
 from fastw2v.nearest import nearest
+from fastw2v.parameters import check_count
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ ANSWERS_CONSIDERED = 5  # gensim looks at the top 5 predictions, skipping questi
 
 def _ok_vocab(kv, restrict_vocab, case_insensitive):
     """Map of (upper-cased) key -> row over the first ``restrict_vocab`` keys; first wins."""
-    restrict_vocab = _check_count(restrict_vocab, "restrict_vocab")
+    restrict_vocab = check_count(restrict_vocab, "restrict_vocab")
     ok_keys = kv.index_to_key[:restrict_vocab]
     if case_insensitive:
         return {key.upper(): kv.get_index(key) for key in reversed(ok_keys)}

@@ -8,9 +8,10 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from fastw2v import persistence
+from fastw2v import evaluation, persistence, word2vec_format
 from fastw2v._fileio import MAX_VECTOR_SIZE
 from fastw2v.nearest import nearest, scaled_similarities, top_k, unit_rows
+from fastw2v.parameters import check_count
 
 logger = logging.getLogger(__name__)
 
@@ -48,17 +49,6 @@ def _is_key(value):
 
 def _key_type_error(key, name="key"):
     return TypeError("%s must be a str or int, got %s" % (name, _describe(key)))
-
-
-def _check_count(value, name):
-    """``value`` as an int >= 0, or None; TypeError or ValueError naming ``name`` otherwise."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError("%s must be a non-negative int or None, got %s" % (name, _describe(value)))
-    if value < 0:
-        raise ValueError("%s must be a non-negative int or None, got %d" % (name, value))
-    return int(value)
 
 
 def _key_list(keys, name):
@@ -405,10 +395,10 @@ class KeyedVectors:
         KeyError
             A key that is not present.
         """
-        topn = _check_count(topn, "topn")
-        restrict_vocab = _check_count(restrict_vocab, "restrict_vocab")
-        start, end = self._clip(_check_count(clip_start, "clip_start"),
-                                _check_count(clip_end, "clip_end"), restrict_vocab)
+        topn = check_count(topn, "topn")
+        restrict_vocab = check_count(restrict_vocab, "restrict_vocab")
+        start, end = self._clip(check_count(clip_start, "clip_start"),
+                                check_count(clip_end, "clip_end"), restrict_vocab)
         if topn == 0:
             return []
         keys, weights = [], []
@@ -462,8 +452,8 @@ class KeyedVectors:
             One best-first result list per query, each without its own query key.
         """
         queries = _key_list(queries, "queries")
-        topn = _check_count(topn, "topn")
-        _, end = self._clip(0, None, _check_count(restrict_vocab, "restrict_vocab"))
+        topn = check_count(topn, "topn")
+        _, end = self._clip(0, None, check_count(restrict_vocab, "restrict_vocab"))
         if topn == 0:
             return [[] for _ in queries]
         self.fill_norms()
@@ -505,8 +495,8 @@ class KeyedVectors:
         by the product over ``negative`` (+1e-6). Keys use unit vectors, raw vectors are used
         as given. Returns like :meth:`most_similar`.
         """
-        topn = _check_count(topn, "topn")
-        _, end = self._clip(0, None, _check_count(restrict_vocab, "restrict_vocab"))
+        topn = check_count(topn, "topn")
+        _, end = self._clip(0, None, check_count(restrict_vocab, "restrict_vocab"))
         if topn == 0:
             return []
         positive, negative = self._terms(positive, "positive"), self._terms(negative, "negative")
@@ -618,8 +608,7 @@ class KeyedVectors:
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
                                 dummy4unknown=False, similarity_function="most_similar"):
         """Accuracy on an analogy file; see :func:`fastw2v.evaluation.evaluate_word_analogies`."""
-        from fastw2v.evaluation import evaluate_word_analogies
-        return evaluate_word_analogies(self, analogies, restrict_vocab=restrict_vocab,
+        return evaluation.evaluate_word_analogies(self, analogies, restrict_vocab=restrict_vocab,
                                        case_insensitive=case_insensitive,
                                        dummy4unknown=dummy4unknown,
                                        similarity_function=similarity_function)
@@ -627,15 +616,13 @@ class KeyedVectors:
     def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
                             case_insensitive=True, dummy4unknown=False):
         """Correlation with human similarity scores; see :func:`fastw2v.evaluation.evaluate_word_pairs`."""
-        from fastw2v.evaluation import evaluate_word_pairs
-        return evaluate_word_pairs(self, pairs, delimiter=delimiter, encoding=encoding,
+        return evaluation.evaluate_word_pairs(self, pairs, delimiter=delimiter, encoding=encoding,
                                    restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
                                    dummy4unknown=dummy4unknown)
 
     def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
                              write_header=True, prefix="", append=False, sort_attr="count"):
         """Write word2vec.c text or binary format; see :func:`fastw2v.word2vec_format.save`."""
-        from fastw2v import word2vec_format
         word2vec_format.save(self, fname, fvocab=fvocab, binary=binary, total_vec=total_vec,
                              write_header=write_header, prefix=prefix, append=append,
                              sort_attr=sort_attr)
@@ -645,10 +632,9 @@ class KeyedVectors:
                              unicode_errors="strict", limit=None, datatype=np.float32,
                              no_header=False):
         """Read word2vec.c text or binary format; see :func:`fastw2v.word2vec_format.load`."""
-        from fastw2v import word2vec_format
-        return word2vec_format.load(fname, fvocab=fvocab, binary=binary, encoding=encoding,
+        return word2vec_format.load(cls, fname, fvocab=fvocab, binary=binary, encoding=encoding,
                                     unicode_errors=unicode_errors, limit=limit, datatype=datatype,
-                                    no_header=no_header, cls=cls)
+                                    no_header=no_header)
 
     def save(self, path):
         """Save the keys, vectors and per-key attributes (no pickle; see ``docs/file-format.md``).

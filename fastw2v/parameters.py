@@ -8,6 +8,7 @@ out of range as a ValueError (it is both).
 """
 import math
 import numbers
+import reprlib
 
 import numpy as np
 
@@ -133,3 +134,16 @@ def check_learning_rates(start, end, owner, start_name="alpha", end_name="min_al
         raise InvalidParameterError("%s: %s=%r exceeds %s=%r: the learning rate decays from %s to %s"
                                     % (owner, end_name, end, start_name, start, start_name,
                                        end_name))
+
+
+def check_count(value, name):
+    """``value`` as an int >= 0, or None; TypeError or ValueError naming ``name`` otherwise
+    (query arguments such as ``topn`` and ``restrict_vocab``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError("%s must be a non-negative int or None, got %s (%s)"
+                        % (name, reprlib.repr(value), type(value).__name__))
+    if value < 0:
+        raise ValueError("%s must be a non-negative int or None, got %d" % (name, value))
+    return int(value)

@@ -26,15 +26,17 @@ MAX_WORD_BYTES = 1 << 16  # longer "words" mean a damaged file or a wrong vector
 _SAVE_BATCH_ROWS = 8192
 
 
-def load(fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict", limit=None,
-         datatype=np.float32, no_header=False, cls=None):
-    """Read a word2vec.c-format file into a KeyedVectors.
+def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict",
+         limit=None, datatype=np.float32, no_header=False):
+    """Read a word2vec.c-format file into a ``cls`` (KeyedVectors or a subclass).
 
     The file is streamed (plain, ``.gz``, ``.bz2`` or any smart_open URL); binary records are
     parsed by a compiled kernel, text lines in vectorised batches.
 
     Parameters
     ----------
+    cls : type
+        The KeyedVectors class to build.
     fname : str or os.PathLike or file-like
         The vectors file.
     fvocab : str, optional
@@ -51,8 +53,6 @@ def load(fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="stri
         dtype of the loaded vectors.
     no_header : bool
         The file has no header line (text only, e.g. GloVe); sizes come from the data.
-    cls : type, optional
-        KeyedVectors class to build (default :class:`fastw2v.KeyedVectors`).
 
     Returns
     -------
@@ -65,8 +65,6 @@ def load(fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="stri
         length, a value that is not a number or (with ``unicode_errors="strict"``) a key that
         is not valid in ``encoding``. The message names the line or byte offset.
     """
-    if cls is None:
-        from fastw2v.keyedvectors import KeyedVectors as cls
     if limit is not None and int(limit) < 0:
         raise ValueError("limit must be >= 0, got %r" % (limit,))
     if no_header and binary:
