@@ -11,6 +11,14 @@ import time
 logger = logging.getLogger(__name__)
 
 
+def notify(callbacks, event, model):
+    """Call ``event`` (``"on_epoch_end"``...) of every callback that has it, with ``model``."""
+    for callback in callbacks:
+        method = getattr(callback, event, None)
+        if method is not None:
+            method(model)
+
+
 class CallbackAny2Vec:
     """Base class for training callbacks; override the hooks you need."""
 

@@ -4,7 +4,7 @@ import logging
 import reprlib
 import warnings
 from collections.abc import Iterable
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 

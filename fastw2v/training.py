@@ -1,6 +1,8 @@
 """Training orchestration: worker threads feeding the compiled kernels, one epoch at a time.
 
-Three feeding paths (:class:`Feed` picks one per ``train()`` call) share one learning-rate
+A :class:`Run` is one ``train()`` call: its epochs, learning-rate schedule
+(:class:`LearningRate`), resuming (:func:`resumed_epoch`), callbacks and progress
+(:class:`Reporter`). Three feeding paths (:class:`Feed` picks one per ``train()`` call) share one learning-rate
 schedule and one tally:
 
 - ranges: each worker takes the next byte range (about 1 MB) of a plain local file and
@@ -23,6 +25,7 @@ import threading
 import time
 
 from fastw2v import _vocab, corpora, threads, vocab
+from fastw2v.callbacks import notify
 
 logger = logging.getLogger(__name__)
 
@@ -375,3 +378,106 @@ class Feed:
             train_epoch_iterable(kernel, workers, self.corpus, word_table, schedule, unit,
                                  batch_words, compute_loss, tally, tick)
 
+
+def resumed_epoch(train_state, epochs, start_alpha, end_alpha):
+    """The epoch a ``train()`` call starts from: where an unfinished run with the same
+    ``epochs`` and learning rates stopped (``train_state``, saved with the model), else 0."""
+    run = train_state
+    if (run and run["completed"] < run["epochs"] == epochs
+            and run["start_alpha"] == start_alpha and run["end_alpha"] == end_alpha):
+        logger.info("resuming an unfinished run at epoch %d of %d", run["completed"] + 1, epochs)
+        return run["completed"]
+    return 0
+
+
+class Run:
+    """One ``train()`` call of a model: its epochs over a :class:`Feed`, the learning-rate
+    schedule, resuming, callbacks and progress, and the model's records of them.
+
+    The model gives the kernel, worker states and vocabulary (``_kernel()``, ``_workers()``,
+    ``wv``) and keeps the tallies gensim's users read (``epochs_trained``, ``train_state``,
+    ``training_loss``, ``running_training_loss``, ``min_alpha_yet_reached``...).
+    """
+
+    def __init__(self, model, feed, epochs, start_alpha, end_alpha, total_examples, total_words,
+                 report_delay):
+        self.model, self.feed, self.epochs = model, feed, epochs
+        self.unit, units = feed.units(total_examples, total_words)
+        self.first_epoch = resumed_epoch(model.train_state, epochs, start_alpha, end_alpha)
+        self.schedule = LearningRate(start_alpha, end_alpha, epochs, units)
+        self.reporter = Reporter(epochs - self.first_epoch, total_words, total_examples,
+                                 model.progress, report_delay)
+        self.kernel = model._kernel()
+        self.workers = model._workers()
+        for state in self.workers:
+            state.nonfinite = 0
+        self.word_table = _vocab.WordHash(model.wv.index_to_key)
+
+    def train(self, callbacks):
+        """Train the remaining epochs; returns ``(words trained, raw words read)``."""
+        model, schedule = self.model, self.schedule
+        model.train_state = {"epochs": self.epochs, "completed": self.first_epoch,
+                             "start_alpha": schedule.start, "end_alpha": schedule.end}
+        model.running_training_loss = 0.0
+        trained_total = raw_total = 0
+        start_time = time.perf_counter()
+        notify(callbacks, "on_train_begin", model)
+        try:
+            for epoch in range(self.first_epoch, self.epochs):
+                notify(callbacks, "on_epoch_begin", model)
+                tally, epoch_loss = self.epoch(epoch)
+                trained_total += tally.trained_words
+                raw_total += tally.raw_words
+                model.epochs_trained += 1
+                model.train_state["completed"] = epoch + 1
+                if model.compute_loss:
+                    model.training_loss.append(epoch_loss)
+                    model.running_training_loss += epoch_loss
+                model.min_alpha_yet_reached = schedule.current
+                notify(callbacks, "on_epoch_end", model)
+        except KeyboardInterrupt:
+            logger.warning("training interrupted after %d of %d epochs; the model keeps what it "
+                           "trained, and train() with the same epochs and alphas resumes the run",
+                           model.train_state["completed"], self.epochs)
+            raise
+        finally:
+            self.reporter.close()
+            model.wv.norms = None
+            model.train_count += 1
+            model.total_train_time += time.perf_counter() - start_time
+        notify(callbacks, "on_train_end", model)
+        return trained_total, raw_total
+
+    def epoch(self, epoch):
+        """Train one epoch; returns its tally and its loss."""
+        model, workers, schedule, reporter = self.model, self.workers, self.schedule, self.reporter
+        schedule.begin_epoch(epoch)
+        reporter.next_epoch()
+        started = time.perf_counter()
+        tally = EpochTally()
+
+        def tick():
+            loss = sum(state.loss for state in workers) if model.compute_loss else None
+            reporter.update(epoch, tally, schedule.current, loss)
+
+        try:
+            self.feed.epoch(self.kernel, workers, self.word_table, schedule, self.unit,
+                            model.batch_words, model.compute_loss, tally, tick)
+        except Diverged:
+            raise FloatingPointError(
+                "training diverged in epoch %d of %d: the weights became NaN or infinite at a "
+                "learning rate of %.4g; train again from a fresh model with a lower alpha (it "
+                "was %g)" % (epoch + 1, schedule.epochs, schedule.current, schedule.start)) from None
+        if self.feed.kind == "iterable" and tally.sentences == 0 and model.corpus_count:
+            raise ValueError(
+                "corpus_iterable yielded no sentences in epoch %d: it cannot be iterated "
+                "again (a one-shot iterator or an exhausted file?); pass a restartable "
+                "iterable such as a list or fastw2v.corpora.LineSentence" % (epoch + 1))
+        loss = sum(state.take_tallies()[1] for state in workers)
+        reporter.update(epoch, tally, schedule.current, loss if model.compute_loss else None)
+        elapsed = time.perf_counter() - started
+        logger.info("EPOCH %d: trained %d of %d raw words in %.1fs, %.0f raw words/s%s",
+                    epoch + 1, tally.trained_words, tally.raw_words, elapsed,
+                    tally.raw_words / max(elapsed, 1e-9),
+                    ", loss %.6g" % loss if model.compute_loss else "")
+        return tally, loss

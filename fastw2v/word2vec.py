@@ -8,7 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from fastw2v import _core, _vocab, persistence, training, vocab
+from fastw2v import _core, persistence, training, vocab
 from fastw2v._fileio import MAX_VECTOR_SIZE
 from fastw2v.corpora import MAX_WORDS_IN_BATCH, LineSentence
 from fastw2v.keyedvectors import KeyedVectors
@@ -28,13 +28,6 @@ TOP_HUFFMAN_NODES = 32
 MAX_WINDOW = 100_000  # item2vec users set "whole basket" windows of thousands
 MAX_NEGATIVE = 1_000  # papers use 2-25
 MAX_WORKERS = 1024
-
-
-def _call_callbacks(callbacks, event, model):
-    for callback in callbacks:
-        method = getattr(callback, event, None)
-        if method is not None:
-            method(model)
 
 
 class Word2Vec:
@@ -478,54 +471,10 @@ class Word2Vec:
         else:
             vocab.check_reiterable(corpus_iterable)
         feed = training.Feed.for_corpus(corpus_iterable, corpus_file)
-        unit, units = feed.units(total_examples, total_words)
         self.compute_loss = bool(compute_loss)
-        callbacks = tuple(callbacks)
-        first_epoch = self._resumed_epoch(epochs, start_alpha, end_alpha)
-        self.train_state = {"epochs": epochs, "completed": first_epoch,
-                            "start_alpha": start_alpha, "end_alpha": end_alpha}
-        schedule = training.LearningRate(start_alpha, end_alpha, epochs, units)
-        run = _EpochRunner(self, feed, schedule, unit)
-        reporter = training.Reporter(epochs - first_epoch, total_words, total_examples,
-                                     self.progress, report_delay)
-        self.running_training_loss = 0.0
-        trained_total = raw_total = 0
-        start_time = time.perf_counter()
-        _call_callbacks(callbacks, "on_train_begin", self)
-        try:
-            for epoch in range(first_epoch, epochs):
-                _call_callbacks(callbacks, "on_epoch_begin", self)
-                tally, epoch_loss = run.epoch(epoch, reporter)
-                trained_total += tally.trained_words
-                raw_total += tally.raw_words
-                self.epochs_trained += 1
-                self.train_state["completed"] = epoch + 1
-                if self.compute_loss:
-                    self.training_loss.append(epoch_loss)
-                    self.running_training_loss += epoch_loss
-                self.min_alpha_yet_reached = schedule.current
-                _call_callbacks(callbacks, "on_epoch_end", self)
-        except KeyboardInterrupt:
-            logger.warning("training interrupted after %d of %d epochs; the model keeps what it "
-                           "trained, and train() with the same epochs and alphas resumes the run",
-                           self.train_state["completed"], epochs)
-            raise
-        finally:
-            reporter.close()
-            self.wv.norms = None
-            self.train_count += 1
-            self.total_train_time += time.perf_counter() - start_time
-        _call_callbacks(callbacks, "on_train_end", self)
-        return trained_total, raw_total
-
-    def _resumed_epoch(self, epochs, start_alpha, end_alpha):
-        """The epoch to start from: where an unfinished run with the same settings stopped."""
-        run = self.train_state
-        if (run and run["completed"] < run["epochs"] == epochs
-                and run["start_alpha"] == start_alpha and run["end_alpha"] == end_alpha):
-            logger.info("resuming an unfinished run at epoch %d of %d", run["completed"] + 1, epochs)
-            return run["completed"]
-        return 0
+        run = training.Run(self, feed, epochs, start_alpha, end_alpha, total_examples,
+                           total_words, report_delay)
+        return run.train(tuple(callbacks))
 
     def _kernel(self):
         tables = self._training_tables()
@@ -707,60 +656,6 @@ class Word2Vec:
         probs = scores / scores.sum()
         top = np.argsort(-probs)[:topn]
         return [(self.wv.index_to_key[i], float(probs[i])) for i in top]
-
-
-class _EpochRunner:
-    """Runs the epochs of one ``train()`` call: the kernel, worker states and word table."""
-
-    def __init__(self, model, feed, schedule, unit):
-        self.model = model
-        self.feed = feed
-        self.schedule = schedule
-        self.unit = unit
-        self.kernel = model._kernel()
-        self.workers = model._workers()
-        for state in self.workers:
-            state.nonfinite = 0
-        self.word_table = _vocab.WordHash(model.wv.index_to_key)
-
-    def epoch(self, epoch, reporter):
-        """Train one epoch; returns its tally and its loss."""
-        model, workers, schedule = self.model, self.workers, self.schedule
-        schedule.begin_epoch(epoch)
-        reporter.next_epoch()
-        started = time.perf_counter()
-        tally = training.EpochTally()
-
-        def tick():
-            loss = sum(state.loss for state in workers) if model.compute_loss else None
-            reporter.update(epoch, tally, schedule.current, loss)
-
-        try:
-            self._feed(epoch, tally, tick)
-        except training.Diverged:
-            raise FloatingPointError(
-                "training diverged in epoch %d of %d: the weights became NaN or infinite at a "
-                "learning rate of %.4g; train again from a fresh model with a lower alpha (it "
-                "was %g)" % (epoch + 1, schedule.epochs, schedule.current, schedule.start)) from None
-        loss = sum(state.take_tallies()[1] for state in workers)
-        reporter.update(epoch, tally, schedule.current, loss if model.compute_loss else None)
-        elapsed = time.perf_counter() - started
-        logger.info("EPOCH %d: trained %d of %d raw words in %.1fs, %.0f raw words/s%s",
-                    epoch + 1, tally.trained_words, tally.raw_words, elapsed,
-                    tally.raw_words / max(elapsed, 1e-9),
-                    ", loss %.6g" % loss if model.compute_loss else "")
-        return tally, loss
-
-    def _feed(self, epoch, tally, tick):
-        """Run the workers over the corpus once (epoch ``epoch``), as the corpus allows."""
-        model = self.model
-        self.feed.epoch(self.kernel, self.workers, self.word_table, self.schedule, self.unit,
-                        model.batch_words, model.compute_loss, tally, tick)
-        if self.feed.kind == "iterable" and tally.sentences == 0 and model.corpus_count:
-            raise ValueError(
-                "corpus_iterable yielded no sentences in epoch %d: it cannot be iterated "
-                "again (a one-shot iterator or an exhausted file?); pass a restartable "
-                "iterable such as a list or fastw2v.corpora.LineSentence" % (epoch + 1))
 
 
 def _saved_params(params, names):

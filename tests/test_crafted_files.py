@@ -18,7 +18,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from fastw2v import KeyedVectors, Word2Vec, persistence
+from fastw2v import KeyedVectors, Word2Vec
 from fastw2v._fileio import atomic_write
 from fastw2v.phrases import Phrases
 
