@@ -1,12 +1,16 @@
 """Phrases: fastw2v against gensim 4 on learning, applying, freezing, applying frozen.
 
-    python -m benchmarks.phrases [--quick] [--repeat N]
+    python -m benchmarks.phrases [--quick] [--repeat N] [--utf8] [--corpus PATH] [--out JSON]
 
 Each implementation runs in its own subprocess (so each peak RSS is its own), alternating
 fastw2v and gensim ``--repeat`` times. A worker reads the corpus with ``Text8Corpus`` into
 memory first (untimed, the same list of lists for both), then times the four steps on it with
 ``min_count=5, threshold=10, connector_words=ENGLISH_CONNECTOR_WORDS``. The phrases and scores
 of both must agree, and both must emit the same number of tokens.
+
+With ``--utf8`` the corpus is first rewritten once as UTF-8 text (``utf8_corpus``): in a third
+of the word types, chosen by a checksum of the word, every "e" becomes "é", so that both
+implementations read the same non-ASCII tokens from the file.
 """
 import argparse
 import json
@@ -15,9 +19,10 @@ import os
 import subprocess
 import sys
 import tempfile
+import zlib
 
-from benchmarks.common import (Timer, default_corpus, format_table, machine_description, median,
-                               peak_rss_mb, write_json)
+from benchmarks.common import (CACHE, Timer, decompressed, default_corpus, format_table,
+                               machine_description, median, peak_rss_mb, write_json)
 
 STEPS = ["learn", "apply", "freeze", "apply_frozen"]
 PARAMS = dict(min_count=5, threshold=10)
@@ -29,6 +34,23 @@ def text8_corpus(path):
     except ImportError:
         from gensim.models.word2vec import Text8Corpus
     return Text8Corpus(path)
+
+
+def accented(word):
+    """``word`` with "e" -> "é" in a third of the word types (by CRC-32), else unchanged."""
+    return word.replace("e", "\u00e9") if zlib.crc32(word.encode()) % 3 == 0 else word
+
+
+def utf8_corpus(path):
+    """A UTF-8 copy of the corpus ``path`` with ``accented`` words, made once in the cache."""
+    target = os.path.join(CACHE, os.path.basename(path) + ".utf8")
+    if not os.path.exists(target):
+        tmp = target + ".tmp"
+        with open(path, encoding="utf8") as fin, open(tmp, "w", encoding="utf8") as fout:
+            for line in fin:
+                fout.write(" ".join(accented(word) for word in line.split(" ")))
+        os.replace(tmp, target)
+    return target
 
 
 def worker(impl, corpus_path, out_path, phrases_path):
@@ -54,6 +76,7 @@ def worker(impl, corpus_path, out_path, phrases_path):
     seconds["apply_frozen"] = t.seconds
     result = dict(seconds=seconds, peak_rss_mb=peak_rss_mb(), corpus_rss_mb=baseline,
                   words=sum(len(s) for s in corpus), tokens_out=tokens,
+                  non_ascii_words=sum(not word.isascii() for s in corpus for word in s),
                   frozen_tokens_out=frozen_tokens, phrases=len(frozen.phrasegrams))
     if phrases_path:
         with open(phrases_path, "w") as f:
@@ -88,11 +111,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the small demo corpus")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each implementation")
+    parser.add_argument("--utf8", action="store_true",
+                        help="accent a third of the word types: UTF-8 text, not ASCII")
+    parser.add_argument("--corpus", help="another corpus file (text8 format, may be .gz)")
+    parser.add_argument("--out", help="where to write the results (default: benchmarks/results/)")
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return worker(*args.worker)
-    corpus_path = default_corpus(args.quick)
+    corpus_path = decompressed(args.corpus) if args.corpus else default_corpus(args.quick)
+    if args.utf8:
+        corpus_path = utf8_corpus(corpus_path)
     print("corpus: %s\nmachine: %s" % (corpus_path, machine_description()), flush=True)
     runs = {"fastw2v": [], "gensim": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,13 +148,16 @@ def main():
                      "gensim / fastw2v": theirs / ours})
     print()
     print(format_table(rows, ["step", "fastw2v", "gensim 4.4", "gensim / fastw2v"]))
-    print("\nwords: %d, phrases: %d; same phrases: %s, scores match (rel. 1e-9): %s, "
-          "same token counts: %s" % (runs["gensim"][0]["words"], check["phrases"],
+    print("\nwords: %d (%d not ASCII), phrases: %d; same phrases: %s, "
+          "scores match (rel. 1e-9): %s, "
+          "same token counts: %s" % (runs["gensim"][0]["words"],
+                                      runs["gensim"][0]["non_ascii_words"], check["phrases"],
                                       check["same_phrases"], check["scores_match"],
                                       check["same_tokens_out"]))
-    path = write_json("phrases-quick" if args.quick else "phrases",
-                      dict(corpus=corpus_path, params=dict(PARAMS, connector_words="ENGLISH"),
-                           repeat=args.repeat, runs=runs, table=rows, check=check))
+    name = "phrases" + ("-quick" if args.quick else "") + ("-utf8" if args.utf8 else "")
+    path = write_json(name, dict(corpus=corpus_path, utf8=args.utf8,
+                                 params=dict(PARAMS, connector_words="ENGLISH"), repeat=args.repeat,
+                                 runs=runs, table=rows, check=check), path=args.out)
     print("results: %s" % path)
     if not (check["scores_match"] and check["same_tokens_out"]):
         sys.exit("fastw2v and gensim disagree")

@@ -1,7 +1,10 @@
 """Collocation detection ("new_york", "bank_of_america") with gensim 4's ``Phrases`` API.
 
-Counting and applying run in compiled code (``fastw2v._phrases``); the results are gensim's:
-the same vocabulary counts, pruning, phrases and scores for the same corpus and parameters.
+Counting (``fastw2v._phrase_counts``) and applying (``fastw2v._phrase_apply``) run in compiled
+code over interned tokens (``fastw2v._phrase_lexicon``); the policy is here: the scoring
+formulas, gensim's rule for which keys are phrases, the learning loop, the checks of saved
+arrays. The results are gensim's: the same vocabulary counts, pruning, phrases and scores for
+the same corpus and parameters.
 
 Examples
 --------
@@ -15,12 +18,13 @@ Examples
 import itertools
 import logging
 import numbers
+import threading
 from inspect import getfullargspec
 from math import log
 
 import numpy as np
 
-from fastw2v import _phrases, persistence
+from fastw2v import _phrase_apply, _phrase_counts, _phrase_lexicon, persistence, threads
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +79,117 @@ def npmi_scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count, co
 
 
 _NAMED_SCORERS = {"default": original_scorer, "npmi": npmi_scorer}
-_SCORER_KINDS = {original_scorer: _phrases.SCORE_DEFAULT, npmi_scorer: _phrases.SCORE_NPMI}
+#: The scorers whose formula ``_phrase_counts.score_counts`` computes in compiled code.
+_SCORER_KINDS = {original_scorer: _phrase_counts.SCORE_DEFAULT,
+                 npmi_scorer: _phrase_counts.SCORE_NPMI}
+_CANDIDATES_PER_CHUNK = 1 << 16
+
+
+def _scores(scoring, worda_counts, wordb_counts, bigram_counts, len_vocab, min_count,
+            corpus_word_count):
+    """``scoring`` of each candidate of the given counts (int64 arrays), as float64.
+
+    The named scorers are computed by their compiled copy (``_phrase_counts.score_counts``,
+    checked against these formulas by the tests); any other is called once per candidate.
+    """
+    kind = _SCORER_KINDS.get(scoring)
+    if kind is not None:
+        scores = np.empty(len(bigram_counts))
+        _phrase_counts.score_all(kind, worda_counts, wordb_counts, bigram_counts, len_vocab,
+                                 min_count, corpus_word_count, scores)
+        return scores
+    return np.array([float(scoring(worda_count=a, wordb_count=b, bigram_count=ab,
+                                   len_vocab=len_vocab, min_count=min_count,
+                                   corpus_word_count=corpus_word_count))
+                     for a, b, ab in zip(worda_counts.tolist(), wordb_counts.tolist(),
+                                         bigram_counts.tolist())], np.float64)
+
+
+def _find_phrases(counts, scoring, threshold, min_count, corpus_word_count):
+    """The phrases among the n-gram keys of ``counts``, as gensim's ``export_phrases`` finds
+    them: a key is a phrase if its first and its last atom were counted as words and its
+    score from those two counts and its own is not at most ``threshold`` (so NaN is a phrase).
+
+    Returns
+    -------
+    _phrase_apply.PhraseTable
+        The phrases with their scores, over the lexicon of ``counts``.
+    """
+    phrases = _phrase_apply.PhraseTable(counts.lexicon)
+    version, start, len_vocab = counts.version, 0, len(counts)
+    slots, first, last, count = (np.empty(_CANDIDATES_PER_CHUNK, np.int64) for _ in range(4))
+    while True:
+        n, start = counts.candidates(start, slots, first, last, count)
+        if not n:
+            return phrases
+        ends = (first[:n] > 0) & (last[:n] > 0)
+        scores = _scores(scoring, first[:n][ends], last[:n][ends], count[:n][ends], len_vocab,
+                         min_count, corpus_word_count)
+        selected = ~(scores <= threshold)
+        # (a Python scorer could have changed the counts: add_phrases checks the version)
+        counts.add_phrases(phrases, version, slots[:n][ends][selected], scores[selected])
+
+
+def _learn(counts, sentences, max_vocab_size, log_progress):
+    """Count a corpus into the empty ``counts`` as gensim's ``_learn_vocab``, pruning whenever
+    they grow beyond ``max_vocab_size`` keys.
+
+    Sentences are interned in batches; each batch is counted without the GIL on a helper
+    thread while the next one is interned.
+
+    Returns
+    -------
+    (int, int, int)
+        ``min_reduce`` (the next pruning threshold), the number of words, of sentences.
+    """
+    batch, counted = _phrase_lexicon.Tokens(), _phrase_lexicon.Tokens()
+    sentences, total_words, n_sentences, worker = iter(sentences), 0, 0, None
+    counts.start_learning(max_vocab_size)
+    try:
+        while counts.fill(batch, sentences):
+            _finish_batch(counts, worker, counted)
+            n_sentences += batch.sentences
+            log_progress(n_sentences, total_words, len(counts))
+            total_words += batch.words
+            counts.prepare_batch(batch)
+            started = threading.Event()
+            worker = threads.start(counts.count_prepared, (batch, started),
+                                   name="fastw2v-phrases-count")
+            started.wait()  # until it has released the GIL
+            batch, counted = counted, batch
+    finally:
+        _finish_batch(counts, worker, counted)
+    n_sentences += batch.sentences
+    total_words += batch.words
+    counts.prepare_batch(batch)
+    counts.count_prepared(batch)
+    counts.finish_batch(batch)
+    return counts.min_reduce, total_words, n_sentences
+
+
+def _finish_batch(counts, worker, batch):
+    """Wait for the helper thread counting ``batch``, if any, then empty the batch."""
+    if worker is not None:  # the helper's finish event: it may still write after Ctrl-C
+        threads.wait_uninterrupted([worker])
+    counts.finish_batch(batch)
+
+
+def _check_keys(n_words, lengths, atoms, n_values):
+    """A ValueError unless ``lengths`` and ``atoms`` (int32 arrays) are the keys of a saved
+    model over ``n_words`` words, with ``n_values`` values: each key's length (at least 2),
+    then all their atoms one after the other, each an index into the words. (A duplicate key
+    is found while loading.)"""
+    if n_values != len(lengths):
+        raise ValueError(f"{len(lengths)} keys but {n_values} values")
+    short = np.flatnonzero(lengths < 2)
+    if short.size:
+        raise ValueError(f"key {short[0]} has an invalid length {lengths[short[0]]}")
+    total = int(lengths.sum(dtype=np.int64))
+    if total != len(atoms):
+        raise ValueError(f"{len(atoms)} atoms stored, the keys have {total}")
+    wrong = np.flatnonzero((atoms < 0) | (atoms >= n_words))
+    if wrong.size:
+        raise ValueError(f"an atom out of range: {atoms[wrong[0]]}")
 
 
 def _resolve_scoring(scoring):
@@ -360,8 +474,9 @@ class Phrases(_PhrasesTransformation):
         self.progress_per = _number(progress_per, "progress_per", numbers.Integral)
         self.min_reduce = 1
         self.corpus_word_count = 0
-        lexicon = _phrases.Lexicon(_check_delimiter(delimiter), _check_connector_words(connector_words))
-        self._kernel_object = _phrases.Counts(lexicon)
+        lexicon = _phrase_lexicon.Lexicon(_check_delimiter(delimiter),
+                                          _check_connector_words(connector_words))
+        self._kernel_object = _phrase_counts.Counts(lexicon)
         if sentences is not None:
             self.add_vocab(sentences)
 
@@ -370,11 +485,28 @@ class Phrases(_PhrasesTransformation):
             type(self).__name__, len(self._kernel_object), self.min_count, self.threshold,
             self.max_vocab_size)
 
-    def _kernel(self):
+    def _configured(self):
+        """The counts, with this model's scoring parameters."""
         counts = self._kernel_object
-        counts.configure(_SCORER_KINDS.get(self.scoring, _phrases.SCORE_PYTHON), self.scoring,
+        counts.configure(_SCORER_KINDS.get(self.scoring, _phrase_counts.SCORE_PYTHON), self.scoring,
                          self.threshold, self.min_count, self.corpus_word_count)
         return counts
+
+    def _kernel(self):
+        """The counts, set up to apply this model: with its phrases (kept until the counts or
+        the parameters change), unless a Python scorer decides each candidate as it is met."""
+        counts = self._configured()
+        if counts.phrases is None and self.scoring in _SCORER_KINDS:
+            counts.use_phrases(self._phrases())
+        return counts
+
+    def _phrases(self):
+        """The phrases with their scores over the model's lexicon (a ``PhraseTable``)."""
+        counts = self._configured()
+        if counts.phrases is not None:
+            return counts.phrases
+        return _find_phrases(counts, self.scoring, self.threshold, self.min_count,
+                             self.corpus_word_count)
 
     @property
     def vocab(self):
@@ -387,9 +519,9 @@ class Phrases(_PhrasesTransformation):
         As gensim, the new counts are collected (and pruned) on their own, then merged.
         """
         _check_corpus(sentences)
-        counts = _phrases.Counts(self._kernel_object.lexicon)
-        min_reduce, total_words, n_sentences = counts.learn(
-            sentences, min(self.max_vocab_size, 2**62), self._log_progress)
+        counts = _phrase_counts.Counts(self._kernel_object.lexicon)
+        min_reduce, total_words, n_sentences = _learn(
+            counts, sentences, min(self.max_vocab_size, 2**62), self._log_progress)
         logger.info("collected %i token types (unigram + bigrams) from a corpus of %i words "
                     "and %i sentences", len(counts), total_words, n_sentences)
         self.corpus_word_count += total_words
@@ -415,7 +547,7 @@ class Phrases(_PhrasesTransformation):
         -------
         dict of (str, float)
         """
-        return self._kernel().export()
+        return dict(self._phrases().items())
 
     def freeze(self):
         """A ``FrozenPhrases`` holding only the phrases: smaller and faster to apply."""
@@ -447,9 +579,16 @@ class Phrases(_PhrasesTransformation):
             if not low <= value <= 2**62:  # int64 counters, with room to count further
                 raise ValueError(f"{name} must be an int in [{low}, 2**62], got {value}")
             setattr(model, name, value)
-        model._kernel_object.import_arrays(
-            words, reader.array("words/counts.npy", _INT64, (len(words),), mmap=False),
-            lengths, atoms, reader.array("keys/counts.npy", _INT64, (sizes["keys"],), mmap=False))
+        unigrams = reader.array("words/counts.npy", _INT64, (len(words),), mmap=False)
+        counts = reader.array("keys/counts.npy", _INT64, (sizes["keys"],), mmap=False)
+        negative = np.flatnonzero(unigrams < 0)
+        if negative.size:
+            raise ValueError(f"word {words[negative[0]]!r} has the count {unigrams[negative[0]]}")
+        _check_keys(len(words), lengths, atoms, len(counts))
+        not_counted = np.flatnonzero(counts <= 0)
+        if not_counted.size:
+            raise ValueError(f"n-gram {not_counted[0]} has the count {counts[not_counted[0]]}")
+        model._kernel_object.import_arrays(words, unigrams, lengths, atoms, counts)
         return model
 
 
@@ -468,16 +607,16 @@ class FrozenPhrases(_PhrasesTransformation):
         self.scoring = phrases_model.scoring
         logger.info("exporting phrases from %s", phrases_model)
         if isinstance(phrases_model, Phrases):
-            self._kernel_object = phrases_model._kernel().freeze()
+            self._kernel_object = phrases_model._phrases().compacted()
         else:
             self._kernel_object = self._table(phrases_model.delimiter, phrases_model.connector_words,
                                               phrases_model.export_phrases())
 
     @staticmethod
     def _table(delimiter, connector_words, phrasegrams):
-        lexicon = _phrases.Lexicon(_check_delimiter(delimiter), _check_connector_words(connector_words),
-                                   python_hash=True)
-        table = _phrases.PhraseTable(lexicon)
+        lexicon = _phrase_lexicon.Lexicon(_check_delimiter(delimiter),
+                                          _check_connector_words(connector_words), python_hash=True)
+        table = _phrase_apply.PhraseTable(lexicon)
         for phrase, score in phrasegrams.items():
             if not isinstance(phrase, str):
                 raise TypeError(f"phrases must be str, found {phrase!r}")
@@ -509,10 +648,12 @@ class FrozenPhrases(_PhrasesTransformation):
         model.threshold = _number(params["threshold"], "threshold")
         model.min_count = _number(params["min_count"], "min_count")
         model.scoring = scoring
-        lexicon = _phrases.Lexicon(_check_delimiter(params["delimiter"]),
-                                   _check_connector_words(params["connector_words"]), python_hash=True)
-        model._kernel_object = _phrases.PhraseTable(lexicon)
+        lexicon = _phrase_lexicon.Lexicon(_check_delimiter(params["delimiter"]),
+                                          _check_connector_words(params["connector_words"]),
+                                          python_hash=True)
+        model._kernel_object = _phrase_apply.PhraseTable(lexicon)
         scores = reader.array("keys/scores.npy", _FLOAT64, (sizes["keys"],), mmap=False)
+        _check_keys(len(words), lengths, atoms, len(scores))
         model._kernel_object.import_arrays(words, lengths, atoms, scores.view(np.int64))
         return model
 

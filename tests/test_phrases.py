@@ -403,3 +403,40 @@ def test_large_corpus_counted_in_batches_same_as_gensim():
     assert ours.vocab == theirs.vocab and ours.min_reduce == theirs.min_reduce > 1
     assert ours.export_phrases().keys() == theirs.export_phrases().keys()
     assert [ours[s] for s in corpus[:50]] == [theirs[s] for s in corpus[:50]]
+
+
+# -- the compiled scoring formulas
+
+
+def _python_score(scorer, a, b, ab, len_vocab, min_count, corpus_word_count):
+    """The Python formula; -inf where it divides by zero (the compiled copy's rule)."""
+    try:
+        return scorer(a, b, ab, len_vocab, min_count, corpus_word_count)
+    except ZeroDivisionError:
+        return -math.inf
+
+
+@pytest.mark.parametrize("scorer", [original_scorer, npmi_scorer])
+def test_compiled_scoring_equals_the_python_formulas(scorer):
+    """``_phrase_counts.score_counts``, the fast path of the named scorers, gives the same
+    floats as their Python formulas: random counts below 2**53 (some with products that
+    overflow 64 bits), zero counts, a bigram as big as the corpus, int and float min_count."""
+    from fastw2v import _phrase_counts
+    from fastw2v.phrases import _SCORER_KINDS
+
+    rng = np.random.default_rng(11)
+    n = 20000
+    top = rng.choice([10, 10**4, 2**31, 2**40, 2**52], size=(n, 3))
+    a, b, ab = (rng.integers(0, top[:, k], dtype=np.int64, endpoint=True) for k in range(3))
+    cases = [(0, 5, 3), (5, 0, 3), (0, 0, 0), (7, 9, 0), (2**52, 2**52, 2**52), (3, 4, 100)]
+    a, b, ab = (np.concatenate([col, np.array(extra, np.int64)])
+                for col, extra in zip((a, b, ab), zip(*cases)))
+    for len_vocab, min_count, corpus_word_count in [(1000, 5, 10**6), (7, 2.5, 100),
+                                                    (2**40, 1, 2**53), (50, 1, 0)]:
+        compiled = np.empty(len(a))
+        _phrase_counts.score_all(_SCORER_KINDS[scorer], a, b, ab, len_vocab, min_count,
+                                 corpus_word_count, compiled)
+        expected = np.array([_python_score(scorer, x, y, z, len_vocab, min_count, corpus_word_count)
+                             for x, y, z in zip(a.tolist(), b.tolist(), ab.tolist())])
+        same = (compiled == expected) | (np.isnan(compiled) & np.isnan(expected))
+        assert same.all(), (np.flatnonzero(~same)[:5], compiled[~same][:5], expected[~same][:5])
