@@ -211,11 +211,9 @@ cdef class Counts(Detector):
         buf.reserve_keys(2 * buf.n_pos + 1)
         self.changed()
 
-    def count_prepared(self, Tokens buf, started=None):
-        """Count a prepared batch with the GIL released (on a helper thread, which sets the
-        event ``started`` once it runs); ``finish_batch`` reports how it went."""
-        if started is not None:
-            started.set()
+    def count_prepared(self, Tokens buf):
+        """Count a prepared batch with the GIL released (on a helper thread);
+        ``finish_batch`` reports how it went."""
         with nogil:
             self.status = self.count_sentences(buf, self.max_vocab_size, &self.min_reduce)
 

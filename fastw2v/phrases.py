@@ -18,7 +18,6 @@ Examples
 import itertools
 import logging
 import numbers
-import threading
 from inspect import getfullargspec
 from math import log
 
@@ -143,35 +142,26 @@ def _learn(counts, sentences, max_vocab_size, log_progress):
         ``min_reduce`` (the next pruning threshold), the number of words, of sentences.
     """
     batch, counted = _phrase_lexicon.Tokens(), _phrase_lexicon.Tokens()
-    sentences, total_words, n_sentences, worker = iter(sentences), 0, 0, None
+    sentences, total_words, n_sentences = iter(sentences), 0, 0
     counts.start_learning(max_vocab_size)
-    try:
-        while counts.fill(batch, sentences):
-            _finish_batch(counts, worker, counted)
+
+    def count(batch):
+        counts.count_prepared(batch)
+        counts.finish_batch(batch)  # (empties it for the next fill)
+
+    with threads.Overlap(count, "fastw2v-phrases-count") as overlap:
+        while True:
+            more = counts.fill(batch, sentences)
+            overlap.wait()  # the other batch is counted: the counts may grow for this one
             n_sentences += batch.sentences
             log_progress(n_sentences, total_words, len(counts))
             total_words += batch.words
             counts.prepare_batch(batch)
-            started = threading.Event()
-            worker = threads.start(counts.count_prepared, (batch, started),
-                                   name="fastw2v-phrases-count")
-            started.wait()  # until it has released the GIL
+            overlap.submit(batch)
+            if not more:
+                break
             batch, counted = counted, batch
-    finally:
-        _finish_batch(counts, worker, counted)
-    n_sentences += batch.sentences
-    total_words += batch.words
-    counts.prepare_batch(batch)
-    counts.count_prepared(batch)
-    counts.finish_batch(batch)
     return counts.min_reduce, total_words, n_sentences
-
-
-def _finish_batch(counts, worker, batch):
-    """Wait for the helper thread counting ``batch``, if any, then empty the batch."""
-    if worker is not None:  # the helper's finish event: it may still write after Ctrl-C
-        threads.wait_uninterrupted([worker])
-    counts.finish_batch(batch)
 
 
 def _check_keys(n_words, lengths, atoms, n_values):

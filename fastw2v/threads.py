@@ -39,3 +39,52 @@ def wait_uninterrupted(finished):
                 break
             except KeyboardInterrupt:
                 continue
+
+
+class Overlap:
+    """``work(item)`` run on a helper thread while the caller prepares the next item, one
+    item at a time (counting a batch without the GIL while the next is read, say).
+
+    Use as a context manager: leaving it waits for the last item, through any
+    KeyboardInterrupt, so no helper outlives the block. An exception in ``work`` is raised
+    in the caller at the next :meth:`wait` (or :meth:`submit`, or on leaving).
+    """
+
+    def __init__(self, work, name="fastw2v-helper"):
+        self.work, self.name = work, name
+        self.pending = None
+        self.error = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, traceback):
+        if exc is None:
+            self.wait()
+        elif self.pending is not None:  # the block failed: let the helper finish, keep its error
+            wait_uninterrupted([self.pending])
+            self.pending = None
+
+    def submit(self, item):
+        """Wait for the previous item, then start ``work(item)``; returns once the helper runs."""
+        self.wait()
+        started = threading.Event()
+
+        def run():
+            started.set()
+            try:
+                self.work(item)
+            except BaseException as exc:  # raised in the caller
+                self.error = exc
+
+        self.pending = start(run, name=self.name)
+        started.wait()  # so that the helper has the GIL's turn before the caller goes on
+
+    def wait(self):
+        """Wait until the helper has finished its item; raise its exception, if any."""
+        if self.pending is not None:
+            wait_uninterrupted([self.pending])
+            self.pending = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error

@@ -1,18 +1,15 @@
-"""Vocabulary: counting words, choosing the vocabulary, and the tables training draws from.
+"""Vocabulary: counting words, choosing the vocabulary, and its subsampling thresholds.
 
 Everything here follows gensim 4's ``Word2Vec`` semantics: ``min_count``, ``max_vocab_size``
-pruning, ``max_final_vocab``, ``trim_rule``, ``sorted_vocab``, frequent-word subsampling
-and the unigram**0.75 negative-sampling distribution, and a Huffman tree for hierarchical
-softmax.
+pruning, ``max_final_vocab``, ``trim_rule``, ``sorted_vocab`` and frequent-word subsampling.
+The tables the losses draw from (alias table, Huffman codes) are in :mod:`fastw2v.losses`.
 """
-import concurrent.futures
-import heapq
 import logging
 import types
 
 import numpy as np
 
-from fastw2v import _vocab
+from fastw2v import _vocab, threads
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +103,9 @@ def _log_progress(sentence_no, counter):
 
 def _count_pipelined(counter, corpus, progress_per):
     """Count batches in a second thread (without the GIL) while this one reads the next."""
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="fastw2v-count") as pool:
-        pending, batch, batch_words = None, [], 0
+    with threads.Overlap(lambda batch: _counting(counter.add_batch, batch),
+                         "fastw2v-count") as overlap:
+        batch, batch_words = [], 0
         for sentence_no, sentence in enumerate(corpus):
             if progress_per and sentence_no % progress_per == 0 and sentence_no:
                 _log_progress(sentence_no, counter)
@@ -116,13 +114,9 @@ def _count_pipelined(counter, corpus, progress_per):
             batch.append(sentence)
             batch_words += len(sentence)
             if batch_words >= SCAN_BATCH_WORDS:
-                if pending is not None:
-                    pending.result()
-                pending = pool.submit(_counting, counter.add_batch, batch)
+                overlap.submit(batch)
                 batch, batch_words = [], 0
-        if pending is not None:
-            pending.result()
-        _counting(counter.add_batch, batch)
+        overlap.submit(batch)
 
 
 def _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per):
@@ -179,76 +173,3 @@ def keep_thresholds(counts, sample):
         keep = (np.sqrt(counts / threshold_count) + 1) * (threshold_count / counts)
     keep = np.minimum(np.nan_to_num(keep, nan=1.0, posinf=1.0), 1.0)
     return np.round(keep * 2.0 ** 32).astype(np.uint64)
-
-
-def alias_table(counts, ns_exponent=0.75):
-    """Walker's alias table for drawing negatives from ``counts ** ns_exponent`` in O(1).
-
-    Returns
-    -------
-    (ndarray of uint32, ndarray of int32)
-        For bucket ``i`` (drawn uniformly): keep ``i`` when a 32-bit random number is below
-        ``prob[i]``, else take ``alias[i]``.
-    """
-    weights = np.asarray(counts, dtype=np.float64) ** ns_exponent
-    n = len(weights)
-    scaled = weights * (n / weights.sum())
-    prob = np.ones(n, dtype=np.float64)
-    alias = np.arange(n, dtype=np.int32)
-    small = [i for i in range(n) if scaled[i] < 1.0]
-    large = [i for i in range(n) if scaled[i] >= 1.0]
-    while small and large:
-        s, g = small.pop(), large.pop()
-        prob[s] = scaled[s]
-        alias[s] = g
-        scaled[g] -= 1.0 - scaled[s]
-        (small if scaled[g] < 1.0 else large).append(g)
-    prob = np.minimum(np.round(prob * 2.0 ** 32), 2.0 ** 32 - 1)
-    return prob.astype(np.uint32), alias
-
-
-def huffman_codes(counts):
-    """Huffman codes of every word, as gensim and word2vec.c build them.
-
-    Returns
-    -------
-    (ndarray of int64, ndarray of uint8, ndarray of int32)
-        ``offsets`` (length ``n + 1``), and ``codes``/``points`` where word ``w``'s path from
-        the root is ``codes[offsets[w]:offsets[w + 1]]`` through inner nodes ``points[...]``
-        (row numbers in ``syn1``).
-    """
-    n = len(counts)
-    if n < 2:
-        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32)
-    heap = [(int(c), i) for i, c in enumerate(counts)]
-    heapq.heapify(heap)
-    parent = np.zeros(2 * n - 1, dtype=np.int64)
-    bit = np.zeros(2 * n - 1, dtype=np.uint8)
-    for inner in range(n - 1):
-        count1, node1 = heapq.heappop(heap)
-        count2, node2 = heapq.heappop(heap)
-        node = n + inner
-        parent[node1], parent[node2] = node, node
-        bit[node2] = 1
-        heapq.heappush(heap, (count1 + count2, node))
-    root = 2 * n - 2
-    # depth of every node, top-down: an inner node is always created after its children
-    depth = np.zeros(2 * n - 1, dtype=np.int64)
-    for node in range(root - 1, -1, -1):
-        depth[node] = depth[parent[node]] + 1
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(depth[:n], out=offsets[1:])
-    codes = np.empty(offsets[-1], dtype=np.uint8)
-    points = np.empty(offsets[-1], dtype=np.int32)
-    # climb from all leaves at once, writing each path from its end back to its start
-    node = np.arange(n)
-    position = offsets[1:] - 1
-    active = node != root
-    while active.any():
-        node, position = node[active], position[active]
-        codes[position] = bit[node]
-        points[position] = parent[node] - n
-        node = parent[node]
-        position = position - 1
-        active = node != root
-    return offsets, codes, points
