@@ -14,7 +14,8 @@ from libc.stdint cimport int32_t, int64_t, uint32_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy, memset
 
-from fastw2v._phrase_lexicon cimport CONNECTOR, Lexicon, Tokens, as_list, grown
+from fastw2v._phrase_lexicon cimport CONNECTOR, Lexicon, Tokens, grown
+from fastw2v._vocab cimport as_sentence
 from fastw2v._phrase_table cimport (AHEAD, Entry, FW_PREFETCH, Table, entry_atoms, entry_len,
                                     fitting_capacity, hash_key, score_of, table_add,
                                     table_atoms, table_build_filter, table_export, table_free,
@@ -76,7 +77,7 @@ cdef class Detector:
 
     cdef object apply_to(self, sentence, bint with_scores, bint plain_only):
         """``apply``; with ``plain_only``, None if a token contains the delimiter."""
-        cdef list seq = as_list(sentence)
+        cdef list seq = as_sentence(sentence)
         cdef Tokens buf = self.borrow()
         if self.calls_python and seq is sentence:
             seq = list(seq)

@@ -13,7 +13,8 @@ from libc.stdlib cimport free
 from libc.string cimport memset
 
 from fastw2v._phrase_apply cimport Detector, PhraseTable, check_version, join_atoms
-from fastw2v._phrase_lexicon cimport CONNECTOR, Lexicon, Tokens, as_list, grown
+from fastw2v._phrase_lexicon cimport CONNECTOR, Lexicon, Tokens, grown
+from fastw2v._vocab cimport as_sentence
 from fastw2v._phrase_table cimport (AHEAD, Entry, FW_PREFETCH, Table, entry_atoms, entry_len,
                                     hash_key, score_of, table_add, table_add_hashed,
                                     table_atoms, table_export, table_free, table_get,
@@ -136,7 +137,7 @@ cdef class Counts(Detector):
     def apply(self, sentence, bint with_scores):
         """As ``Detector.apply``. A sentence without delimiter-containing tokens (which have
         their own counts) is decided by the phrases alone, over their small lexicon."""
-        sentence = as_list(sentence)  # (read twice)
+        sentence = as_sentence(sentence)  # (read twice)
         if self.phrases is not None:
             result = self.compact.apply_to(sentence, with_scores, True)
             if result is not None:
@@ -199,7 +200,7 @@ cdef class Counts(Detector):
         """Intern sentences from the iterator ``sentences`` into ``buf`` until it holds a
         batch. Returns whether it does (False: the iterator is exhausted)."""
         for sentence in sentences:
-            self.lexicon.put_all(buf, as_list(sentence), True)
+            self.lexicon.put_all(buf, as_sentence(sentence), True)
             buf.end_sentence()
             if buf.n_atoms >= BATCH_ATOMS:
                 return True

@@ -19,7 +19,6 @@ ctypedef struct Word:
 
 
 cdef void *grown(void *data, size_t size) except NULL
-cdef list as_list(object sentence)
 
 
 @cython.final

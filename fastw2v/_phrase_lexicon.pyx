@@ -54,19 +54,6 @@ cdef void *grown(void *data, size_t size) except NULL:
     return result
 
 
-cdef list as_list(object sentence):
-    """A sentence as a list (itself if it is one); TypeError for a string or a non-iterable."""
-    if type(sentence) is list:
-        return sentence
-    if not isinstance(sentence, (str, bytes)):
-        try:
-            return list(sentence)
-        except TypeError:
-            pass
-    raise TypeError("expected a sentence as a list of str tokens, got %s %.60r; a corpus is an "
-                    "iterable of such lists" % (type(sentence).__name__, sentence))
-
-
 cdef inline Py_hash_t str_hash(object word, bint python_hash) except? -1:
     """The hash of an exact str, or -1 for anything else: with ``python_hash`` Python's
     (computed once, then cached in the object), else ``fw_text_hash`` of the characters in

@@ -66,3 +66,6 @@ cdef int read_range(const char *path, int64_t start, int64_t end, WordHash words
                     int64_t max_sentence_length, bint by_line, int32_t *ids, int64_t *ends,
                     RangeCounts *counts) noexcept nogil
 cdef int check_read(int status, path, const RangeCounts *counts) except -1
+
+
+cdef list as_sentence(object sentence)

@@ -410,7 +410,7 @@ cdef class WordCounter:
 
     def add_sentence(self, sentence):
         """Count one sentence; raises TypeError on anything but a list/tuple of str."""
-        self.add_batch([sentence if type(sentence) is list else check_sentence(sentence)])
+        self.add_batch([as_sentence(sentence)])
 
     def add_batch(self, list sentences):
         """Count a batch of sentences (lists of str): the hash-table work runs without the GIL.
@@ -479,16 +479,25 @@ cdef class WordCounter:
                 raise MemoryError()
 
 
-def check_sentence(sentence):
-    """Return ``sentence`` as a list of tokens, or raise TypeError saying what is wrong."""
+cdef list as_sentence(object sentence):
+    """``sentence`` as a list of tokens (itself if it is a list); TypeError for a string or
+    a non-iterable. The one check of what a sentence is, for training, counting and Phrases."""
+    if type(sentence) is list:
+        return sentence
     if isinstance(sentence, (str, bytes)):
-        raise TypeError("each sentence must be a list of str tokens, got a %s (%r...); split "
+        raise TypeError("each sentence must be a list of str tokens, got a %s (%.30r...); split "
                         "your text into tokens, e.g. [line.split() for line in lines]"
-                        % (type(sentence).__name__, sentence[:30]))
+                        % (type(sentence).__name__, sentence))
     try:
         return list(sentence)
     except TypeError:
-        raise TypeError("each sentence must be a list of str tokens, got %r" % (sentence,)) from None
+        raise TypeError("each sentence must be a list of str tokens, got %s %.60r; a corpus is "
+                        "an iterable of such lists" % (type(sentence).__name__, sentence)) from None
+
+
+def check_sentence(sentence):
+    """``as_sentence`` for Python callers."""
+    return as_sentence(sentence)
 
 
 def sentences_to_ids(list sentences, WordHash words not None):
