@@ -1,36 +1,51 @@
 # cython: language_level=3
 """Compiled training kernels: the Python-facing side of ``_kernels.h``.
 
-``TrainingKernel`` holds the model's arrays; ``train_batch`` trains sentences of word ids
-and ``train_file_range`` reads, converts and trains a byte range of a text file, both with
-the GIL released. ``use_variant`` picks the instruction set they run with. Arguments are
-checked in ``fastw2v.word2vec`` and ``fastw2v.parameters``; here we only check what would
-otherwise make the C code read or write out of bounds.
+Skip-gram and CBOW, in the classic update scheme (word2vec.c's, pair by pair) or the batched
+one (each centre word's inputs and outputs as one block), with negative sampling,
+hierarchical softmax or both. A ``KernelConfig`` gathers the model's weights, the tables
+its losses draw from (``fastw2v.losses``) and its settings; ``TrainingKernel`` holds it as
+the C struct the worker threads share, one ``WorkerState`` each. ``train_batch`` trains
+sentences of word ids and ``train_file_range`` reads, converts and trains a byte range of a
+text file, both with the GIL released. ``use_variant`` picks the instruction set they run
+with. Arguments are checked in ``fastw2v.word2vec`` and ``fastw2v.parameters``; here we only
+check what would otherwise make the C code read or write out of bounds.
 """
 import numpy as np
 
+cimport cython
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 
 from fastw2v._vocab cimport RangeCounts, WordHash, check_read, read_range
 
 cdef extern from "_kernels.h" nogil:
-    enum: FW_SIGMOID_TABLE_SIZE
-    ctypedef struct fw_model:
-        float *syn0
+    enum: FW_SIGMOID_TABLE_SIZE, FW_NEGATIVE_SAMPLING, FW_HIERARCHICAL_SOFTMAX
+    ctypedef struct fw_negative_sampling:
         float *syn1neg
-        float *syn1
-        int dim, sg, negative, hs, window, cbow_mean, shrink_windows, batched, max_code_len
-        const uint64_t *keep_threshold
+        int dim, negative
+        int32_t n_words
         const uint32_t *alias_prob
         const int32_t *alias_index
-        int32_t vocab_size
+    ctypedef struct fw_hierarchical_softmax:
+        float *syn1
+        int dim
+        int32_t n_words
         const int64_t *code_offsets
         const uint8_t *codes
         const int32_t *points
-        const float *sigmoid_table
-        int top_nodes
+        int max_code_len, top_nodes
         unsigned char *top_lock
+    ctypedef struct fw_model:
+        float *syn0
+        int dim
+        int32_t n_words
+        int sg, batched, window, cbow_mean, shrink_windows
+        const uint64_t *keep_threshold
+        const float *sigmoid_table
+        int losses
+        fw_negative_sampling ns
+        fw_hierarchical_softmax hs
     ctypedef struct fw_worker:
         uint64_t rng
         double loss
@@ -39,7 +54,6 @@ cdef extern from "_kernels.h" nogil:
         float *hidden
         float *grad
         int32_t *kept
-        int block_in_cap, block_out_cap
     void fw_fill_sigmoid_table(float *table)
     void *fw_scratch_alloc(size_t bytes)
     void fw_scratch_free(void *p)
@@ -170,69 +184,136 @@ cdef class WorkerState:
         return result
 
 
+@cython.dataclasses.dataclass(frozen=True, kw_only=True)
+cdef class KernelConfig:
+    """Everything a ``TrainingKernel`` trains with: weights, tables and settings.
+
+    ``Word2Vec._kernel`` builds it; the weight matrices are trained in place.
+
+    Attributes
+    ----------
+    syn0 : ndarray of float32, shape (n_words, dim)
+        Input vectors.
+    keep_threshold : ndarray of uint64, shape (n_words,)
+        Subsampling: word ``w`` is kept when a 32-bit random number is below
+        ``keep_threshold[w]`` (``fastw2v.vocab.keep_thresholds``).
+    sg, window, cbow_mean, shrink_windows
+        As the ``Word2Vec`` parameters.
+    batched : bool
+        The batched update scheme (``Word2Vec(kernel="batched")``), else the classic one.
+    negative_sampling : fastw2v.losses.NegativeSampling, optional
+        Train with negative sampling, into ``syn1neg`` (shape of ``syn0``).
+    hierarchical_softmax : fastw2v.losses.HierarchicalSoftmax, optional
+        Train with hierarchical softmax, into ``syn1`` (a row per inner node), with
+        ``top_nodes`` nodes nearest the root trained in a copy per thread
+        (``HierarchicalSoftmax.top_nodes``). At least one of the two losses is needed.
+    """
+    syn0: object
+    keep_threshold: object
+    sg: int = 0
+    window: int = 5
+    cbow_mean: int = 1
+    shrink_windows: int = 1
+    batched: int = 1
+    negative_sampling: object = None
+    syn1neg: object = None
+    hierarchical_softmax: object = None
+    syn1: object = None
+    top_nodes: int = 0
+
+
 cdef class TrainingKernel:
-    """The arrays and settings of one training run, shared by all worker threads."""
+    """The C form of a ``KernelConfig``, shared by all worker threads of a training run."""
     cdef fw_model model
-    cdef object arrays
+    cdef readonly KernelConfig config
+    cdef object arrays  # every array the model points into, kept alive
     cdef float[::1] sigmoid_table
     cdef unsigned char top_lock
 
-    def __init__(self, float[:, ::1] syn0, syn1neg, syn1, const uint64_t[::1] keep_threshold,
-                 const uint32_t[::1] alias_prob, const int32_t[::1] alias_index,
-                 const int64_t[::1] code_offsets, const uint8_t[::1] codes,
-                 const int32_t[::1] points, int sg, int hs, int negative, int window,
-                 int cbow_mean, int shrink_windows, int batched=0, int top_nodes=0):
+    def __init__(self, KernelConfig config not None):
+        cdef float[:, ::1] syn0 = config.syn0
+        cdef const uint64_t[::1] keep_threshold = config.keep_threshold
         cdef int32_t n = syn0.shape[0]
-        cdef float[:, ::1] out_neg, out_hs
-        if window < 1 or negative < 0 or syn0.shape[1] < 1:
-            raise ValueError("window and the vector size must be >= 1 and negative >= 0")
+        if config.window < 1 or syn0.shape[1] < 1:
+            raise ValueError("window and the vector size must be >= 1")
         if keep_threshold.shape[0] != n:
             raise ValueError("keep_threshold has %d rows, vocabulary %d" % (keep_threshold.shape[0], n))
-        self.arrays = (syn0, syn1neg, syn1, keep_threshold, alias_prob, alias_index,
-                       code_offsets, codes, points)
+        if config.negative_sampling is None and config.hierarchical_softmax is None:
+            raise ValueError("no loss to train: negative sampling, hierarchical softmax or both")
+        self.config = config
+        self.arrays = [config.syn0, config.keep_threshold]
         self.sigmoid_table = np.empty(FW_SIGMOID_TABLE_SIZE + 1, dtype=np.float32)
         fw_fill_sigmoid_table(&self.sigmoid_table[0])
+        memset(&self.model, 0, sizeof(fw_model))
         self.model.syn0 = &syn0[0, 0]
         self.model.dim = syn0.shape[1]
-        self.model.vocab_size = n
-        self.model.sg = sg
-        self.model.hs = hs
-        self.model.negative = negative
-        self.model.window = window
-        self.model.cbow_mean = cbow_mean
-        self.model.shrink_windows = shrink_windows
-        self.model.batched = batched
-        # per-thread copies of the top Huffman nodes (see _kernels.h): batched HS only
-        self.model.top_nodes = min(max(top_nodes, 0), n - 1) if batched and hs else 0
-        self.top_lock = 0
-        self.model.top_lock = &self.top_lock
-        self.model.max_code_len = 0
+        self.model.n_words = n
+        self.model.sg = config.sg
+        self.model.batched = config.batched
+        self.model.window = config.window
+        self.model.cbow_mean = config.cbow_mean
+        self.model.shrink_windows = config.shrink_windows
         self.model.keep_threshold = &keep_threshold[0]
         self.model.sigmoid_table = &self.sigmoid_table[0]
-        self.model.syn1neg = NULL
-        self.model.syn1 = NULL
-        if negative:
-            out_neg = syn1neg
-            if out_neg.shape[0] != n or out_neg.shape[1] != syn0.shape[1]:
-                raise ValueError("syn1neg must have the shape of syn0")
-            if alias_prob.shape[0] != n or alias_index.shape[0] != n:
-                raise ValueError("the negative sampling table must have one entry per word")
-            self.model.syn1neg = &out_neg[0, 0]
-            self.model.alias_prob = &alias_prob[0]
-            self.model.alias_index = &alias_index[0]
-        if hs:
-            out_hs = syn1
-            if out_hs.shape[1] != syn0.shape[1] or code_offsets.shape[0] != n + 1:
-                raise ValueError("syn1 and the Huffman codes do not match the vocabulary")
-            if codes.shape[0] != code_offsets[n] or points.shape[0] != code_offsets[n]:
-                raise ValueError("Huffman codes and points must have code_offsets[-1] entries")
-            if codes.shape[0] and (np.max(points) >= out_hs.shape[0] or np.min(points) < 0):
-                raise ValueError("a Huffman point lies outside syn1")
-            self.model.max_code_len = int(np.max(np.diff(code_offsets))) if n else 0
-            self.model.syn1 = &out_hs[0, 0]
-            self.model.code_offsets = &code_offsets[0]
-            self.model.codes = &codes[0] if codes.shape[0] else NULL
-            self.model.points = &points[0] if points.shape[0] else NULL
+        if config.negative_sampling is not None:
+            self.set_negative_sampling(config.negative_sampling, config.syn1neg)
+        if config.hierarchical_softmax is not None:
+            self.set_hierarchical_softmax(config.hierarchical_softmax, config.syn1, config.top_nodes)
+        elif config.top_nodes:
+            raise ValueError("top_nodes is for hierarchical softmax")
+
+    cdef set_negative_sampling(self, loss, syn1neg):
+        cdef float[:, ::1] rows = syn1neg
+        cdef const uint32_t[::1] prob = loss.prob
+        cdef const int32_t[::1] index = loss.index
+        cdef int32_t n = self.model.n_words
+        if loss.negative < 1:
+            raise ValueError("negative sampling needs negative >= 1")
+        if rows.shape[0] != n or rows.shape[1] != self.model.dim:
+            raise ValueError("syn1neg must have the shape of syn0")
+        if prob.shape[0] != n or index.shape[0] != n:
+            raise ValueError("the negative sampling table must have one entry per word")
+        if n and (np.min(loss.index) < 0 or np.max(loss.index) >= n):
+            raise ValueError("an alias of the negative sampling table lies outside the vocabulary")
+        self.arrays += [syn1neg, loss.prob, loss.index]
+        self.model.losses |= FW_NEGATIVE_SAMPLING
+        self.model.ns.syn1neg = &rows[0, 0]
+        self.model.ns.dim = self.model.dim
+        self.model.ns.negative = loss.negative
+        self.model.ns.n_words = n
+        self.model.ns.alias_prob = &prob[0]
+        self.model.ns.alias_index = &index[0]
+
+    cdef set_hierarchical_softmax(self, loss, syn1, int top_nodes):
+        cdef float[:, ::1] rows = syn1
+        cdef const int64_t[::1] offsets = loss.offsets
+        cdef const uint8_t[::1] codes = loss.codes
+        cdef const int32_t[::1] points = loss.points
+        cdef int32_t n = self.model.n_words
+        if rows.shape[1] != self.model.dim or offsets.shape[0] != n + 1:
+            raise ValueError("syn1 and the Huffman codes do not match the vocabulary")
+        lengths = np.diff(loss.offsets)
+        if offsets[0] != 0 or np.any(lengths < 0):
+            raise ValueError("Huffman code offsets must start at 0 and never decrease")
+        if codes.shape[0] != offsets[n] or points.shape[0] != offsets[n]:
+            raise ValueError("Huffman codes and points must have code_offsets[-1] entries")
+        if codes.shape[0] and (np.max(loss.points) >= rows.shape[0] or np.min(loss.points) < 0):
+            raise ValueError("a Huffman point lies outside syn1")
+        if top_nodes < 0 or top_nodes > max(n - 1, 0) or (top_nodes and rows.shape[0] < n - 1):
+            raise ValueError("top_nodes must be in [0, %d], the inner nodes of the Huffman tree"
+                             % max(n - 1, 0))
+        self.arrays += [syn1, loss.offsets, loss.codes, loss.points]
+        self.top_lock = 0
+        self.model.losses |= FW_HIERARCHICAL_SOFTMAX
+        self.model.hs.syn1 = &rows[0, 0]
+        self.model.hs.dim = self.model.dim
+        self.model.hs.n_words = n
+        self.model.hs.code_offsets = &offsets[0]
+        self.model.hs.codes = &codes[0] if codes.shape[0] else NULL
+        self.model.hs.points = &points[0] if points.shape[0] else NULL
+        self.model.hs.max_code_len = int(np.max(lengths)) if n else 0
+        self.model.hs.top_nodes = top_nodes
+        self.model.hs.top_lock = &self.top_lock
 
     cdef check_worker(self, WorkerState worker):
         if worker.dim != self.model.dim:
@@ -241,7 +322,7 @@ cdef class TrainingKernel:
     @property
     def top_nodes(self):
         """Huffman nodes each thread trains in its own copy (0: none, all rows shared)."""
-        return self.model.top_nodes
+        return self.model.hs.top_nodes
 
     def train_batch(self, WorkerState worker not None, const int32_t[::1] ids, const int64_t[::1] ends,
                     float alpha_start, float alpha_end, bint compute_loss):
@@ -254,7 +335,7 @@ cdef class TrainingKernel:
         """
         self.check_worker(worker)
         cdef int64_t n_sentences = ends.shape[0], i, longest = 0, prev = 0
-        cdef int32_t n = self.model.vocab_size
+        cdef int32_t n = self.model.n_words
         cdef int bad = 0
         if n_sentences == 0:
             return 0
@@ -297,7 +378,7 @@ cdef class TrainingKernel:
             (after subsampling).
         """
         self.check_worker(worker)
-        if len(words) != self.model.vocab_size:
+        if len(words) != self.model.n_words:
             raise ValueError("the word table does not match the model's vocabulary")
         cdef bytes path_bytes = path.encode() if isinstance(path, str) else bytes(path)
         cdef const char *cpath = path_bytes

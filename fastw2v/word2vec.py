@@ -8,7 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from fastw2v import _core, persistence, training, vocab
+from fastw2v import _core, losses, persistence, training, vocab
 from fastw2v._fileio import MAX_VECTOR_SIZE
 from fastw2v.corpora import MAX_WORDS_IN_BATCH, LineSentence
 from fastw2v.keyedvectors import KeyedVectors
@@ -20,10 +20,6 @@ logger = logging.getLogger(__name__)
 
 _FLOAT32 = np.dtype(np.float32)  # the training matrices' dtype
 
-# Inner nodes nearest the Huffman root, which lie on nearly every word's path, that each
-# worker thread trains in a copy of its own and merges every 64 centre words when there are
-# several threads (see ``_kernels.h``): shared, both cores would write them for every word.
-TOP_HUFFMAN_NODES = 32
 # Bounds far beyond any real use that keep the kernels' scratch sizes within C ints and memory.
 MAX_WINDOW = 100_000  # item2vec users set "whole basket" windows of thousands
 MAX_NEGATIVE = 1_000  # papers use 2-25
@@ -359,15 +355,22 @@ class Word2Vec:
             self.syn1 = _grow(self.syn1 if update else None, n, dim)
 
     def _training_tables(self):
-        """Subsampling thresholds, negative-sampling alias table and Huffman codes (cached)."""
+        """Subsampling thresholds and the losses' tables, for this vocabulary (cached).
+
+        Returns
+        -------
+        dict
+            ``"keep"``: the thresholds; ``"negative_sampling"`` and
+            ``"hierarchical_softmax"``: the :mod:`fastw2v.losses` objects, or None for a loss
+            this model does not train.
+        """
         if self._tables is None:
             counts = self.wv.expandos["count"]
-            empty = (np.zeros(0, np.uint32), np.zeros(0, np.int32))
             self._tables = {
                 "keep": vocab.keep_thresholds(counts, self.sample),
-                "alias": vocab.alias_table(counts, self.ns_exponent) if self.negative else empty,
-                "huffman": vocab.huffman_codes(counts) if self.hs else
-                (np.zeros(1, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32)),
+                "negative_sampling": losses.NegativeSampling(counts, self.negative, self.ns_exponent)
+                if self.negative else None,
+                "hierarchical_softmax": losses.HierarchicalSoftmax(counts) if self.hs else None,
             }
         return self._tables
 
@@ -477,14 +480,16 @@ class Word2Vec:
         return run.train(tuple(callbacks))
 
     def _kernel(self):
+        """The compiled kernel of one training run: this model's weights, tables and settings."""
         tables = self._training_tables()
-        offsets, codes, points = tables["huffman"]
-        alias_prob, alias_index = tables["alias"]
-        return _core.TrainingKernel(
-            self.wv.vectors, self.syn1neg, self.syn1, tables["keep"], alias_prob, alias_index,
-            offsets, codes, points, self.sg, self.hs, self.negative, self.window, self.cbow_mean,
-            self.shrink_windows, self.kernel == "batched",
-            TOP_HUFFMAN_NODES if self.workers > 1 else 0)
+        hs = tables["hierarchical_softmax"]
+        batched = self.kernel == "batched"
+        return _core.TrainingKernel(_core.KernelConfig(
+            syn0=self.wv.vectors, keep_threshold=tables["keep"], sg=self.sg, window=self.window,
+            cbow_mean=self.cbow_mean, shrink_windows=self.shrink_windows, batched=batched,
+            negative_sampling=tables["negative_sampling"], syn1neg=self.syn1neg,
+            hierarchical_softmax=hs, syn1=self.syn1,
+            top_nodes=hs.top_nodes(self.workers, batched) if hs is not None else 0))
 
     def _workers(self):
         """One WorkerState per thread, seeded from ``seed``; kept across ``train()`` calls."""

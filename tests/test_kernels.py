@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fastw2v import Word2Vec, _core, _vocab, vocab
+from fastw2v import Word2Vec, _core, _vocab, losses, vocab
 
 DIM, VOCAB, NEGATIVE_WORD = 37, 6, 5  # DIM: two 16-float vector steps and a tail
 SENTENCE = [0, 1, 2, 3, 1]
@@ -123,14 +123,19 @@ def run_kernel(sg, hs, negative, cbow_mean=1, window=2, alpha=0.1, batched=0):
     syn1neg = rng.uniform(-0.5, 0.5, (VOCAB, DIM)).astype(np.float32)
     syn1 = rng.uniform(-0.5, 0.5, (VOCAB, DIM)).astype(np.float32)
     counts = np.array([9, 7, 5, 3, 2, 1])
-    huffman = vocab.huffman_codes(counts)
-    reference = Reference(syn0, syn1neg, syn1, huffman, negative, hs, alpha)
+    tree = losses.HierarchicalSoftmax(counts)
+    reference = Reference(syn0, syn1neg, syn1, (tree.offsets, tree.codes, tree.points),
+                          negative, hs, alpha)
     keep_all = np.full(VOCAB, 2 ** 32, dtype=np.uint64)
-    # every bucket defers to its alias, so every negative draw is NEGATIVE_WORD
-    alias_prob = np.zeros(VOCAB, dtype=np.uint32)
-    alias_index = np.full(VOCAB, NEGATIVE_WORD, dtype=np.int32)
-    kernel = _core.TrainingKernel(syn0, syn1neg, syn1, keep_all, alias_prob, alias_index,
-                                  *huffman, sg, hs, negative, window, cbow_mean, 0, batched)
+    sampling = losses.NegativeSampling(counts, negative) if negative else None
+    if negative:
+        # every bucket defers to its alias, so every negative draw is NEGATIVE_WORD
+        sampling.prob = np.zeros(VOCAB, dtype=np.uint32)
+        sampling.index = np.full(VOCAB, NEGATIVE_WORD, dtype=np.int32)
+    kernel = _core.TrainingKernel(_core.KernelConfig(
+        syn0=syn0, keep_threshold=keep_all, sg=sg, window=window, cbow_mean=cbow_mean,
+        shrink_windows=0, batched=batched, negative_sampling=sampling, syn1neg=syn1neg,
+        hierarchical_softmax=tree if hs else None, syn1=syn1))
     worker = _core.WorkerState(DIM, 1)
     ids = np.array(SENTENCE, dtype=np.int32)
     trained = kernel.train_batch(worker, ids, np.array([len(ids)], dtype=np.int64), alpha, alpha, True)
@@ -172,18 +177,18 @@ def test_cbow_sum_divides_the_gradient_among_context_words():
     np.testing.assert_allclose(syn1neg, ref.syn1neg, rtol=1e-4, atol=1e-5)
 
 
-def train_with_top_nodes(sg, top_nodes, n_workers, n_words=2000, n_batches=4, n_vocab=50,
-                         dim=16):
-    """Train random sentences with the batched hierarchical-softmax kernels, the batches
-    taken in turn by ``n_workers`` worker states (one after another: deterministic)."""
+def train_with_top_nodes(sg, batched, top_nodes, n_workers, n_words=2000, n_batches=4,
+                         n_vocab=50, dim=16):
+    """Train random sentences with the hierarchical-softmax kernels, the batches taken in
+    turn by ``n_workers`` worker states (one after another: deterministic)."""
     rng = np.random.default_rng(3)
     syn0 = rng.uniform(-0.5, 0.5, (n_vocab, dim)).astype(np.float32) / dim
     syn1 = np.zeros((n_vocab, dim), np.float32)
     counts = np.sort(rng.integers(1, 1000, n_vocab))[::-1]
-    alias_prob, alias_index = vocab.alias_table(counts, 0.75)
     keep = np.full(n_vocab, 2 ** 32, dtype=np.uint64)
-    kernel = _core.TrainingKernel(syn0, None, syn1, keep, alias_prob, alias_index,
-                                  *vocab.huffman_codes(counts), sg, 1, 0, 4, 1, 1, 1, top_nodes)
+    kernel = _core.TrainingKernel(_core.KernelConfig(
+        syn0=syn0, keep_threshold=keep, sg=sg, window=4, batched=batched,
+        hierarchical_softmax=losses.HierarchicalSoftmax(counts), syn1=syn1, top_nodes=top_nodes))
     workers = [_core.WorkerState(dim, 11 + k) for k in range(n_workers)]
     for b in range(n_batches):
         ids = rng.integers(0, n_vocab, n_words).astype(np.int32)
@@ -193,34 +198,47 @@ def train_with_top_nodes(sg, top_nodes, n_workers, n_words=2000, n_batches=4, n_
 
 
 @pytest.mark.parametrize("sg", [1, 0])
-@pytest.mark.parametrize("top_nodes", [-1, 1, 8, 49, 1000])
+@pytest.mark.parametrize("batched", [1, 0])
+@pytest.mark.parametrize("top_nodes", [1, 8, 49])
 @pytest.mark.parametrize("n_workers", [1, 2])
-def test_top_huffman_node_copies_merge_exactly(sg, top_nodes, n_workers):
+def test_top_huffman_node_copies_merge_exactly(sg, batched, top_nodes, n_workers):
     # Each worker trains the top Huffman nodes in its own copy and merges it into syn1
-    # every FW_TOP_SYNC (64) centre words and at the end of each batch. Batches of many
+    # every FW_TOP_SYNC (64) predictions and at the end of each batch. Batches of many
     # merge intervals, trained one at a time: every merge must hand on exactly what was
     # trained, as if there were no copies.
-    plain = train_with_top_nodes(sg, 0, n_workers)
-    copied = train_with_top_nodes(sg, top_nodes, n_workers)
+    plain = train_with_top_nodes(sg, batched, 0, n_workers)
+    copied = train_with_top_nodes(sg, batched, top_nodes, n_workers)
     for with_copies, without in zip(copied, plain):
         np.testing.assert_array_equal(with_copies, without)
     root = plain[1][48]  # 50 words: inner nodes 0..48, the root last
     assert np.abs(root).sum() > 0
 
 
-def test_top_node_copies_are_clamped_and_only_for_batched_hierarchical_softmax():
-    counts = np.arange(50, 0, -1)
-    def kernel(top_nodes, hs=1, batched=1):
-        syn0 = np.zeros((50, 4), np.float32)
-        return _core.TrainingKernel(
-            syn0, None if hs else syn0.copy(), syn0.copy() if hs else None,
-            np.full(50, 2 ** 32, np.uint64), *vocab.alias_table(counts, 0.75),
-            *vocab.huffman_codes(counts), 1, hs, 0 if hs else 2, 2, 1, 1, batched, top_nodes)
-    assert kernel(32).top_nodes == 32
-    assert kernel(-1).top_nodes == 0
-    assert kernel(1000).top_nodes == 49  # 50 words: 49 inner nodes
-    assert kernel(32, hs=0).top_nodes == 0
-    assert kernel(32, batched=0).top_nodes == 0
+def test_kernel_refuses_top_nodes_outside_the_huffman_tree():
+    counts = np.arange(50, 0, -1)  # 50 words: 49 inner nodes
+    syn0 = np.zeros((50, 4), np.float32)
+
+    def kernel(top_nodes, hs=True):
+        return _core.TrainingKernel(_core.KernelConfig(
+            syn0=syn0, keep_threshold=np.full(50, 2 ** 32, np.uint64),
+            negative_sampling=None if hs else losses.NegativeSampling(counts, 2),
+            syn1neg=syn0.copy(), hierarchical_softmax=losses.HierarchicalSoftmax(counts) if hs
+            else None, syn1=syn0.copy(), top_nodes=top_nodes))
+
+    assert kernel(49).top_nodes == 49
+    assert kernel(0).top_nodes == 0
+    for top_nodes in (-1, 50):
+        with pytest.raises(ValueError, match="top_nodes"):
+            kernel(top_nodes)
+    with pytest.raises(ValueError, match="top_nodes"):
+        kernel(1, hs=False)
+
+
+def test_kernel_needs_a_loss():
+    syn0 = np.zeros((3, 4), np.float32)
+    with pytest.raises(ValueError, match="no loss"):
+        _core.TrainingKernel(_core.KernelConfig(syn0=syn0,
+                                                keep_threshold=np.full(3, 2 ** 32, np.uint64)))
 
 
 @pytest.mark.parametrize("workers,hs,expected", [(2, 1, 32), (1, 1, 0), (3, 0, 0)])
@@ -234,10 +252,9 @@ def test_word2vec_copies_top_nodes_with_several_workers_and_hs(workers, hs, expe
 def tiny_kernel():
     """A skip-gram NS kernel over 3 words of 4 dimensions, and a worker state for it."""
     syn0 = np.zeros((3, 4), dtype=np.float32)
-    kernel = _core.TrainingKernel(
-        syn0, syn0.copy(), syn0.copy(), np.full(3, 2 ** 32, np.uint64), np.zeros(3, np.uint32),
-        np.zeros(3, np.int32), np.zeros(4, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32),
-        1, 0, 1, 2, 1, 1)
+    kernel = _core.TrainingKernel(_core.KernelConfig(
+        syn0=syn0, keep_threshold=np.full(3, 2 ** 32, np.uint64), sg=1, window=2,
+        negative_sampling=losses.NegativeSampling(np.ones(3), 1), syn1neg=syn0.copy()))
     return kernel, _core.WorkerState(4, 1)
 
 
@@ -269,36 +286,3 @@ def test_keep_thresholds_follow_word2vec_formula():
     expected = np.minimum((np.sqrt(counts / threshold_count) + 1) * threshold_count / counts, 1)
     np.testing.assert_allclose(thresholds / 2 ** 32, expected, rtol=1e-9)
     assert np.all(vocab.keep_thresholds(counts, 0) == 2 ** 32)
-
-
-def test_alias_table_draws_unigram_to_the_075():
-    counts = np.array([50, 20, 10, 5, 1, 1, 300])
-    prob, alias = vocab.alias_table(counts, 0.75)
-    n = len(counts)
-    chance = prob / 2.0 ** 32 / n
-    for bucket in range(n):
-        chance[alias[bucket]] += (1 - prob[bucket] / 2.0 ** 32) / n
-    weights = counts ** 0.75
-    np.testing.assert_allclose(chance, weights / weights.sum(), atol=1e-8)
-
-
-def test_huffman_codes_are_prefix_free_and_optimal():
-    counts = np.array([40, 30, 10, 8, 6, 4, 1, 1])
-    offsets, codes, points = vocab.huffman_codes(counts)
-    words = ["".join(map(str, codes[offsets[w]:offsets[w + 1]])) for w in range(len(counts))]
-    for a in words:
-        for b in words:
-            assert a == b or not b.startswith(a)
-    lengths = np.diff(offsets)
-    # the optimal cost is the sum of all merge weights
-    import heapq
-    heap = list(counts)
-    heapq.heapify(heap)
-    cost = 0
-    while len(heap) > 1:
-        merged = heapq.heappop(heap) + heapq.heappop(heap)
-        cost += merged
-        heapq.heappush(heap, merged)
-    assert int((lengths * counts).sum()) == cost
-    assert points.min() >= 0 and points.max() == len(counts) - 2
-    assert all(points[offsets[w]] == len(counts) - 2 for w in range(len(counts)))  # the root

@@ -1,0 +1,161 @@
+"""The losses the training kernels optimise, and the tables each one draws from.
+
+Negative sampling draws its noise words from the unigram counts to the ``ns_exponent``
+through an alias table; hierarchical softmax predicts each word along its path in a Huffman
+tree of the vocabulary. Both follow gensim 4 and word2vec.c. Their compiled side is in
+``_loss_ns.h`` and ``_loss_hs.h``; a ``fastw2v._core.KernelConfig`` takes one of each, or
+both.
+"""
+import heapq
+
+import numpy as np
+
+# Inner nodes nearest the Huffman root, which lie on nearly every word's path, that each
+# worker thread trains in a copy of its own and merges every 64 predictions when there are
+# several threads (see ``_loss_hs.h``): shared, both cores would write them for every word.
+TOP_HUFFMAN_NODES = 32
+
+
+def alias_table(counts, ns_exponent=0.75):
+    """Walker's alias table for drawing negatives from ``counts ** ns_exponent`` in O(1).
+
+    Returns
+    -------
+    (ndarray of uint32, ndarray of int32)
+        For bucket ``i`` (drawn uniformly): keep ``i`` when a 32-bit random number is below
+        ``prob[i]``, else take ``alias[i]``.
+    """
+    weights = np.asarray(counts, dtype=np.float64) ** ns_exponent
+    n = len(weights)
+    scaled = weights * (n / weights.sum())
+    prob = np.ones(n, dtype=np.float64)
+    alias = np.arange(n, dtype=np.int32)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] -= 1.0 - scaled[s]
+        (small if scaled[g] < 1.0 else large).append(g)
+    prob = np.minimum(np.round(prob * 2.0 ** 32), 2.0 ** 32 - 1)
+    return prob.astype(np.uint32), alias
+
+
+def huffman_codes(counts):
+    """Huffman codes of every word, as gensim and word2vec.c build them.
+
+    Returns
+    -------
+    (ndarray of int64, ndarray of uint8, ndarray of int32)
+        ``offsets`` (length ``n + 1``), and ``codes``/``points`` where word ``w``'s path from
+        the root is ``codes[offsets[w]:offsets[w + 1]]`` through inner nodes ``points[...]``
+        (row numbers in ``syn1``).
+    """
+    n = len(counts)
+    if n < 2:
+        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32)
+    heap = [(int(c), i) for i, c in enumerate(counts)]
+    heapq.heapify(heap)
+    parent = np.zeros(2 * n - 1, dtype=np.int64)
+    bit = np.zeros(2 * n - 1, dtype=np.uint8)
+    for inner in range(n - 1):
+        count1, node1 = heapq.heappop(heap)
+        count2, node2 = heapq.heappop(heap)
+        node = n + inner
+        parent[node1], parent[node2] = node, node
+        bit[node2] = 1
+        heapq.heappush(heap, (count1 + count2, node))
+    root = 2 * n - 2
+    # depth of every node, top-down: an inner node is always created after its children
+    depth = np.zeros(2 * n - 1, dtype=np.int64)
+    for node in range(root - 1, -1, -1):
+        depth[node] = depth[parent[node]] + 1
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(depth[:n], out=offsets[1:])
+    codes = np.empty(offsets[-1], dtype=np.uint8)
+    points = np.empty(offsets[-1], dtype=np.int32)
+    # climb from all leaves at once, writing each path from its end back to its start
+    node = np.arange(n)
+    position = offsets[1:] - 1
+    active = node != root
+    while active.any():
+        node, position = node[active], position[active]
+        codes[position] = bit[node]
+        points[position] = parent[node] - n
+        node = parent[node]
+        position = position - 1
+        active = node != root
+    return offsets, codes, points
+
+
+class NegativeSampling:
+    """Negative sampling: each target against ``negative`` noise words.
+
+    Parameters
+    ----------
+    counts : array_like of int
+        Count of every vocabulary word, by word id.
+    negative : int
+        Noise words per target (at least 1).
+    ns_exponent : float
+        Exponent of the counts in the noise distribution.
+
+    Attributes
+    ----------
+    negative : int
+    prob, index : ndarray of uint32, ndarray of int32
+        The alias table of the noise distribution (see :func:`alias_table`).
+    """
+
+    def __init__(self, counts, negative, ns_exponent=0.75):
+        if negative < 1:
+            raise ValueError("negative sampling needs negative >= 1, not %r" % (negative,))
+        self.negative = int(negative)
+        self.prob, self.index = alias_table(counts, ns_exponent)
+
+
+class HierarchicalSoftmax:
+    """Hierarchical softmax: each target predicted along its path in a Huffman tree.
+
+    Parameters
+    ----------
+    counts : array_like of int
+        Count of every vocabulary word, by word id.
+
+    Attributes
+    ----------
+    offsets, codes, points : ndarray of int64, uint8 and int32
+        The Huffman paths (see :func:`huffman_codes`).
+    """
+
+    def __init__(self, counts):
+        self.offsets, self.codes, self.points = huffman_codes(counts)
+
+    @property
+    def inner_nodes(self):
+        """Inner nodes of the tree (one fewer than the words): the rows of ``syn1`` used."""
+        return max(len(self.offsets) - 2, 0)
+
+    def top_nodes(self, workers, batched):
+        """How many nodes nearest the root each worker thread trains in its own copy.
+
+        Copies pay with several threads, which would otherwise all write those rows for
+        every word; they have been measured with the batched scheme only.
+
+        Parameters
+        ----------
+        workers : int
+            Worker threads.
+        batched : bool
+            Whether the batched update scheme trains (else the classic one).
+
+        Returns
+        -------
+        int
+            ``TOP_HUFFMAN_NODES`` (at most every inner node) with several workers and the
+            batched scheme, else 0.
+        """
+        if workers < 2 or not batched:
+            return 0
+        return min(TOP_HUFFMAN_NODES, self.inner_nodes)
