@@ -35,7 +35,7 @@ test-blas: install
 KERNEL_TESTS = tests/test_kernels.py tests/test_training.py tests/test_training_errors.py \
 	tests/test_nearest.py tests/test_corpora.py tests/test_losses.py
 test-variants: install
-	for variant in $$($(PY) -c "from fastw2v import cpu, _core; print(*[v for v in cpu.VARIANTS if _core.cpu_runs(v)])"); do \
+	for variant in $$($(PY) -c "from fastw2v import cpu, _trainer; print(*[v for v in cpu.VARIANTS if _trainer.cpu_runs(v)])"); do \
 	  echo "== kernel variant $$variant"; \
 	  FASTW2V_CPU_VARIANT=$$variant $(PY) -m pytest -q -p no:cacheprovider $(KERNEL_TESTS) || exit 1; \
 	done

@@ -53,15 +53,21 @@ def train_once(path, mode):
     return raw / t.seconds
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_arguments(description):
+    """``(args, megabytes, paths)``: the options shared with ``benchmarks.phrased`` and the
+    corpus variants they name (see ``benchmarks.readers.make_variants``)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="the 6.9 MB text8 prefix, 6 MB")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--megabytes", type=int, default=40)
     args = parser.parse_args()
     megabytes = 6 if args.quick else args.megabytes
     source = sliced_corpus(megabytes, args.quick)
-    paths = make_variants(source, os.path.join(CACHE, "formats", "%dMB" % megabytes))
+    return args, megabytes, make_variants(source, os.path.join(CACHE, "formats", "%dMB" % megabytes))
+
+
+def main():
+    args, megabytes, paths = parse_arguments(__doc__.splitlines()[0])
     rates = {(mode, variant): [] for mode in MODES for variant in VARIANTS}
     for repeat in range(args.repeat):
         for mode in MODES:

@@ -18,13 +18,10 @@ and, for what joining phrases costs, ``fastw2v (no phrases)``: ``LineSentence(pa
 The table gives medians of the vocabulary scan's seconds and training's words/s, and the
 median over repeats of each pipeline's ratio to gensim in the same repeat.
 """
-import argparse
 import importlib.util
-import os
 
-from benchmarks.common import CACHE, Timer, format_table, machine_description, median, write_json
-from benchmarks.formats import sliced_corpus
-from benchmarks.readers import make_variants
+from benchmarks.common import Timer, format_table, machine_description, median, write_json
+from benchmarks.formats import parse_arguments
 
 VARIANTS = [("ascii", ""), ("utf8", ".gz")]
 PIPELINES = ["fastw2v", "fastw2v (Python)", "gensim", "fastw2v (no phrases)"]
@@ -74,16 +71,9 @@ def run_pipeline(pipeline, path, frozen):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="the 6.9 MB text8 prefix, 6 MB")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--megabytes", type=int, default=40)
-    args = parser.parse_args()
     if importlib.util.find_spec("gensim") is None:
         raise SystemExit("gensim is not installed: pip install -r benchmarks/requirements.txt")
-    megabytes = 6 if args.quick else args.megabytes
-    source = sliced_corpus(megabytes, args.quick)
-    paths = make_variants(source, os.path.join(CACHE, "formats", "%dMB" % megabytes))
+    args, megabytes, paths = parse_arguments(__doc__.splitlines()[0])
     results = {}
     for encoding, compression in VARIANTS:
         path = paths["lines", encoding, compression]

@@ -11,12 +11,12 @@ def build_info():
     """Describe the build and what runs on this machine, as a dict."""
     info = {"fastw2v": __version__, "python": sys.version.split()[0], "machine": platform.machine()}
     try:
-        from fastw2v import _core, cpu
+        from fastw2v import _trainer, cpu
     except ImportError as exc:  # the extension was not compiled
         info.update(compiled=False, error=str(exc))
         return info
     info["compiled"] = True
-    info["compile_args"] = _core.compile_args()
+    info["compile_args"] = _trainer.compile_args()
     forced = os.environ.get(cpu.ENVIRONMENT_VARIABLE)
     info["kernel_variant"] = cpu.active + (" (forced by %s)" % cpu.ENVIRONMENT_VARIABLE
                                            if forced else " (the best this CPU runs)")

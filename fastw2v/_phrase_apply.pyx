@@ -15,7 +15,7 @@ from libc.stdlib cimport free
 from libc.string cimport memcpy, memset
 
 from fastw2v._phrase_lexicon cimport CONNECTOR, Lexicon, Tokens, grown
-from fastw2v._vocab cimport as_sentence
+from fastw2v._words cimport as_sentence
 from fastw2v._phrase_table cimport (AHEAD, Entry, FW_PREFETCH, Table, entry_atoms, entry_len,
                                     fitting_capacity, hash_key, score_of, table_add,
                                     table_atoms, table_build_filter, table_export, table_free,

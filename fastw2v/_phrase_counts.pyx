@@ -14,7 +14,7 @@ from libc.string cimport memset
 
 from fastw2v._phrase_apply cimport Detector, PhraseTable, check_version, join_atoms
 from fastw2v._phrase_lexicon cimport CONNECTOR, Lexicon, Tokens, grown
-from fastw2v._vocab cimport as_sentence
+from fastw2v._words cimport as_sentence
 from fastw2v._phrase_table cimport (AHEAD, Entry, FW_PREFETCH, Table, entry_atoms, entry_len,
                                     hash_key, score_of, table_add, table_add_hashed,
                                     table_atoms, table_export, table_free, table_get,

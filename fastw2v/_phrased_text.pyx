@@ -22,7 +22,8 @@ from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint8_t
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcmp
 
-from fastw2v._vocab cimport SentenceTransform, WordHash
+from fastw2v._reading cimport SentenceTransform
+from fastw2v._words cimport WordHash
 
 cdef enum:
     CONNECTOR = 1   # a connector word: inside a phrase, never at its ends

@@ -13,7 +13,8 @@ from libc.stdlib cimport free, malloc
 from fastw2v._text cimport (FW_TEXT_INVALID, FW_TEXT_MORE, FW_TEXT_NEWLINE, FW_TEXT_NOMEM,
                             FW_TEXT_WORD, fw_text, fw_text_feed, fw_text_free, fw_text_init,
                             fw_text_next)
-from fastw2v._vocab cimport RangeCounts, WordHash, check_read, read_range
+from fastw2v._reading cimport RangeCounts, check_read, read_range
+from fastw2v._words cimport WordHash
 
 cdef extern from "_nearest.h" nogil:
     void fw_exact_cosines(const float *query, const float *vectors, const float *norms, int dim,

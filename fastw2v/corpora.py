@@ -10,7 +10,7 @@ import itertools
 import logging
 import os
 
-from fastw2v import _vocab
+from fastw2v import _reading, _words
 from fastw2v._fileio import is_compressed, open_input
 
 logger = logging.getLogger(__name__)
@@ -87,11 +87,11 @@ class CompiledSource:
             if max_vocab_size:
                 raise ValueError("phrased text is counted without pruning")
             return self._count_phrased()
-        table = _vocab.WordHash()
+        table = _words.WordHash()
         sentences = total = 0
         min_reduce = 1
         for path in self.paths:
-            stream = _vocab.TextStream(table, self.max_sentence_length, self.by_line, path)
+            stream = _reading.TextStream(table, self.max_sentence_length, self.by_line, path)
             stream.min_reduce = min_reduce
             for chunk, last in self.chunks(path):
                 stream.count(chunk, last, max_vocab_size or 0)
@@ -106,7 +106,7 @@ class CompiledSource:
         feed = self.transform()
         sentences = total = 0
         for path in self.paths:
-            stream = _vocab.TextStream(None, self.max_sentence_length, self.by_line, path, feed)
+            stream = _reading.TextStream(None, self.max_sentence_length, self.by_line, path, feed)
             for chunk, last in self.chunks(path):
                 stream.count(chunk, last)
             total += stream.total_words
@@ -140,7 +140,7 @@ class CompiledSource:
 def _sentence_bounds(path, size, mtime_ns, max_sentence_length, by_line):
     """Starts of byte ranges of whole sentences in a file (then its size), cached while the
     file keeps its size and modification time."""
-    return _vocab.sentence_ranges(path, _TRAINING_RANGE_BYTES, max_sentence_length,
+    return _reading.sentence_ranges(path, _TRAINING_RANGE_BYTES, max_sentence_length,
                                   by_line).tolist()
 
 

@@ -9,15 +9,15 @@ one machine; the bfloat16 search (``most_similar_batch(..., bf16=True)``) belong
 """
 import os
 
-from fastw2v import _core, _nearest
+from fastw2v import _trainer, _nearest
 
 ENVIRONMENT_VARIABLE = "FASTW2V_CPU_VARIANT"
-VARIANTS = tuple(_core.VARIANTS)  # from the most portable to the widest
+VARIANTS = tuple(_trainer.VARIANTS)  # from the most portable to the widest
 
 
 def best_variant():
     """The widest variant this CPU runs."""
-    return [name for name in VARIANTS if _core.cpu_runs(name)][-1]
+    return [name for name in VARIANTS if _trainer.cpu_runs(name)][-1]
 
 
 def requested_variant(environ=os.environ):
@@ -28,19 +28,19 @@ def requested_variant(environ=os.environ):
     if name not in VARIANTS:
         raise ValueError("%s=%r is not a kernel variant: choose one of %s"
                          % (ENVIRONMENT_VARIABLE, name, ", ".join(VARIANTS)))
-    if not _core.cpu_runs(name):
+    if not _trainer.cpu_runs(name):
         raise RuntimeError("%s=%r, but this CPU (or this build) cannot run the %s kernels; it runs %s"
                            % (ENVIRONMENT_VARIABLE, name, name,
-                              ", ".join(v for v in VARIANTS if _core.cpu_runs(v))))
+                              ", ".join(v for v in VARIANTS if _trainer.cpu_runs(v))))
     return name
 
 
 def use(name):
     """Train with variant ``name`` from now on (one of ``VARIANTS`` that this CPU runs)."""
     global active
-    if name not in VARIANTS or not _core.cpu_runs(name):
+    if name not in VARIANTS or not _trainer.cpu_runs(name):
         raise ValueError("cannot use kernel variant %r on this CPU" % (name,))
-    _core.use_variant(name)
+    _trainer.use_variant(name)
     active = name
 
 

@@ -3,7 +3,7 @@
 Negative sampling draws its noise words from the unigram counts to the ``ns_exponent``
 through an alias table; hierarchical softmax predicts each word along its path in a Huffman
 tree of the vocabulary. Both follow gensim 4 and word2vec.c. Their compiled side is in
-``_loss_ns.h`` and ``_loss_hs.h``; a ``fastw2v._core.KernelConfig`` takes one of each, or
+``_loss_ns.h`` and ``_loss_hs.h``; a ``fastw2v._trainer.KernelConfig`` takes one of each, or
 both.
 """
 import heapq

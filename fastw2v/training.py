@@ -24,7 +24,7 @@ import queue
 import threading
 import time
 
-from fastw2v import _vocab, corpora, threads, vocab
+from fastw2v import _reading, _words, corpora, threads, vocab
 from fastw2v.callbacks import notify
 
 logger = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
         job, job_words = [], 0
         for sentence in corpus:
             if type(sentence) is not list:
-                sentence = _vocab.check_sentence(sentence)
+                sentence = _words.check_sentence(sentence)
             job.append(sentence)
             job_words += len(sentence)
             if job_words >= job_words_target:
@@ -182,7 +182,7 @@ def train_epoch_stream(kernel, workers, source, word_table, schedule, unit, comp
     """
     def jobs():
         for path in source.paths:
-            stream = _vocab.TextStream(word_table if transform is None else None,
+            stream = _reading.TextStream(word_table if transform is None else None,
                                        source.max_sentence_length, source.by_line, path,
                                        transform)
             for chunk, last in source.chunks(path):
@@ -233,10 +233,10 @@ def _train_jobs(kernel, workers, jobs, schedule, unit, compute_loss, tally, tick
 
 def _job_ids(sentences, word_table):
     """A job's sentences as ``(ids, ends, raw_words, sentences)`` (see
-    ``_vocab.sentences_to_ids``), a token that cannot be encoded as UTF-8 named in a
+    ``_words.sentences_to_ids``), a token that cannot be encoded as UTF-8 named in a
     ValueError."""
     try:
-        ids, ends, raw = _vocab.sentences_to_ids(sentences, word_table)
+        ids, ends, raw = _words.sentences_to_ids(sentences, word_table)
     except UnicodeEncodeError as err:
         raise vocab.unencodable_token_error(err) from None
     return ids, ends, raw, len(ends)
@@ -411,7 +411,7 @@ class Run:
         self.workers = model._workers()
         for state in self.workers:
             state.nonfinite = 0
-        self.word_table = _vocab.WordHash(model.wv.index_to_key)
+        self.word_table = _words.WordHash(model.wv.index_to_key)
 
     def train(self, callbacks):
         """Train the remaining epochs; returns ``(words trained, raw words read)``."""

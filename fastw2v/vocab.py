@@ -9,7 +9,7 @@ import types
 
 import numpy as np
 
-from fastw2v import _vocab, threads
+from fastw2v import _words, threads
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=1000
     if source is not None and (not max_vocab_size
                                or (trim_rule is None and source.phrases is None)):
         return source.count(max_vocab_size)
-    counter = _vocab.WordCounter()
+    counter = _words.WordCounter()
     if max_vocab_size:
         _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per)
     else:
@@ -110,7 +110,7 @@ def _count_pipelined(counter, corpus, progress_per):
             if progress_per and sentence_no % progress_per == 0 and sentence_no:
                 _log_progress(sentence_no, counter)
             if type(sentence) is not list:
-                sentence = _vocab.check_sentence(sentence)
+                sentence = _words.check_sentence(sentence)
             batch.append(sentence)
             batch_words += len(sentence)
             if batch_words >= SCAN_BATCH_WORDS:

@@ -8,7 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from fastw2v import _core, losses, persistence, training, vocab
+from fastw2v import _trainer, losses, persistence, training, vocab
 from fastw2v._fileio import MAX_VECTOR_SIZE
 from fastw2v.corpora import MAX_WORDS_IN_BATCH, LineSentence
 from fastw2v.keyedvectors import KeyedVectors
@@ -484,7 +484,7 @@ class Word2Vec:
         tables = self._training_tables()
         hs = tables["hierarchical_softmax"]
         batched = self.kernel == "batched"
-        return _core.TrainingKernel(_core.KernelConfig(
+        return _trainer.TrainingKernel(_trainer.KernelConfig(
             syn0=self.wv.vectors, keep_threshold=tables["keep"], sg=self.sg, window=self.window,
             cbow_mean=self.cbow_mean, shrink_windows=self.shrink_windows, batched=batched,
             negative_sampling=tables["negative_sampling"], syn1neg=self.syn1neg,
@@ -495,7 +495,7 @@ class Word2Vec:
         """One WorkerState per thread, seeded from ``seed``; kept across ``train()`` calls."""
         if len(self._worker_states) != self.workers:
             seeds = np.random.SeedSequence(self.seed).generate_state(self.workers, np.uint64)
-            self._worker_states = [_core.WorkerState(self.vector_size, int(s)) for s in seeds]
+            self._worker_states = [_trainer.WorkerState(self.vector_size, int(s)) for s in seeds]
         return self._worker_states
 
     @property
@@ -505,7 +505,7 @@ class Word2Vec:
 
     @rng_states.setter
     def rng_states(self, states):
-        self._worker_states = [_core.WorkerState(self.vector_size, int(s)) for s in states]
+        self._worker_states = [_trainer.WorkerState(self.vector_size, int(s)) for s in states]
         self.workers = len(self._worker_states)
 
     def save(self, path):

@@ -1,6 +1,6 @@
 """What compiled counting and training read from a reader's CompiledSource, and what
 iterating the reader in Python gives, to compare them."""
-from fastw2v import _testing, _vocab
+from fastw2v import _reading, _testing, _words
 
 
 def _split(ids, ends):
@@ -25,7 +25,7 @@ def sentences_from_stream(source, words):
     sentences, raw_words, raw_sentences = [], 0, 0
     transform = None if source.phrases is None else source.transform(words)
     for path in source.paths:
-        stream = _vocab.TextStream(None if transform else words, source.max_sentence_length,
+        stream = _reading.TextStream(None if transform else words, source.max_sentence_length,
                                    source.by_line, path, transform)
         for chunk, last in source.chunks(path):
             ids, ends, raw, n = stream.ids(chunk, last)
@@ -43,3 +43,14 @@ def python_scan(corpus):
         for word in sentence:
             counts[word] = counts.get(word, 0) + 1
     return counts, sentences, total
+
+
+def assert_stream_reads(source, python):
+    """Reading ``source`` as a stream gives ``python`` (the reader's sentences, iterated):
+    the same sentences (as ids of a vocabulary of every other word) and the same tallies."""
+    known = sorted(python_scan(python)[0])[::2]
+    index = {w: i for i, w in enumerate(known)}
+    expected = [[index[w] for w in s if w in index] for s in python]
+    sentences, raw_words, raw_sentences = sentences_from_stream(source, _words.WordHash(known))
+    assert sentences == [s for s in expected if s]
+    assert (raw_words, raw_sentences) == (sum(map(len, python)), len(python))

@@ -7,8 +7,8 @@ import lzma
 import numpy as np
 import pytest
 
-from fastw2v import LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _vocab, corpora, training
-from compiled_reading import sentences_from_stream
+from fastw2v import LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _words, corpora, training
+from compiled_reading import assert_stream_reads, python_scan, sentences_from_stream
 from planted import cluster_corpus, nearest_cluster_rate
 
 OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -43,17 +43,8 @@ def test_streams_give_the_readers_sentences(tmp_path, small_chunks, suffix, read
     python = list(corpus)
     source = corpus.compiled_source()
     assert not source.in_ranges
-    counts = {}
-    for sentence in python:
-        for word in sentence:
-            counts[word] = counts.get(word, 0) + 1
-    assert source.count() == (counts, len(python), sum(map(len, python)))
-    known = sorted(counts)[::2]
-    index = {w: i for i, w in enumerate(known)}
-    expected = [[index[w] for w in s if w in index] for s in python]
-    sentences, raw_words, raw_sentences = sentences_from_stream(source, _vocab.WordHash(known))
-    assert sentences == [s for s in expected if s]
-    assert (raw_words, raw_sentences) == (sum(map(len, python)), len(python))
+    assert source.count() == python_scan(python)
+    assert_stream_reads(source, python)
 
 
 def test_path_line_sentences_mix_plain_and_compressed_files(tmp_path, small_chunks):
@@ -68,7 +59,7 @@ def test_path_line_sentences_mix_plain_and_compressed_files(tmp_path, small_chun
     assert (sentences, total) == (len(python), sum(map(len, python)))
     words = sorted(counted)
     index = {w: i for i, w in enumerate(words)}
-    assert sentences_from_stream(source, _vocab.WordHash(words))[0] == [
+    assert sentences_from_stream(source, _words.WordHash(words))[0] == [
         [index[w] for w in s] for s in python if s]
 
 

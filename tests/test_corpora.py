@@ -5,8 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from fastw2v import (LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _testing, _vocab,
-                     corpora, training, vocab)
+from fastw2v import (LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _reading, _testing,
+                     _words, corpora, training, vocab)
 from compiled_reading import python_scan, sentences_from_ranges
 from planted import cluster_corpus, nearest_cluster_rate
 
@@ -72,7 +72,7 @@ def test_compiled_count_prunes_as_gensim(tmp_path, max_vocab_size, reader):
              for _ in range(200)]
     path = write(tmp_path / "c.txt", "\n".join(lines) + "\n\n")
     corpus = reader(path, max_sentence_length=4)
-    counter = _vocab.WordCounter()
+    counter = _words.WordCounter()
     if max_vocab_size:
         vocab._count_pruning(counter, corpus, max_vocab_size, None, 0)
     else:
@@ -87,7 +87,7 @@ def test_byte_ranges_read_every_word_exactly_once(tmp_path, step):
     text = "alpha beta\ngamma  delta epsilon\n\nzeta eta theta iota\n"
     path = write(tmp_path / "c.txt", text)
     size = len(text.encode())
-    words = _vocab.WordHash(text.split())
+    words = _words.WordHash(text.split())
     total = 0
     for start in range(0, size, step):
         _, _, raw, _ = _testing.read_file_range(words, path, start, min(start + step, size), 0, True)
@@ -163,7 +163,7 @@ def test_compiled_count_for_every_file(tmp_path):
 def _compiled_sentences(corpus, words, target_bytes):
     """The sentences (as ids of known words) that training reads from ``corpus``'s ranges."""
     layout = corpus.compiled_source()
-    bounds = _vocab.sentence_ranges(layout.paths[0], target_bytes, layout.max_sentence_length,
+    bounds = _reading.sentence_ranges(layout.paths[0], target_bytes, layout.max_sentence_length,
                                     layout.by_line)
     return sentences_from_ranges(layout, words, bounds)
 
@@ -177,7 +177,7 @@ def test_compiled_reading_gives_the_readers_sentences(tmp_path, reader, target_b
     text = "\n".join(lines).replace("w7 ", "w7\t ").replace("w3 ", "w3  \r") + "\n\n"
     path = write(tmp_path / "c.txt", text)
     known = ["w%d" % i for i in range(0, 40, 3)]  # a vocabulary that leaves words out
-    words = _vocab.WordHash(known)
+    words = _words.WordHash(known)
     corpus = reader(path, max_sentence_length=7)
     index = {w: i for i, w in enumerate(known)}
     expected = [[index[w] for w in s if w in index] for s in corpus]

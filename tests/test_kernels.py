@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fastw2v import Word2Vec, _core, _vocab, losses, vocab
+from fastw2v import Word2Vec, _trainer, _words, losses, vocab
 
 DIM, VOCAB, NEGATIVE_WORD = 37, 6, 5  # DIM: two 16-float vector steps and a tail
 SENTENCE = [0, 1, 2, 3, 1]
@@ -132,11 +132,11 @@ def run_kernel(sg, hs, negative, cbow_mean=1, window=2, alpha=0.1, batched=0):
         # every bucket defers to its alias, so every negative draw is NEGATIVE_WORD
         sampling.prob = np.zeros(VOCAB, dtype=np.uint32)
         sampling.index = np.full(VOCAB, NEGATIVE_WORD, dtype=np.int32)
-    kernel = _core.TrainingKernel(_core.KernelConfig(
+    kernel = _trainer.TrainingKernel(_trainer.KernelConfig(
         syn0=syn0, keep_threshold=keep_all, sg=sg, window=window, cbow_mean=cbow_mean,
         shrink_windows=0, batched=batched, negative_sampling=sampling, syn1neg=syn1neg,
         hierarchical_softmax=tree if hs else None, syn1=syn1))
-    worker = _core.WorkerState(DIM, 1)
+    worker = _trainer.WorkerState(DIM, 1)
     ids = np.array(SENTENCE, dtype=np.int32)
     trained = kernel.train_batch(worker, ids, np.array([len(ids)], dtype=np.int64), alpha, alpha, True)
     assert trained == len(SENTENCE)
@@ -186,10 +186,10 @@ def train_with_top_nodes(sg, batched, top_nodes, n_workers, n_words=2000, n_batc
     syn1 = np.zeros((n_vocab, dim), np.float32)
     counts = np.sort(rng.integers(1, 1000, n_vocab))[::-1]
     keep = np.full(n_vocab, 2 ** 32, dtype=np.uint64)
-    kernel = _core.TrainingKernel(_core.KernelConfig(
+    kernel = _trainer.TrainingKernel(_trainer.KernelConfig(
         syn0=syn0, keep_threshold=keep, sg=sg, window=4, batched=batched,
         hierarchical_softmax=losses.HierarchicalSoftmax(counts), syn1=syn1, top_nodes=top_nodes))
-    workers = [_core.WorkerState(dim, 11 + k) for k in range(n_workers)]
+    workers = [_trainer.WorkerState(dim, 11 + k) for k in range(n_workers)]
     for b in range(n_batches):
         ids = rng.integers(0, n_vocab, n_words).astype(np.int32)
         ends = np.array([n_words // 2, n_words], np.int64)
@@ -219,7 +219,7 @@ def test_kernel_refuses_top_nodes_outside_the_huffman_tree():
     syn0 = np.zeros((50, 4), np.float32)
 
     def kernel(top_nodes, hs=True):
-        return _core.TrainingKernel(_core.KernelConfig(
+        return _trainer.TrainingKernel(_trainer.KernelConfig(
             syn0=syn0, keep_threshold=np.full(50, 2 ** 32, np.uint64),
             negative_sampling=None if hs else losses.NegativeSampling(counts, 2),
             syn1neg=syn0.copy(), hierarchical_softmax=losses.HierarchicalSoftmax(counts) if hs
@@ -237,7 +237,7 @@ def test_kernel_refuses_top_nodes_outside_the_huffman_tree():
 def test_kernel_needs_a_loss():
     syn0 = np.zeros((3, 4), np.float32)
     with pytest.raises(ValueError, match="no loss"):
-        _core.TrainingKernel(_core.KernelConfig(syn0=syn0,
+        _trainer.TrainingKernel(_trainer.KernelConfig(syn0=syn0,
                                                 keep_threshold=np.full(3, 2 ** 32, np.uint64)))
 
 
@@ -252,10 +252,10 @@ def test_word2vec_copies_top_nodes_with_several_workers_and_hs(workers, hs, expe
 def tiny_kernel():
     """A skip-gram NS kernel over 3 words of 4 dimensions, and a worker state for it."""
     syn0 = np.zeros((3, 4), dtype=np.float32)
-    kernel = _core.TrainingKernel(_core.KernelConfig(
+    kernel = _trainer.TrainingKernel(_trainer.KernelConfig(
         syn0=syn0, keep_threshold=np.full(3, 2 ** 32, np.uint64), sg=1, window=2,
         negative_sampling=losses.NegativeSampling(np.ones(3), 1), syn1neg=syn0.copy()))
-    return kernel, _core.WorkerState(4, 1)
+    return kernel, _trainer.WorkerState(4, 1)
 
 
 def test_kernel_rejects_out_of_range_ids():
@@ -271,11 +271,11 @@ def test_kernel_entry_points_reject_none():
     with pytest.raises(TypeError, match="WorkerState"):
         kernel.train_batch(None, np.array([0, 1], np.int32), np.array([2], np.int64), 0.1, 0.1, False)
     with pytest.raises(TypeError, match="WorkerState"):
-        kernel.train_file_range(None, _vocab.WordHash(["a"]), "corpus.txt", 0, 10, 0.1, 0.1, False)
+        kernel.train_file_range(None, _words.WordHash(["a"]), "corpus.txt", 0, 10, 0.1, 0.1, False)
     with pytest.raises(TypeError, match="WordHash"):
         kernel.train_file_range(worker, None, "corpus.txt", 0, 10, 0.1, 0.1, False)
     with pytest.raises(TypeError, match="WordHash"):
-        _vocab.sentences_to_ids([["a"]], None)
+        _words.sentences_to_ids([["a"]], None)
 
 
 def test_keep_thresholds_follow_word2vec_formula():

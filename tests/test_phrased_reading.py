@@ -6,9 +6,9 @@ import gzip
 import numpy as np
 import pytest
 
-from fastw2v import LineSentence, PathLineSentences, Text8Corpus, Word2Vec, _vocab, corpora, training
+from fastw2v import LineSentence, PathLineSentences, Text8Corpus, Word2Vec, corpora, training
 from fastw2v.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
-from compiled_reading import python_scan, sentences_from_stream
+from compiled_reading import assert_stream_reads, python_scan
 from planted import cluster_corpus, nearest_cluster_rate
 
 SPACES = ["\u00a0", "\u3000", "\t", " ", " ", " ", " "]
@@ -61,12 +61,7 @@ def test_compiled_phrasing_equals_python(tmp_path, small_chunks, kind, reader, s
     source = phrased.compiled_source()
     assert source is not None and not source.in_ranges
     assert source.count() == python_scan(python)
-    known = sorted(python_scan(python)[0])[::2]  # a vocabulary without some words
-    index = {w: i for i, w in enumerate(known)}
-    expected = [[index[w] for w in s if w in index] for s in python]
-    sentences, raw_words, raw_sentences = sentences_from_stream(source, _vocab.WordHash(known))
-    assert sentences == [s for s in expected if s]
-    assert (raw_words, raw_sentences) == (sum(map(len, python)), len(python))
+    assert_stream_reads(source, python)
 
 
 def test_path_line_sentences_phrased(tmp_path, small_chunks):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from fastw2v import LineSentence, Text8Corpus, Word2Vec, _testing, _vocab, training
+from fastw2v import LineSentence, Text8Corpus, Word2Vec, _reading, _testing, _words, training
 from compiled_reading import python_scan, sentences_from_ranges
 from planted import cluster_corpus, nearest_cluster_rate
 
@@ -52,7 +52,7 @@ def unicode_text(rng, n_lines=60):
 def compiled_words(path, start, end):
     """The words starting in bytes [start, end), read in compiled code (as str)."""
     words = sorted(python_scan(LineSentence(path))[0])
-    ids, _, raw, _ = _testing.read_file_range(_vocab.WordHash(words), path, start, end, 0, False)
+    ids, _, raw, _ = _testing.read_file_range(_words.WordHash(words), path, start, end, 0, False)
     assert raw == len(ids)
     return [words[i] for i in ids]
 
@@ -125,10 +125,10 @@ def test_readers_compiled_and_python_agree_on_unicode_text(tmp_path, reader, see
     known = [w for i, w in enumerate(counts) if i % 3]  # leaves words out
     index = {w: i for i, w in enumerate(known)}
     expected = [[index[w] for w in s if w in index] for s in python]
-    words = _vocab.WordHash(known)
+    words = _words.WordHash(known)
     layout = corpus.compiled_source()
     for target in [1, 7, 50, 1 << 20]:
-        bounds = _vocab.sentence_ranges(path, target, 5, layout.by_line)
+        bounds = _reading.sentence_ranges(path, target, 5, layout.by_line)
         sentences, raw_words, raw_sentences = sentences_from_ranges(layout, words, bounds)
         assert sentences == [s for s in expected if s]
         assert raw_words == sum(map(len, python)) and raw_sentences == len(python)
@@ -172,7 +172,7 @@ def test_invalid_utf8_is_an_error_in_compiled_reading(tmp_path, bad):
         with pytest.raises(ValueError, match="not valid UTF-8"):
             corpus.compiled_source().ranges()
     with pytest.raises(ValueError) as error:
-        _testing.read_file_range(_vocab.WordHash(["good"]), path, 0, len(data))
+        _testing.read_file_range(_words.WordHash(["good"]), path, 0, len(data))
     assert str(error.value) == where
     with pytest.raises(ValueError, match="not valid UTF-8"):
         _testing.split_chunks([data])

@@ -1,32 +1,9 @@
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+"""Cython declarations of ``_reading``: the compiled readers of text."""
+from libc.stdint cimport int32_t, int64_t
 from libc.stdio cimport FILE
 
 from fastw2v._text cimport fw_text
-
-
-cdef struct WordSlot:
-    int32_t id1       # the word's id + 1; 0 marks an empty slot
-    uint32_t tag      # the high half of the word's hash
-
-
-cdef class WordHash:
-    """Open-addressing hash table from UTF-8 words to dense ids, with counts."""
-    cdef WordSlot *slots
-    cdef int64_t n_slots
-    cdef char *arena
-    cdef int64_t arena_used, arena_size
-    cdef int64_t *offsets
-    cdef int32_t *lengths
-    cdef uint64_t *hashes
-    cdef int64_t *counts
-    cdef int64_t size, capacity
-
-    cdef int64_t probe(self, const char *word, int32_t length, uint64_t h) noexcept nogil
-    cdef int64_t lookup(self, const char *word, int32_t length) noexcept nogil
-    cdef int64_t add(self, const char *word, int32_t length, int64_t count) noexcept nogil
-    cdef int grow_entries(self) noexcept nogil
-    cdef int rehash(self, int64_t n_slots) noexcept nogil
-    cdef int prune_below(self, int64_t min_count) noexcept nogil
+from fastw2v._words cimport WordHash
 
 
 cdef class SentenceTransform:
@@ -66,6 +43,3 @@ cdef int read_range(const char *path, int64_t start, int64_t end, WordHash words
                     int64_t max_sentence_length, bint by_line, int32_t *ids, int64_t *ends,
                     RangeCounts *counts) noexcept nogil
 cdef int check_read(int status, path, const RangeCounts *counts) except -1
-
-
-cdef list as_sentence(object sentence)

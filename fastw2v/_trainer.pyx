@@ -17,7 +17,8 @@ cimport cython
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 
-from fastw2v._vocab cimport RangeCounts, WordHash, check_read, read_range
+from fastw2v._reading cimport RangeCounts, check_read, read_range
+from fastw2v._words cimport WordHash
 
 cdef extern from "_kernels.h" nogil:
     enum: FW_SIGMOID_TABLE_SIZE, FW_NEGATIVE_SAMPLING, FW_HIERARCHICAL_SOFTMAX
