@@ -270,6 +270,8 @@ cdef class TextStream:
     cdef int64_t sentence_words  # counting: words of the current sentence
     cdef readonly int64_t total_words, sentences
     cdef public int64_t min_reduce   # counting: gensim's, carried from file to file
+    cdef int64_t *bounds         # counting: starts of ranges of whole sentences (sentence_ranges)
+    cdef int64_t n_bounds, bounds_capacity, bounds_target, next_mark
 
     def __cinit__(self):
         fw_text_init(&self.text, 0, 0, INT64_MAX)
@@ -288,6 +290,42 @@ cdef class TextStream:
     def __dealloc__(self):
         fw_text_free(&self.text)
         free(self.pending)
+        free(self.bounds)
+
+    def record_bounds(self, int64_t target_bytes):
+        """While counting, also find the byte ranges of whole sentences, about
+        ``target_bytes`` each, that ``sentence_ranges`` finds (see :meth:`sentence_bounds`)."""
+        if self.bounds == NULL:
+            self.bounds = <int64_t *>malloc(1024 * sizeof(int64_t))
+            if self.bounds == NULL:
+                raise MemoryError()
+            self.bounds_capacity = 1024
+        self.bounds[0] = 0
+        self.n_bounds = 1
+        self.bounds_target = self.next_mark = target_bytes
+
+    def sentence_bounds(self):
+        """After counting the whole stream with ``record_bounds``: what ``sentence_ranges``
+        returns for it, the range starts followed by the stream's length."""
+        result = np.empty(self.n_bounds + 1, dtype=np.int64)
+        result[:self.n_bounds] = <int64_t[:self.n_bounds]>self.bounds
+        result[self.n_bounds] = fw_text_offset(&self.text)
+        return result
+
+    cdef int add_bound(self, int64_t word_start) noexcept nogil:
+        """Start a range at a sentence's first word, at ``word_start``, if it is due."""
+        cdef int64_t *grown
+        if word_start < self.next_mark:
+            return 0
+        if self.n_bounds == self.bounds_capacity:
+            grown = <int64_t *>realloc(self.bounds, 2 * self.bounds_capacity * sizeof(int64_t))
+            if grown == NULL:
+                return -1
+            self.bounds, self.bounds_capacity = grown, 2 * self.bounds_capacity
+        self.bounds[self.n_bounds] = word_start
+        self.n_bounds += 1
+        self.next_mark = word_start + self.bounds_target
+        return 0
 
     cdef feed(self, chunk, bint last):
         if self.chunk is not None:
@@ -418,7 +456,9 @@ cdef class TextStream:
                 kind = fw_text_next(&self.text)
                 if kind == FW_TEXT_WORD:
                     if (self.text.word_len > INT32_MAX
-                            or self.words.add(self.text.word, <int32_t>self.text.word_len, 1) < 0):
+                            or self.words.add(self.text.word, <int32_t>self.text.word_len, 1) < 0
+                            or (words == 0 and self.bounds != NULL
+                                and self.add_bound(self.text.word_start) < 0)):
                         kind = FW_TEXT_NOMEM
                         break
                     total += 1

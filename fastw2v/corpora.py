@@ -4,7 +4,7 @@ Each reads plain and compressed (``.gz``, ``.bz2``, ``.xz``) files and remote UR
 smart_open, and can be iterated any number of times (one pass builds the vocabulary, one
 pass trains each epoch).
 """
-import functools
+import collections
 import io
 import itertools
 import logging
@@ -93,11 +93,17 @@ class CompiledSource:
         for path in self.paths:
             stream = _reading.TextStream(table, self.max_sentence_length, self.by_line, path)
             stream.min_reduce = min_reduce
+            plain = plain_local_path(path) is not None
+            if plain:  # the training ranges come free with the counting (see ranges)
+                stat = os.stat(path)
+                stream.record_bounds(_TRAINING_RANGE_BYTES)
             for chunk, last in self.chunks(path):
                 stream.count(chunk, last, max_vocab_size or 0)
             total += stream.total_words
             sentences += stream.sentences
             min_reduce = stream.min_reduce
+            if plain:
+                _remember_bounds(self._bounds_key(path, stat), stream.sentence_bounds().tolist())
         words, counts = table.words_and_counts()
         return dict(zip(words, counts.tolist())), sentences, total
 
@@ -118,11 +124,18 @@ class CompiledSource:
         local files only: see :attr:`in_ranges`)."""
         ranges = []
         for path in self.paths:
-            stat = os.stat(path)
-            bounds = _sentence_bounds(path, stat.st_size, stat.st_mtime_ns,
-                                      self.max_sentence_length, self.by_line)
+            key = self._bounds_key(path, os.stat(path))
+            bounds = _BOUNDS.get(key)
+            if bounds is None:  # not counted in this process since the file last changed
+                bounds = _remember_bounds(key, _reading.sentence_ranges(
+                    path, _TRAINING_RANGE_BYTES, self.max_sentence_length, self.by_line).tolist())
             ranges.extend((path, start, end) for start, end in zip(bounds[:-1], bounds[1:]))
         return ranges
+
+    def _bounds_key(self, path, stat):
+        """What a file's sentence ranges depend on: the file as it is, and the cut."""
+        return (os.path.abspath(path), stat.st_size, stat.st_mtime_ns, self.max_sentence_length,
+                self.by_line, _TRAINING_RANGE_BYTES)
 
     @staticmethod
     def chunks(path):
@@ -136,12 +149,18 @@ class CompiledSource:
             yield b"", True
 
 
-@functools.lru_cache(maxsize=64)
-def _sentence_bounds(path, size, mtime_ns, max_sentence_length, by_line):
-    """Starts of byte ranges of whole sentences in a file (then its size), cached while the
-    file keeps its size and modification time."""
-    return _reading.sentence_ranges(path, _TRAINING_RANGE_BYTES, max_sentence_length,
-                                  by_line).tolist()
+# Range starts of recently counted or read files (then their sizes), by _bounds_key: counting
+# a plain file for the vocabulary finds them on the way, so training need not read it first.
+_BOUNDS = collections.OrderedDict()
+_BOUNDS_KEPT = 64
+
+
+def _remember_bounds(key, bounds):
+    _BOUNDS[key] = bounds
+    _BOUNDS.move_to_end(key)
+    while len(_BOUNDS) > _BOUNDS_KEPT:
+        _BOUNDS.popitem(last=False)
+    return bounds
 
 
 class _InvalidUTF8(UnicodeDecodeError):

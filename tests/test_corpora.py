@@ -1,5 +1,6 @@
 """Corpus readers and corpus_file mode: every word read once, whatever the layout."""
 import bz2
+import collections
 import gzip
 
 import numpy as np
@@ -221,3 +222,22 @@ def test_readers_train_in_compiled_code(tmp_path, monkeypatch, reader):
     assert nearest_cluster_rate(model.wv, clusters) >= 0.95
     trained, raw = model.train(corpus, total_examples=model.corpus_count, epochs=1)
     assert raw == trained == model.corpus_total_words
+
+
+@pytest.mark.parametrize("reader", [LineSentence, Text8Corpus])
+def test_counting_finds_the_training_ranges(tmp_path, monkeypatch, reader):
+    """Counting a plain file for the vocabulary finds the ranges training reads, the same
+    ones reading the file anew finds, so training need not read it first."""
+    monkeypatch.setattr(corpora, "_TRAINING_RANGE_BYTES", 97)
+    rng = np.random.default_rng(8)
+    lines = [" ".join("w%d" % rng.integers(50) for _ in range(rng.integers(0, 30)))
+             for _ in range(300)]
+    path = write(tmp_path / "c.txt", "\n".join(lines) + "\n")
+    source = reader(path, max_sentence_length=7).compiled_source()
+    monkeypatch.setattr(corpora, "_BOUNDS", collections.OrderedDict())
+    source.count()
+    assert len(corpora._BOUNDS) == 1  # found by counting
+    counted = source.ranges()
+    monkeypatch.setattr(corpora, "_BOUNDS", collections.OrderedDict())
+    read = source.ranges()  # found by reading the file
+    assert counted == read and len(read) > 10
