@@ -1,6 +1,6 @@
 # cython: language_level=3
 """Applying phrase models to sentences (``Detector``) and the phrases of a frozen model
-(``PhraseTable``); ``_phrase_counts.Counts`` is the detector of a ``Phrases`` model."""
+(``PhraseTable``); ``_phrase_counts.PhraseCounts`` is the detector of a ``Phrases`` model."""
 cimport cython
 from cpython.ref cimport PyObject
 from libc.stdint cimport int32_t, int64_t

@@ -4,7 +4,7 @@
 ``Detector`` joins the phrases of a sentence, deciding each candidate (a run of tokens from
 one non-connector word to the next, connector words in between) with ``evaluate``;
 ``PhraseTable``, the phrases of a ``FrozenPhrases`` model, decides by its table of phrase
-scores, and ``_phrase_counts.Counts`` by counts. Argument checking lives in
+scores, and ``_phrase_counts.PhraseCounts`` by counts. Argument checking lives in
 ``fastw2v.phrases``; here we check only what keeps C in bounds.
 """
 from cpython.list cimport PyList_GET_ITEM, PyList_New, PyList_SET_ITEM

@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Counting for ``Phrases`` models: unigram and n-gram counts keyed by atom sequences.
 
-``Counts`` counts batches of interned sentences (``_phrase_lexicon.Tokens``) without the GIL,
+``PhraseCounts`` counts batches of interned sentences (``_phrase_lexicon.Tokens``) without the GIL,
 prunes and merges as gensim does, scores candidates from counts when applied (a
 ``_phrase_apply.Detector``), and hands its keys with their counts to ``fastw2v.phrases``, which
 decides the phrases (gensim's export rule) and the learning loop. ``score_counts`` is the
@@ -23,7 +23,7 @@ from fastw2v._phrase_table cimport (AHEAD, Entry, FW_PREFETCH, Table, entry_atom
 cdef enum:
     BATCH_ATOMS = 1 << 19  # atoms counted per release of the GIL while learning
 
-cdef enum Scoring:  # how ``Counts`` scores a candidate (``Counts.configure``)
+cdef enum Scoring:  # how ``PhraseCounts`` scores a candidate (``PhraseCounts.configure``)
     DEFAULT = 0     # ``score_counts``, the formula of ``original_scorer``
     NPMI = 1        # ``score_counts``, the formula of ``npmi_scorer``
     PYTHON = 2      # a call of the Python scoring function
@@ -74,7 +74,7 @@ def score_all(int kind, const int64_t[::1] a, const int64_t[::1] b, const int64_
             out[i] = score_counts(kind, a[i], b[i], ab[i], len_vocab, min_count, corpus_word_count)
 
 
-cdef class Counts(Detector):
+cdef class PhraseCounts(Detector):
     """Unigram and n-gram counts of a ``Phrases`` model, keyed by atom sequences."""
     cdef int64_t *unigrams   # count of each one-atom key, by atom id
     cdef Py_ssize_t unigrams_cap, n_unigrams
@@ -302,7 +302,7 @@ cdef class Counts(Detector):
         if self.prune_nogil(min_reduce) < 0:
             raise MemoryError()
 
-    def merge(self, Counts other):
+    def merge(self, PhraseCounts other):
         """Add ``other``'s counts (over the same lexicon) to these."""
         cdef Py_ssize_t i
         cdef size_t slot

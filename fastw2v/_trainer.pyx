@@ -189,7 +189,7 @@ cdef class WorkerState:
 cdef class KernelConfig:
     """Everything a ``TrainingKernel`` trains with: weights, tables and settings.
 
-    ``Word2Vec._kernel`` builds it; the weight matrices are trained in place.
+    ``Word2Vec._training_kernel`` builds it; the weight matrices are trained in place.
 
     Attributes
     ----------

@@ -263,7 +263,7 @@ class _PhrasedCorpus:
         self.model, self.corpus = model, corpus
 
     def __iter__(self):
-        apply = self.model._kernel().apply
+        apply = self.model._compiled().apply
         for sentence in self.corpus:
             yield apply(sentence, False)[0]
 
@@ -286,12 +286,12 @@ class _PhrasesTransformation:
     @property
     def connector_words(self):
         """frozenset of str: words allowed inside a phrase but not at its ends."""
-        return self._kernel_object.lexicon.connector_words
+        return self._compiled_model.lexicon.connector_words
 
     @property
     def delimiter(self):
         """str: the glue between the tokens of a phrase."""
-        return self._kernel_object.lexicon.delimiter
+        return self._compiled_model.lexicon.delimiter
 
     def score_candidate(self, word_a, word_b, in_between):
         """Score the candidate phrase ``word_a, *in_between, word_b``.
@@ -302,7 +302,7 @@ class _PhrasesTransformation:
             The joined phrase and its score, or ``(None, None)`` if it is not a phrase.
         """
         tokens = [word_a, *in_between, word_b]
-        score = self._kernel().score_tokens(tokens)
+        score = self._compiled().score_tokens(tokens)
         if score is None:
             return None, None
         return self.delimiter.join(tokens), score
@@ -315,7 +315,7 @@ class _PhrasesTransformation:
         iterator of (str, float or None)
             Each output token with its score, None for tokens that are not phrases.
         """
-        tokens, scores = self._kernel().apply(sentence, True)
+        tokens, scores = self._compiled().apply(sentence, True)
         return zip(tokens, scores)
 
     def __getitem__(self, sentence):
@@ -326,7 +326,7 @@ class _PhrasesTransformation:
         is_single, sentence = _is_single(sentence)
         if not is_single:
             return _PhrasedCorpus(self, sentence)
-        return self._kernel().apply(sentence, False)[0]
+        return self._compiled().apply(sentence, False)[0]
 
     def find_phrases(self, sentences):
         """The phrases that occur in ``sentences``, mapped to their scores.
@@ -336,7 +336,7 @@ class _PhrasesTransformation:
         dict of (str, float)
         """
         _check_corpus(sentences)
-        apply, result = self._kernel().apply, {}
+        apply, result = self._compiled().apply, {}
         for sentence in sentences:
             tokens, scores = apply(sentence, True)
             for token, score in zip(tokens, scores):
@@ -363,13 +363,13 @@ class _PhrasesTransformation:
             The file to write (replaced atomically if it exists); not a compressed name such
             as ``.gz``.
         """
-        kernel = self._kernel_object
-        n_words, n_keys, n_atoms = kernel.array_sizes()
+        compiled = self._compiled_model
+        n_words, n_keys, n_atoms = compiled.array_sizes()
         arrays = {}
-        persistence.key_arrays(kernel.lexicon.words, "words/", arrays)
+        persistence.key_arrays(compiled.lexicon.words, "words/", arrays)
         lengths, atoms = np.empty(n_keys, np.int32), np.empty(n_atoms, np.int32)
         arrays.update({"keys/lengths.npy": lengths, "keys/atoms.npy": atoms})
-        self._export_values(kernel, n_words, lengths, atoms, arrays)
+        self._export_values(compiled, n_words, lengths, atoms, arrays)
         meta = {"class": type(self).__name__, "params": self._params(),
                 "sizes": {"words": n_words, "keys": n_keys, "atoms": n_atoms}}
         persistence.write_archive(path, meta, arrays)
@@ -466,23 +466,23 @@ class Phrases(_PhrasesTransformation):
         self.corpus_word_count = 0
         lexicon = _phrase_lexicon.Lexicon(_check_delimiter(delimiter),
                                           _check_connector_words(connector_words))
-        self._kernel_object = _phrase_counts.Counts(lexicon)
+        self._compiled_model = _phrase_counts.PhraseCounts(lexicon)
         if sentences is not None:
             self.add_vocab(sentences)
 
     def __str__(self):
         return "%s<%i vocab, min_count=%s, threshold=%s, max_vocab_size=%s>" % (
-            type(self).__name__, len(self._kernel_object), self.min_count, self.threshold,
+            type(self).__name__, len(self._compiled_model), self.min_count, self.threshold,
             self.max_vocab_size)
 
     def _configured(self):
         """The counts, with this model's scoring parameters."""
-        counts = self._kernel_object
+        counts = self._compiled_model
         counts.configure(_SCORER_KINDS.get(self.scoring, _phrase_counts.SCORE_PYTHON), self.scoring,
                          self.threshold, self.min_count, self.corpus_word_count)
         return counts
 
-    def _kernel(self):
+    def _compiled(self):
         """The counts, set up to apply this model: with its phrases (kept until the counts or
         the parameters change), unless a Python scorer decides each candidate as it is met."""
         counts = self._configured()
@@ -501,7 +501,7 @@ class Phrases(_PhrasesTransformation):
     @property
     def vocab(self):
         """dict of (str, int): a copy of the counts of words and "a_b" n-grams, as gensim's."""
-        return dict(self._kernel_object.items())
+        return dict(self._compiled_model.items())
 
     def add_vocab(self, sentences):
         """Count ``sentences`` (iterable of list of str) and merge them into the model.
@@ -509,20 +509,20 @@ class Phrases(_PhrasesTransformation):
         As gensim, the new counts are collected (and pruned) on their own, then merged.
         """
         _check_corpus(sentences)
-        counts = _phrase_counts.Counts(self._kernel_object.lexicon)
+        counts = _phrase_counts.PhraseCounts(self._compiled_model.lexicon)
         min_reduce, total_words, n_sentences = _learn(
             counts, sentences, min(self.max_vocab_size, 2**62), self._log_progress)
         logger.info("collected %i token types (unigram + bigrams) from a corpus of %i words "
                     "and %i sentences", len(counts), total_words, n_sentences)
         self.corpus_word_count += total_words
-        if len(self._kernel_object):
+        if len(self._compiled_model):
             self.min_reduce = max(self.min_reduce, min_reduce)
-            self._kernel_object.merge(counts)
-            if len(self._kernel_object) > self.max_vocab_size:
-                self._kernel_object.prune(self.min_reduce)
+            self._compiled_model.merge(counts)
+            if len(self._compiled_model) > self.max_vocab_size:
+                self._compiled_model.prune(self.min_reduce)
                 self.min_reduce += 1
         else:
-            self._kernel_object = counts
+            self._compiled_model = counts
         logger.info("merged %s", self)
 
     @staticmethod
@@ -549,10 +549,10 @@ class Phrases(_PhrasesTransformation):
                     min_reduce=self.min_reduce)
 
     @staticmethod
-    def _export_values(kernel, n_words, lengths, atoms, arrays):
+    def _export_values(compiled, n_words, lengths, atoms, arrays):
         arrays["words/counts.npy"] = unigrams = np.empty(n_words, np.int64)
         arrays["keys/counts.npy"] = counts = np.empty(len(lengths), np.int64)
-        kernel.export_arrays(unigrams, lengths, atoms, counts)
+        compiled.export_arrays(unigrams, lengths, atoms, counts)
 
     @classmethod
     def _from_arrays(cls, reader, params, scoring, words, sizes, lengths, atoms):
@@ -578,7 +578,7 @@ class Phrases(_PhrasesTransformation):
         not_counted = np.flatnonzero(counts <= 0)
         if not_counted.size:
             raise ValueError(f"n-gram {not_counted[0]} has the count {counts[not_counted[0]]}")
-        model._kernel_object.import_arrays(words, unigrams, lengths, atoms, counts)
+        model._compiled_model.import_arrays(words, unigrams, lengths, atoms, counts)
         return model
 
 
@@ -597,9 +597,9 @@ class FrozenPhrases(_PhrasesTransformation):
         self.scoring = phrases_model.scoring
         logger.info("exporting phrases from %s", phrases_model)
         if isinstance(phrases_model, Phrases):
-            self._kernel_object = phrases_model._phrases().compacted()
+            self._compiled_model = phrases_model._phrases().compacted()
         else:
-            self._kernel_object = self._table(phrases_model.delimiter, phrases_model.connector_words,
+            self._compiled_model = self._table(phrases_model.delimiter, phrases_model.connector_words,
                                               phrases_model.export_phrases())
 
     @staticmethod
@@ -616,21 +616,21 @@ class FrozenPhrases(_PhrasesTransformation):
 
     def __str__(self):
         return "%s<%i phrases, min_count=%s, threshold=%s>" % (
-            type(self).__name__, len(self._kernel_object), self.min_count, self.threshold)
+            type(self).__name__, len(self._compiled_model), self.min_count, self.threshold)
 
-    def _kernel(self):
-        self._kernel_object.configure(self.threshold)
-        return self._kernel_object
+    def _compiled(self):
+        self._compiled_model.configure(self.threshold)
+        return self._compiled_model
 
     @property
     def phrasegrams(self):
         """dict of (str, float): a copy of the phrases and their scores."""
-        return dict(self._kernel_object.items())
+        return dict(self._compiled_model.items())
 
     @staticmethod
-    def _export_values(kernel, n_words, lengths, atoms, arrays):
+    def _export_values(compiled, n_words, lengths, atoms, arrays):
         arrays["keys/scores.npy"] = scores = np.empty(len(lengths), np.float64)
-        kernel.export_arrays(lengths, atoms, scores.view(np.int64))
+        compiled.export_arrays(lengths, atoms, scores.view(np.int64))
 
     @classmethod
     def _from_arrays(cls, reader, params, scoring, words, sizes, lengths, atoms):
@@ -641,10 +641,10 @@ class FrozenPhrases(_PhrasesTransformation):
         lexicon = _phrase_lexicon.Lexicon(_check_delimiter(params["delimiter"]),
                                           _check_connector_words(params["connector_words"]),
                                           python_hash=True)
-        model._kernel_object = _phrase_apply.PhraseTable(lexicon)
+        model._compiled_model = _phrase_apply.PhraseTable(lexicon)
         scores = reader.array("keys/scores.npy", _FLOAT64, (sizes["keys"],), mmap=False)
         _check_keys(len(words), lengths, atoms, len(scores))
-        model._kernel_object.import_arrays(words, lengths, atoms, scores.view(np.int64))
+        model._compiled_model.import_arrays(words, lengths, atoms, scores.view(np.int64))
         return model
 
 

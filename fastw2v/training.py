@@ -394,8 +394,8 @@ class Run:
     """One ``train()`` call of a model: its epochs over a :class:`Feed`, the learning-rate
     schedule, resuming, callbacks and progress, and the model's records of them.
 
-    The model gives the kernel, worker states and vocabulary (``_kernel()``, ``_workers()``,
-    ``wv``) and keeps the tallies gensim's users read (``epochs_trained``, ``train_state``,
+    The model gives the kernel, worker states and vocabulary (``_training_kernel()``,
+    ``_workers()``, ``wv``) and keeps the tallies gensim's users read (``epochs_trained``, ``train_state``,
     ``training_loss``, ``running_training_loss``, ``min_alpha_yet_reached``...).
     """
 
@@ -407,7 +407,7 @@ class Run:
         self.schedule = LearningRate(start_alpha, end_alpha, epochs, units)
         self.reporter = Reporter(epochs - self.first_epoch, total_words, total_examples,
                                  model.progress, report_delay)
-        self.kernel = model._kernel()
+        self.kernel = model._training_kernel()
         self.workers = model._workers()
         for state in self.workers:
             state.nonfinite = 0

@@ -479,7 +479,7 @@ class Word2Vec:
                            total_words, report_delay)
         return run.train(tuple(callbacks))
 
-    def _kernel(self):
+    def _training_kernel(self):
         """The compiled kernel of one training run: this model's weights, tables and settings."""
         tables = self._training_tables()
         hs = tables["hierarchical_softmax"]

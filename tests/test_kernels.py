@@ -246,7 +246,7 @@ def test_word2vec_copies_top_nodes_with_several_workers_and_hs(workers, hs, expe
     sentences = [["w%d" % (i % 60) for i in range(j, j + 20)] for j in range(40)]
     model = Word2Vec(sentences, vector_size=8, min_count=1, hs=hs, negative=0 if hs else 5,
                      workers=workers, epochs=1, progress=False)
-    assert model._kernel().top_nodes == expected
+    assert model._training_kernel().top_nodes == expected
 
 
 def tiny_kernel():
