@@ -6,7 +6,6 @@ against the vocabulary at once, instead of one ``most_similar`` call per questio
 import logging
 
 import numpy as np
-from scipy import stats
 
 from fastw2v._fileio import open_input
 from fastw2v.nearest import nearest
@@ -231,6 +230,8 @@ def evaluate_word_pairs(kv, pairs, delimiter="\t", encoding="utf8", restrict_voc
         vec_a = kv.vectors[left[known]] / kv.norms[left[known], np.newaxis]
         vec_b = kv.vectors[right[known]] / kv.norms[right[known], np.newaxis]
         model[known] = np.einsum("ij,ij->i", vec_a, vec_b)
+    from scipy import stats  # imported here: it takes most of a second, every import fastw2v
+
     spearman = stats.spearmanr(gold, model)
     pearson = stats.pearsonr(gold, model)
     oov_ratio = float(oov) / (len(gold) if dummy4unknown else len(gold) + oov) * 100

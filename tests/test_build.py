@@ -41,3 +41,10 @@ def test_kernel_variant_can_be_forced():
                          env=dict(os.environ, FASTW2V_CPU_VARIANT="baseline")).stdout
     assert "kernel_variant:  baseline (forced by FASTW2V_CPU_VARIANT)" in out
     assert "bf16_search:     not available" in out
+
+
+def test_importing_fastw2v_leaves_scipy_stats_alone():
+    """scipy.stats takes most of a second to import: only evaluate_word_pairs needs it."""
+    code = "import sys, fastw2v; print('scipy.stats' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
