@@ -19,11 +19,12 @@ Counting, the feed counts its output per id; training, it writes the vocabulary 
 output token (-1, dropped: not in the vocabulary).
 """
 from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint8_t
-from libc.stdlib cimport free, realloc
+from libc.stdlib cimport free
 from libc.string cimport memcmp
 
+from fastw2v._phrase_lexicon cimport grown
 from fastw2v._reading cimport SentenceTransform
-from fastw2v._words cimport WordHash
+from fastw2v._words cimport WordHash, resized
 
 cdef enum:
     CONNECTOR = 1   # a connector word: inside a phrase, never at its ends
@@ -179,12 +180,10 @@ cdef class PhraseFeed(SentenceTransform):
         if size <= self.info_capacity:
             return 0
         capacity = 2 * size + 1024
-        self.n_atoms = <int32_t *>realloc_or_free(self.n_atoms, capacity * sizeof(int32_t))
-        self.atoms_at = <int64_t *>realloc_or_free(self.atoms_at, capacity * sizeof(int64_t))
-        self.flags = <uint8_t *>realloc_or_free(self.flags, capacity * sizeof(uint8_t))
-        self.output = <int32_t *>realloc_or_free(self.output, capacity * sizeof(int32_t))
-        if not (self.n_atoms and self.atoms_at and self.flags and self.output):
-            self.info_capacity = 0
+        if not (resized(<void **>&self.n_atoms, capacity * sizeof(int32_t))
+                and resized(<void **>&self.atoms_at, capacity * sizeof(int64_t))
+                and resized(<void **>&self.flags, capacity * sizeof(uint8_t))
+                and resized(<void **>&self.output, capacity * sizeof(int32_t))):
             return -1
         self.info_capacity = capacity
         return 0
@@ -194,9 +193,7 @@ cdef class PhraseFeed(SentenceTransform):
         if self.n_atoms_used + extra <= self.atoms_capacity:
             return 0
         capacity = 2 * (self.n_atoms_used + extra) + 1024
-        self.atoms = <int32_t *>realloc_or_free(self.atoms, capacity * sizeof(int32_t))
-        if self.atoms == NULL:
-            self.atoms_capacity = self.n_atoms_used = 0
+        if not resized(<void **>&self.atoms, capacity * sizeof(int32_t)):
             return -1
         self.atoms_capacity = capacity
         return 0
@@ -268,9 +265,7 @@ cdef class PhraseFeed(SentenceTransform):
         for j in range(start, stop + 1):
             n += self.n_atoms[ids[j]]
         if n > self.key_capacity:
-            self.key = <int32_t *>realloc_or_free(self.key, 2 * n * sizeof(int32_t))
-            if self.key == NULL:
-                self.key_capacity = 0
+            if not resized(<void **>&self.key, 2 * n * sizeof(int32_t)):
                 return self.fail_nogil()
             self.key_capacity = 2 * n
         n = 0
@@ -310,18 +305,3 @@ cdef class PhraseFeed(SentenceTransform):
     cdef int raise_error(self) except -1:
         error, self.error = self.error, None
         raise error if error is not None else MemoryError("out of memory joining phrases")
-
-
-cdef void *realloc_or_free(void *data, size_t size) noexcept nogil:
-    """``realloc``, freeing ``data`` if it fails (the caller then starts again empty)."""
-    cdef void *result = realloc(data, size)
-    if result == NULL:
-        free(data)
-    return result
-
-
-cdef void *grown(void *data, size_t size) except NULL:
-    cdef void *result = realloc(data, size)
-    if result == NULL:
-        raise MemoryError()
-    return result

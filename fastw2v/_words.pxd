@@ -1,5 +1,6 @@
 """Cython declarations of ``_words``: the word table and the sentence check."""
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdlib cimport realloc
 
 
 cdef struct WordSlot:
@@ -28,3 +29,12 @@ cdef class WordHash:
 
 
 cdef list as_sentence(object sentence)
+
+
+cdef inline bint resized(void **data, size_t size) noexcept nogil:
+    """Reallocate ``*data`` to ``size`` bytes; False, ``*data`` intact, when out of memory."""
+    cdef void *result = realloc(data[0], size)
+    if result == NULL:
+        return False
+    data[0] = result
+    return True

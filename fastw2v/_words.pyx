@@ -10,22 +10,13 @@ import numpy as np
 
 from cpython.unicode cimport PyUnicode_Check
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport free, malloc
 from libc.string cimport memcmp, memcpy
 
 cdef extern from "_hashing.h" nogil:
     ptrdiff_t fw_text_hash(const char *data, ptrdiff_t n)
     void *fw_table_alloc(size_t size)
     void fw_table_free(void *p, size_t size)
-
-cdef inline bint resized(void **data, size_t size) noexcept nogil:
-    """Reallocate ``*data`` to ``size`` bytes; False, ``*data`` intact, when out of memory."""
-    cdef void *result = realloc(data[0], size)
-    if result == NULL:
-        return False
-    data[0] = result
-    return True
-
 
 cdef inline uint64_t word_hash(const char *word, int32_t length) noexcept nogil:
     return <uint64_t>fw_text_hash(word, length)

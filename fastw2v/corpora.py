@@ -10,7 +10,7 @@ import itertools
 import logging
 import os
 
-from fastw2v import _reading, _words
+from fastw2v import _phrased_text, _reading, _words
 from fastw2v._fileio import is_compressed, open_input
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,6 @@ class CompiledSource:
     def transform(self, words=None):
         """The phrases as compiled code joins them (a ``PhraseFeed``): training, writing the
         ids of the vocabulary ``words``; counting (``words`` None), counting its output."""
-        from fastw2v import _phrased_text
         return _phrased_text.PhraseFeed(self.phrases, words)
 
     def count(self, max_vocab_size=None):
