@@ -1,15 +1,21 @@
 """Word vectors: storage, lookup and queries (gensim 4 ``KeyedVectors`` API)."""
+import copy
+import datetime
 import difflib
+import json
 import logging
+import platform
 import reprlib
+import sys
 import warnings
 from collections.abc import Iterable
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 
-from fastw2v import evaluation, persistence, word2vec_format
+from fastw2v import evaluation, losses, persistence, word2vec_format
 from fastw2v._fileio import MAX_VECTOR_SIZE
+from fastw2v._version import __version__
 from fastw2v.nearest import nearest, scaled_similarities, top_k, unit_rows
 from fastw2v.parameters import check_count
 
@@ -59,6 +65,109 @@ def _key_list(keys, name):
     return list(keys)
 
 
+#: gensim's default ``pickle_protocol`` (``gensim.utils.PICKLE_PROTOCOL``), accepted by ``save``.
+PICKLE_PROTOCOL = 4
+#: What ``save(ignore=...)`` names that fastw2v never stores anyway (computed, or not state).
+NEVER_STORED = frozenset({"norms", "vectors_norm", "syn0norm", "cum_table", "mapfile_path",
+                          "random", "callbacks", "trim_rule", "hashfxn"})
+
+
+def add_lifecycle_event(obj, event_name, log_level=logging.INFO, **event):
+    """gensim's ``SaveLoad.add_lifecycle_event`` for ``obj`` (see :meth:`KeyedVectors.add_lifecycle_event`)."""
+    event_dict = copy.deepcopy(event)
+    event_dict["datetime"] = datetime.datetime.now().isoformat()
+    event_dict["fastw2v"] = __version__
+    event_dict["python"] = sys.version
+    event_dict["platform"] = platform.platform()
+    event_dict["event"] = event_name
+    if not hasattr(obj, "lifecycle_events"):
+        obj.lifecycle_events = []
+    if log_level:
+        logger.log(log_level, "%s lifecycle event %s", type(obj).__name__, event_dict)
+    if obj.lifecycle_events is not None:
+        obj.lifecycle_events.append(event_dict)
+
+
+def saved_events(events):
+    """``lifecycle_events`` as JSON values for a saved file (anything else becomes its str)."""
+    if events is None:
+        return None
+    return json.loads(json.dumps([{str(k): v for k, v in dict(event).items()} for event in events],
+                                 default=str, allow_nan=True))
+
+
+def loaded_events(events):
+    """The ``lifecycle_events`` of a file, checked to be None or a list of JSON objects."""
+    if events is not None and not (isinstance(events, list)
+                                   and all(isinstance(event, dict) for event in events)):
+        raise ValueError("lifecycle_events must be a list of JSON objects, got %s"
+                         % _describe(events))
+    return events
+
+
+def save_ignored(obj, separately, sep_limit, ignore, pickle_protocol, droppable):
+    """Check gensim's ``save()`` options; return the names of ``ignore`` to leave out.
+
+    ``separately``, ``sep_limit`` and ``pickle_protocol`` have no effect in fastw2v's format
+    (every array is already its own aligned, mappable member; nothing is pickled), but are
+    checked as gensim would use them. Of ``ignore``, the names in ``droppable`` are left
+    out; names fastw2v never stores are accepted silently; others are still saved, with a
+    warning (they are needed to load the object).
+    """
+    if separately is not None and (isinstance(separately, (str, bytes))
+                                   or not isinstance(separately, Iterable)
+                                   or not all(isinstance(name, str) for name in separately)):
+        raise TypeError("separately must be None or a list of attribute names, got %s"
+                        % _describe(separately))
+    if not isinstance(sep_limit, Integral) or isinstance(sep_limit, bool) or sep_limit < 0:
+        raise TypeError("sep_limit must be an int >= 0, got %s" % _describe(sep_limit))
+    if not isinstance(pickle_protocol, Integral) or isinstance(pickle_protocol, bool):
+        raise TypeError("pickle_protocol must be an int, got %s" % _describe(pickle_protocol))
+    if isinstance(ignore, (str, bytes)) or not isinstance(ignore, Iterable) \
+            or not all(isinstance(name, str) for name in ignore):
+        raise TypeError("ignore must be a collection of attribute names, got %s"
+                        % _describe(ignore))
+    ignore = set(ignore)
+    kept = sorted(ignore - set(droppable) - NEVER_STORED)
+    if kept:
+        logger.warning("save(ignore=...): %s always stores %s (needed to load it); only %s can "
+                       "be left out", type(obj).__name__, ", ".join(kept),
+                       ", ".join(sorted(droppable)))
+    return ignore & set(droppable)
+
+
+def _check_fname(fname_or_handle):
+    if hasattr(fname_or_handle, "write"):
+        raise TypeError("fastw2v saves to a path (written atomically, so that it can be "
+                        "memory-mapped), not to an open file object")
+    return fname_or_handle
+
+
+class _HuffmanVecattrs:
+    """gensim's per-word ``code`` and ``point`` attributes of hierarchical softmax, derived
+    on demand from the ``count`` attribute (the Huffman tree is a function of the counts)."""
+
+    NAMES = ("code", "point")
+
+    def __init__(self):
+        self._counts = None
+        self._tables = None
+
+    def get(self, kv, attr, index):
+        counts = kv.expandos["count"]
+        if self._counts is not counts or len(self._tables[0]) != len(counts) + 1:
+            self._tables = losses.huffman_codes(counts)
+            self._counts = counts
+        offsets, codes, points = self._tables
+        start, end = offsets[index], offsets[index + 1]
+        if attr == "code":
+            return codes[start:end].copy()
+        return points[start:end].astype(np.uint32)
+
+    def __deepcopy__(self, memo):
+        return _HuffmanVecattrs()
+
+
 def _ensure_list(value):
     """Wrap a single key or vector (or any non-list) in a list; split a 2-D array into its rows."""
     if value is None:
@@ -80,9 +189,23 @@ class KeyedVectors:
         Number of rows to allocate (filled with zeros).
     dtype : numpy dtype
         Vector dtype, float32 by default.
+    mapfile_path : str, optional
+        Accepted for gensim compatibility, where it is "currently unused" too.
+
+    Attributes
+    ----------
+    vectors_lockf : numpy.ndarray of float32
+        gensim's per-row lock factors: one per row (ones by default, kept the length of
+        ``vectors`` as rows are added), saved with the vectors when any differs from 1.0.
+        :meth:`intersect_word2vec_format` sets them (``lockf``). Assigning a one-element array
+        (gensim's "no-op" default) applies its value to every row.
+    lifecycle_events : list of dict or None
+        gensim's event log (see :meth:`add_lifecycle_event`), saved and loaded with the vectors.
     """
 
-    def __init__(self, vector_size, count=0, dtype=np.float32):
+    mapfile_path = None
+
+    def __init__(self, vector_size, count=0, dtype=np.float32, mapfile_path=None):
         if int(vector_size) <= 0:
             raise ValueError("vector_size must be a positive integer, got %r" % (vector_size,))
         self.vector_size = int(vector_size)
@@ -92,6 +215,10 @@ class KeyedVectors:
         self.vectors = np.zeros((count, self.vector_size), dtype=dtype)
         self.norms = None
         self.expandos = {}
+        self.mapfile_path = mapfile_path
+        self.lifecycle_events = []
+        self._vectors_lockf = None
+        self._derived_vecattrs = None
 
     def __str__(self):
         return "%s<vector_size=%d, %d keys>" % (type(self).__name__, self.vector_size, len(self))
@@ -192,13 +319,85 @@ class KeyedVectors:
             self.expandos[attr] = new
 
     def get_vecattr(self, key, attr):
-        """The value of per-key attribute ``attr`` (e.g. ``"count"``) for ``key``."""
-        return self.expandos[attr][self.get_index(key)].item()
+        """The value of per-key attribute ``attr`` (e.g. ``"count"``) for ``key``.
 
-    def set_vecattr(self, key, attr, value):
-        """Set per-key attribute ``attr`` of ``key``."""
-        self.allocate_vecattrs([attr], [np.asarray(value).dtype])
-        self.expandos[attr][self.get_index(key)] = value
+        The vectors of a hierarchical-softmax ``Word2Vec`` model also answer ``"code"`` (the
+        word's Huffman code, a uint8 array) and ``"point"`` (the inner nodes on its path, rows
+        of ``syn1``, a uint32 array), as gensim stores them; they are derived from the counts
+        on demand, not kept in ``expandos``.
+        """
+        index = self.get_index(key)
+        derived = getattr(self, "_derived_vecattrs", None)
+        if attr not in self.expandos and derived is not None and attr in derived.NAMES:
+            return derived.get(self, attr, index)
+        return self.expandos[attr][index].item()
+
+    def set_vecattr(self, key, attr, val):
+        """Set per-key attribute ``attr`` of ``key`` to ``val``."""
+        self.allocate_vecattrs([attr], [np.asarray(val).dtype])
+        self.expandos[attr][self.get_index(key)] = val
+
+    @property
+    def vectors_lockf(self):
+        lockf = getattr(self, "_vectors_lockf", None)
+        rows = len(self.vectors)
+        if lockf is None or len(lockf) != rows:
+            resized = np.ones(rows, dtype=np.float32)
+            if lockf is not None and len(lockf) == 1:
+                resized[:] = lockf[0]  # gensim's one factor for every row
+            elif lockf is not None:
+                resized[:min(rows, len(lockf))] = lockf[:rows]
+            self._vectors_lockf = lockf = resized
+        return lockf
+
+    @vectors_lockf.setter
+    def vectors_lockf(self, value):
+        value = np.asarray(value, dtype=np.float32)
+        if value.ndim != 1:
+            raise ValueError("vectors_lockf must be a 1-D array, got shape %s" % (value.shape,))
+        if not np.isfinite(value).all():
+            raise ValueError("vectors_lockf contains NaN or infinite values")
+        self._vectors_lockf = value
+
+    def resize_vectors(self, seed=0):
+        """Make ``vectors`` match ``index_to_key``: new rows random (as gensim draws them),
+        extra rows dropped; per-key attributes and ``vectors_lockf`` follow.
+
+        Parameters
+        ----------
+        seed : int
+            Seed of the generator the new rows are drawn from (``numpy.random.default_rng``).
+        """
+        target_shape = (len(self.index_to_key), self.vector_size)
+        if self.vectors.shape != target_shape:
+            rng = np.random.default_rng(seed=seed)
+            new_vectors = rng.random(target_shape, dtype=np.float32)
+            new_vectors *= 2.0
+            new_vectors -= 1.0
+            new_vectors /= self.vector_size
+            prior = self.vectors[:target_shape[0]]
+            new_vectors[:len(prior), :prior.shape[1]] = prior
+            self.vectors = new_vectors
+        self.allocate_vecattrs()
+        self.norms = None
+
+    def add_lifecycle_event(self, event_name, log_level=logging.INFO, **event):
+        """Append an event to ``lifecycle_events`` (and log it at ``log_level``), as gensim does.
+
+        The event dict gets ``datetime``, ``fastw2v`` (the version; gensim records ``gensim``),
+        ``python``, ``platform`` and ``event`` (``event_name``). ``lifecycle_events`` is saved
+        and loaded with the object (values that are not JSON are saved as their ``str``). Set
+        ``lifecycle_events = None`` to stop recording.
+
+        Parameters
+        ----------
+        event_name : str
+        log_level : int or False
+            Level to log the event at; False does not log it.
+        **event
+            Key-values of the event (keep them JSON-serialisable).
+        """
+        add_lifecycle_event(self, event_name, log_level, **event)
 
     def sort_by_descending_frequency(self):
         """Reorder keys, vectors and attributes so the highest ``count`` comes first."""
@@ -207,6 +406,9 @@ class KeyedVectors:
         counts = np.asarray(self.expandos["count"], dtype=np.int64)
         order = np.lexsort((-np.arange(len(counts)), -counts))
         self.index_to_key = [self.index_to_key[i] for i in order]
+        lockf = getattr(self, "_vectors_lockf", None)
+        if lockf is not None and len(lockf) == len(self.vectors) == len(order):
+            self._vectors_lockf = lockf[order]
         self.allocate_vecattrs()
         for attr in self.expandos:
             self.expandos[attr] = self.expandos[attr][order]
@@ -481,7 +683,9 @@ class KeyedVectors:
         """Top-N keys most similar to ``key``."""
         return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
 
-    similar_by_word = similar_by_key
+    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+        """Top-N keys most similar to ``word`` (:meth:`similar_by_key`)."""
+        return self.similar_by_key(word, topn, restrict_vocab)
 
     def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
         """Top-N keys most similar to ``vector``."""
@@ -557,13 +761,82 @@ class KeyedVectors:
         return 1 - self.cosine_similarities(vector, others)
 
     def similarity(self, w1, w2):
-        """Cosine similarity of two keys."""
+        """Cosine similarity of two keys (exactly 1.0 for a key and itself, unless its vector
+        is zero)."""
         v1, v2 = self.get_vector(w1), self.get_vector(w2)
-        return np.dot(v1 / np.linalg.norm(v1), v2 / np.linalg.norm(v2))
+        norm1 = np.linalg.norm(v1)
+        if self.get_index(w1) == self.get_index(w2) and 0 < norm1 < np.inf:
+            return self.vectors.dtype.type(1.0)  # not 0.99999994, however the vector rounds
+        return np.dot(v1 / norm1, v2 / np.linalg.norm(v2))
 
     def distance(self, w1, w2):
-        """Cosine distance (1 - similarity) of two keys."""
+        """Cosine distance (1 - similarity) of two keys: exactly 0 for a key and itself."""
         return 1 - self.similarity(w1, w2)
+
+    def wmdistance(self, document1, document2, norm=True):
+        """Word Mover's Distance between two documents, as gensim computes it.
+
+        Needs POT (``pip install pot``), imported as ``ot``, as gensim does. Out-of-vocabulary
+        words are left out; a document left empty gives ``inf``, as in gensim.
+
+        Parameters
+        ----------
+        document1, document2 : list of str
+        norm : bool
+            Use unit-length word vectors.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        ImportError
+            POT is not installed.
+        """
+        try:
+            from ot import emd2
+        except ImportError as err:
+            raise ImportError("wmdistance needs the POT package (Python Optimal Transport), "
+                              "imported as 'ot': pip install pot") from err
+        from scipy.spatial.distance import cdist
+
+        document1, document2 = _key_list(document1, "document1"), _key_list(document2, "document2")
+        len_pre_oov1, len_pre_oov2 = len(document1), len(document2)
+        document1 = [token for token in document1 if token in self]
+        document2 = [token for token in document2 if token in self]
+        diff1, diff2 = len_pre_oov1 - len(document1), len_pre_oov2 - len(document2)
+        if diff1 > 0 or diff2 > 0:
+            logger.info("Removed %d and %d OOV words from document 1 and 2 (respectively).",
+                        diff1, diff2)
+        if not document1 or not document2:
+            logger.warning("At least one of the documents had no words that were in the vocabulary.")
+            return float("inf")
+        # token ids as gensim's Dictionary([document1, document2]) numbers them
+        token_ids = {}
+        for document in (document1, document2):
+            for token in sorted(set(document) - set(token_ids), key=lambda t: (str(type(t)), t)):
+                token_ids[token] = len(token_ids)
+        vocab_len = len(token_ids)
+        if vocab_len == 1:
+            return 0.0  # both documents are one and the same token
+        doclist1, doclist2 = list(set(document1)), list(set(document2))
+        v1 = np.array([self.get_vector(token, norm=norm) for token in doclist1])
+        v2 = np.array([self.get_vector(token, norm=norm) for token in doclist2])
+        distance_matrix = np.zeros((vocab_len, vocab_len), dtype=np.double)
+        distance_matrix[np.ix_([token_ids[t] for t in doclist1],
+                               [token_ids[t] for t in doclist2])] = cdist(v1, v2)
+        if abs(np.sum(distance_matrix)) < 1e-8:
+            logger.info("The distance matrix is all zeros. Aborting (returning inf).")
+            return float("inf")
+
+        def nbow(document):
+            d = np.zeros(vocab_len, dtype=np.double)
+            for token in document:
+                d[token_ids[token]] += 1
+            return d / float(len(document))
+
+        return emd2(nbow(document1), nbow(document2), distance_matrix)
 
     def n_similarity(self, ws1, ws2):
         """Cosine similarity of the means of two lists of keys.
@@ -605,6 +878,21 @@ class KeyedVectors:
 
     # ---- evaluation and files --------------------------------------------------------------
 
+    @staticmethod
+    def log_accuracy(section):
+        """Log the accuracy of one section of :meth:`evaluate_word_analogies`' result, as gensim."""
+        correct, incorrect = len(section["correct"]), len(section["incorrect"])
+        if correct + incorrect > 0:
+            logger.info("%s: %.1f%% (%i/%i)", section["section"],
+                        100.0 * correct / (correct + incorrect), correct, correct + incorrect)
+
+    @staticmethod
+    def log_evaluate_word_pairs(pearson, spearman, oov, pairs):
+        """Log the result of :meth:`evaluate_word_pairs`, as gensim does."""
+        logger.info("Pearson correlation coefficient against %s: %.4f", pairs, pearson[0])
+        logger.info("Spearman rank-order correlation coefficient against %s: %.4f", pairs, spearman[0])
+        logger.info("Pairs with unknown words ratio: %.1f%%", oov)
+
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
                                 dummy4unknown=False, similarity_function="most_similar"):
         """Accuracy on an analogy file; see :func:`fastw2v.evaluation.evaluate_word_analogies`."""
@@ -632,38 +920,150 @@ class KeyedVectors:
                              unicode_errors="strict", limit=None, datatype=np.float32,
                              no_header=False):
         """Read word2vec.c text or binary format; see :func:`fastw2v.word2vec_format.load`."""
-        return word2vec_format.load(cls, fname, fvocab=fvocab, binary=binary, encoding=encoding,
-                                    unicode_errors=unicode_errors, limit=limit, datatype=datatype,
-                                    no_header=no_header)
+        kv = word2vec_format.load(cls, fname, fvocab=fvocab, binary=binary, encoding=encoding,
+                                  unicode_errors=unicode_errors, limit=limit, datatype=datatype,
+                                  no_header=no_header)
+        kv.add_lifecycle_event("load_word2vec_format", msg="loaded %s matrix of type %s from %s"
+                               % (kv.vectors.shape, kv.vectors.dtype, fname),
+                               binary=binary, encoding=encoding)
+        return kv
 
-    def save(self, path):
+    def intersect_word2vec_format(self, fname, lockf=0.0, binary=False, encoding="utf8",
+                                  unicode_errors="strict"):
+        """Take the vectors of the keys of a word2vec.c-format file that are also keys here.
+
+        No key is added: the keys present in both take the file's vectors, and their
+        ``vectors_lockf`` becomes ``lockf``; the others are left alone, as in gensim.
+
+        Parameters
+        ----------
+        fname : str or os.PathLike
+            The word2vec.c-format file (read and checked as by :meth:`load_word2vec_format`,
+            whole, before anything changes; a key the file repeats takes its first vector).
+        lockf : float
+            Lock factor of the merged rows: gensim's 0.0 keeps them unchanged by training once
+            per-row locking is applied, 1.0 lets them train.
+        binary : bool
+            Binary rather than text format.
+        encoding, unicode_errors : str
+            How the file's keys are decoded.
+
+        Raises
+        ------
+        ValueError
+            The file's vector size differs, or the file is invalid.
+        """
+        lockf = float(lockf)
+        if not np.isfinite(lockf):
+            raise ValueError("lockf must be a finite number, got %r" % (lockf,))
+        other = word2vec_format.load(KeyedVectors, fname, binary=binary, encoding=encoding,
+                                     unicode_errors=unicode_errors, datatype=self.vectors.dtype)
+        if other.vector_size != self.vector_size:
+            raise ValueError("incompatible vector size %d in file %s" % (other.vector_size, fname))
+        pairs = [(self.key_to_index[key], row) for row, key in enumerate(other.index_to_key)
+                 if key in self.key_to_index]
+        if pairs:
+            mine, theirs = (list(side) for side in zip(*pairs))
+            self.vectors[mine] = other.vectors[theirs]
+            self.vectors_lockf[mine] = lockf
+            self.norms = None
+        self.add_lifecycle_event("intersect_word2vec_format", msg="merged %d vectors into %s "
+                                 "matrix from %s" % (len(pairs), self.vectors.shape, fname))
+
+    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+        """The vectors of ``keys`` as a new :class:`KeyedVectors`, as gensim makes it.
+
+        Keys are deduplicated (first occurrence kept, in order); keys without a vector are
+        left out. New ``count`` attributes descend from the number of keys, as gensim fakes
+        them, unless ``copy_vecattrs``.
+
+        Parameters
+        ----------
+        keys : iterable of keys
+        allow_inference : bool
+            Take every key for which ``key in self`` (so also an in-range integer row number);
+            False: only actual keys. (gensim's FastText infers vectors of unknown words from
+            their character n-grams here; fastw2v has no n-gram vectors, so this is the only
+            difference it makes.)
+        copy_vecattrs : bool
+            Copy the per-key attributes (``expandos``, e.g. the true ``count``).
+
+        Returns
+        -------
+        KeyedVectors
+        """
+        if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
+            raise TypeError("keys must be an iterable of keys, got %s" % _describe(keys))
+        vocab, seen = [], set()
+        for key in keys:
+            if key not in seen:
+                seen.add(key)
+                if (self.has_index_for(key) if allow_inference else key in self.key_to_index):
+                    vocab.append(key)
+        kv = KeyedVectors(self.vector_size, 0, dtype=self.vectors.dtype)
+        rows = [self.get_index(key) for key in vocab]
+        kv.vectors = np.array(self.vectors[rows], dtype=self.vectors.dtype, order="C")
+        kv.index_to_key = vocab
+        kv.key_to_index = {key: i for i, key in enumerate(vocab)}
+        kv.next_index = len(vocab)
+        if vocab:
+            kv.expandos["count"] = np.arange(len(vocab), 0, -1, dtype=np.int64)
+            if copy_vecattrs:
+                for attr, values in self.expandos.items():
+                    kv.expandos[attr] = np.array(values[rows])
+        return kv
+
+    def save(self, fname_or_handle, separately=None, sep_limit=10 * 1024**2, ignore=frozenset(),
+             pickle_protocol=PICKLE_PROTOCOL):
         """Save the keys, vectors and per-key attributes (no pickle; see ``docs/file-format.md``).
 
         Parameters
         ----------
-        path : str or os.PathLike
-            The file to write; an existing file is replaced atomically.
+        fname_or_handle : str or os.PathLike
+            The file to write; an existing file is replaced atomically. (gensim also takes an
+            open file; fastw2v needs a path, to write atomically.)
+        separately : list of str, optional
+            Accepted for gensim compatibility, no effect: gensim stores the large arrays it
+            names in ``.npy`` files beside the pickle so that they can be memory-mapped;
+            fastw2v's file always stores every array as its own aligned ``.npy`` member, which
+            ``load(..., mmap="r")`` maps in place.
+        sep_limit : int
+            Accepted for gensim compatibility, no effect (gensim's size threshold for
+            ``separately=None``; see above).
+        ignore : collection of str
+            Attributes not to store, as in gensim: ``"lifecycle_events"`` (loaded as ``[]``)
+            and ``"vectors_lockf"`` (loaded as ones). Computed attributes (``norms``...) are
+            never stored; naming anything else logs a warning and it is stored anyway.
+        pickle_protocol : int
+            Accepted for gensim compatibility, no effect: nothing is pickled.
         """
-        persistence.save(self, path)
+        ignored = save_ignored(self, separately, sep_limit, ignore, pickle_protocol,
+                               droppable=("lifecycle_events", "vectors_lockf"))
+        fname = _check_fname(fname_or_handle)
+        self.add_lifecycle_event("saving", fname_or_handle=str(fname), separately=str(separately),
+                                 sep_limit=sep_limit, ignore=sorted(ignore))
+        meta, arrays = self.to_state(ignore=ignored)
+        persistence.write_archive(fname, meta, arrays)
 
     @classmethod
-    def load(cls, path, mmap=None):
+    def load(cls, fname, mmap=None):
         """Load vectors saved by :meth:`save`, or the vectors of a saved ``Word2Vec`` model.
 
         Parameters
         ----------
-        path : str or os.PathLike
+        fname : str or os.PathLike
             The file.
         mmap : {None, "r", "c"}
             None reads the arrays; ``"r"`` maps them read-only (shared between processes);
             ``"c"`` maps them copy-on-write.
         """
-        return persistence.load(cls, path, mmap=mmap)
+        return persistence.load(cls, fname, mmap=mmap)
 
-    def to_state(self):
-        """``(meta, arrays)``, what :func:`fastw2v.persistence.save` writes of these vectors."""
+    def to_state(self, ignore=frozenset()):
+        """``(meta, arrays)``, what :func:`fastw2v.persistence.save` writes of these vectors
+        (without the attributes named in ``ignore``: see :meth:`save`)."""
         arrays = {}
-        return {"class": "KeyedVectors", "keyedvectors": self.describe(arrays, "")}, arrays
+        return {"class": "KeyedVectors", "keyedvectors": self.describe(arrays, "", ignore)}, arrays
 
     @classmethod
     def from_state(cls, reader):
@@ -672,22 +1072,36 @@ class KeyedVectors:
         kind = reader.meta.get("class")
         with reader.invalid_metadata():
             if kind == "KeyedVectors":
-                return cls.from_description(reader, reader.meta["keyedvectors"], "")
-            if kind == "Word2Vec":
-                return cls.from_description(reader, reader.meta["wv"], "wv/")
-            raise ValueError("unknown class %r" % (kind,))
+                kv = cls.from_description(reader, reader.meta["keyedvectors"], "")
+            elif kind == "Word2Vec":
+                kv = cls.from_description(reader, reader.meta["wv"], "wv/")
+            else:
+                raise ValueError("unknown class %r" % (kind,))
+        kv.add_lifecycle_event("loaded", fname=reader.path)
+        return kv
 
-    def describe(self, arrays, prefix):
+    def describe(self, arrays, prefix, ignore=frozenset()):
         """Add these vectors' arrays to ``arrays`` (member names under ``prefix``); return
-        their JSON description (for a model that saves its vectors inside its own state)."""
+        their JSON description (for a model that saves its vectors inside its own state).
+        ``ignore`` may name ``"lifecycle_events"`` and ``"vectors_lockf"`` to leave out."""
         key_type = persistence.key_arrays(self.index_to_key, prefix, arrays)
         arrays[prefix + "vectors.npy"] = self.vectors
         names = sorted(self.expandos)
         for i, name in enumerate(names):
             arrays["%sexpandos/%d.npy" % (prefix, i)] = self.expandos[name]
-        return {"vector_size": self.vector_size, "count": len(self.index_to_key),
+        desc = {"vector_size": self.vector_size, "count": len(self.index_to_key),
                 "key_type": key_type, "next_index": getattr(self, "next_index", len(self)),
                 "expandos": names}
+        lockf = self.vectors_lockf
+        if "vectors_lockf" not in ignore and len(lockf) == len(self.vectors) \
+                and not np.all(lockf == 1.0):
+            arrays[prefix + "vectors_lockf.npy"] = lockf
+            desc["vectors_lockf"] = True
+        if "lifecycle_events" not in ignore:
+            desc["lifecycle_events"] = saved_events(getattr(self, "lifecycle_events", []))
+        if getattr(self, "_derived_vecattrs", None) is not None:
+            desc["huffman_vecattrs"] = True
+        return desc
 
     @classmethod
     def from_description(cls, reader, desc, prefix, vector_types="f", key_types=("str", "int")):
@@ -720,4 +1134,16 @@ class KeyedVectors:
                        for i, name in enumerate(names)}
         kv.next_index = persistence.integer(desc["next_index"], "next_index", high=count)
         kv.norms = None
+        if desc.get("vectors_lockf", False) is not False:
+            if desc["vectors_lockf"] is not True:
+                raise ValueError("vectors_lockf must be true or absent, got %r"
+                                 % (desc["vectors_lockf"],))
+            kv.vectors_lockf = reader.array(prefix + "vectors_lockf.npy", np.dtype(np.float32),
+                                            (len(keys),), mmap=False)
+        kv.lifecycle_events = loaded_events(desc.get("lifecycle_events", []))
+        if desc.get("huffman_vecattrs", False) not in (False, True):
+            raise ValueError("huffman_vecattrs must be true or absent, got %r"
+                             % (desc["huffman_vecattrs"],))
+        if desc.get("huffman_vecattrs"):
+            kv._derived_vecattrs = _HuffmanVecattrs()
         return kv

@@ -58,7 +58,13 @@ def load(cls, path, mmap=None):
     mmap : {None, "r", "c"}
         None reads the arrays into memory; ``"r"`` maps them read-only; ``"c"`` maps them
         copy-on-write (the file is never changed).
+
+    A model saved by gensim's ``save()`` (a pickle) is imported by
+    :func:`fastw2v.gensim_import.load` instead, which runs nothing from the file.
     """
+    from fastw2v import gensim_import  # (imported here: it imports this module)
+    if gensim_import.is_gensim_file(path):  # a pickle from gensim's save(): imported safely
+        return gensim_import.load(cls, path, mmap)
     with ArchiveReader(path, mmap) as reader:
         return cls.from_state(reader)
 

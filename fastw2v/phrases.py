@@ -23,7 +23,7 @@ from math import log
 
 import numpy as np
 
-from fastw2v import _phrase_apply, _phrase_counts, _phrase_lexicon, persistence, threads
+from fastw2v import _phrase_apply, _phrase_counts, _phrase_lexicon, gensim_import, persistence, threads
 
 logger = logging.getLogger(__name__)
 
@@ -395,6 +395,8 @@ class _PhrasesTransformation:
             If the file is not a complete fastw2v phrases file of a version this fastw2v reads,
             or a custom scoring function is needed and not given.
         """
+        if gensim_import.is_gensim_file(path):
+            return gensim_import.load(cls, path, scoring=scoring)
         if scoring is not None:
             scoring = _resolve_scoring(scoring)
         with persistence.ArchiveReader(path, None) as reader:

@@ -96,6 +96,13 @@ def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=1000
     return counter.as_dict(), counter.sentences, counter.total_words
 
 
+def _warn_plain_string(sentence):
+    """gensim's warning when the first sentence is a str (before fastw2v refuses it)."""
+    if isinstance(sentence, str):
+        logger.warning("Each 'sentences' item should be a list of words (usually unicode "
+                       "strings). First item here is instead plain %s.", type(sentence))
+
+
 def _log_progress(sentence_no, counter):
     logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
                 sentence_no, counter.total_words, len(counter))
@@ -110,6 +117,8 @@ def _count_pipelined(counter, corpus, progress_per):
             if progress_per and sentence_no % progress_per == 0 and sentence_no:
                 _log_progress(sentence_no, counter)
             if type(sentence) is not list:
+                if sentence_no == 0:
+                    _warn_plain_string(sentence)
                 sentence = _words.check_sentence(sentence)
             batch.append(sentence)
             batch_words += len(sentence)
@@ -126,6 +135,8 @@ def _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per):
     for sentence_no, sentence in enumerate(corpus):
         if progress_per and sentence_no % progress_per == 0 and sentence_no:
             _log_progress(sentence_no, counter)
+        if sentence_no == 0:
+            _warn_plain_string(sentence)
         _counting(counter.add_sentence, sentence)
         if len(counter) > max_vocab_size:
             if trim_rule is None:
@@ -173,3 +184,64 @@ def keep_thresholds(counts, sample):
         keep = (np.sqrt(counts / threshold_count) + 1) * (threshold_count / counts)
     keep = np.minimum(np.nan_to_num(keep, nan=1.0, posinf=1.0), 1.0)
     return np.round(keep * 2.0 ** 32).astype(np.uint64)
+
+
+def prepare_report(raw_counts, retained, sample):
+    """gensim's ``prepare_vocab`` report for keeping the words ``retained`` of ``raw_counts``.
+
+    Parameters
+    ----------
+    raw_counts : dict of str -> int
+    retained : list of str
+        The words kept, in the order gensim visits them (their ``downsample_total`` is a
+        float sum, accumulated in that order as gensim does).
+    sample : float
+        The subsampling threshold.
+
+    Returns
+    -------
+    dict
+        ``drop_unique``, ``retain_total``, ``downsample_unique``, ``downsample_total`` (int)
+        and ``num_retained_words``, with gensim's values.
+    """
+    counts = np.fromiter((raw_counts[w] for w in retained), dtype=np.int64, count=len(retained))
+    retain_total = int(counts.sum())
+    if not sample:
+        threshold_count = retain_total
+    elif sample < 1.0:
+        threshold_count = sample * retain_total
+    else:
+        with np.errstate(over="ignore"):
+            threshold_count = sample * (3 + np.sqrt(5)) / 2
+        # gensim's int() (which overflows where this keeps every word, as keep_thresholds)
+        threshold_count = int(threshold_count) if np.isfinite(threshold_count) else np.inf
+    downsample_total = 0
+    downsample_unique = 0
+    if len(counts):
+        v = counts.astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            probability = (np.sqrt(v / threshold_count) + 1) * (threshold_count / v)
+        downsampled = probability < 1.0
+        downsample_unique = int(np.count_nonzero(downsampled))
+        terms = np.where(downsampled, probability * v, v)
+        downsample_total = np.cumsum(terms)[-1]  # in order, as gensim's loop adds them
+    return {"drop_unique": len(raw_counts) - len(retained), "retain_total": retain_total,
+            "downsample_unique": downsample_unique, "downsample_total": int(downsample_total),
+            "num_retained_words": len(retained)}
+
+
+def cumulative_table(counts, ns_exponent=0.75, domain=2**31 - 1):
+    """gensim's ``make_cum_table``: cumulative ``count ** ns_exponent``, scaled to ``domain``.
+
+    Sums are accumulated in order and rounded half to even, as gensim's loop does, so the
+    table equals gensim's for the same counts.
+
+    Returns
+    -------
+    numpy.ndarray of uint32
+    """
+    powers = np.asarray(counts, dtype=np.int64) ** float(ns_exponent)
+    if not len(powers):
+        return np.zeros(0, dtype=np.uint32)
+    cumulative = np.cumsum(powers.astype(np.float64))
+    return np.round(cumulative / cumulative[-1] * domain).astype(np.uint32)

@@ -8,10 +8,11 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from fastw2v import _trainer, losses, persistence, training, vocab
+from fastw2v import _trainer, _words, losses, persistence, training, vocab
 from fastw2v._fileio import MAX_VECTOR_SIZE
 from fastw2v.corpora import MAX_WORDS_IN_BATCH, LineSentence
-from fastw2v.keyedvectors import KeyedVectors
+from fastw2v.keyedvectors import (PICKLE_PROTOCOL, KeyedVectors, _check_fname, _HuffmanVecattrs,
+                                  add_lifecycle_event, loaded_events, save_ignored, saved_events)
 from fastw2v.parameters import (InvalidParameterError, Interval, Options, check_learning_rates,
                                 validate)
 from fastw2v.phrases import FrozenPhrases, Phrases
@@ -24,6 +25,26 @@ _FLOAT32 = np.dtype(np.float32)  # the training matrices' dtype
 MAX_WINDOW = 100_000  # item2vec users set "whole basket" windows of thousands
 MAX_NEGATIVE = 1_000  # papers use 2-25
 MAX_WORKERS = 1024
+
+# score(): gensim's sentence limit and its table of log(sigmoid(x)) for x in (-MAX_EXP, MAX_EXP)
+SCORE_MAX_SENTENCE_LEN = 10000
+_MAX_EXP = 6
+_EXP_TABLE_SIZE = 1000
+_SCORE_TERMS_PER_CHUNK = 1 << 16
+
+
+def _log_sigmoid_table():
+    """gensim's ``LOG_TABLE`` (word2vec_inner.pyx ``init``), rounded as its float code rounds."""
+    i = np.arange(_EXP_TABLE_SIZE, dtype=np.float32)
+    x = (i / np.float32(_EXP_TABLE_SIZE) * np.float32(2) - np.float32(1)) * np.float32(_MAX_EXP)
+    e = np.exp(x.astype(np.float64)).astype(np.float32)
+    e = e / (e + np.float32(1))
+    return np.log(e.astype(np.float64)).astype(np.float32)
+
+
+class WrongModelTypeError(AttributeError, ValueError):
+    """A file holds another kind of object than the class asked to load it: an
+    AttributeError, as gensim raises, and a ValueError, as fastw2v raises for bad files."""
 
 
 class Word2Vec:
@@ -206,6 +227,10 @@ class Word2Vec:
         self._worker_states = []
         self._busy = threading.Lock()  # held by train(); see _exclusive
         self._training_thread = None
+        self._cum_table = None  # (counts, ns_exponent, table): see cum_table
+        self.lifecycle_events = []
+        self.wv._derived_vecattrs = _HuffmanVecattrs() if self.hs else None
+        self.add_lifecycle_event("created", params=str(self))
 
         if sentences is not None and corpus_file is not None:
             raise TypeError("pass either sentences or corpus_file, not both")
@@ -243,18 +268,39 @@ class Word2Vec:
             See the class docstring.
         phrases : Phrases or FrozenPhrases, optional
             With ``corpus_file``: its phrases joined as it is read (see the class docstring).
+        **kwargs
+            Passed to :meth:`prepare_vocab` (``min_count``, ``sample``, ``dry_run``), as in
+            gensim; with ``dry_run=True`` the vocabulary and weights are left as they are.
         """
         start = time.perf_counter()
         with self._exclusive("build the vocabulary"):
-            self.scan_vocab(corpus_iterable, corpus_file, progress_per, trim_rule, phrases)
-            self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
+            self.scan_vocab(corpus_iterable=corpus_iterable, corpus_file=corpus_file,
+                            progress_per=progress_per, trim_rule=trim_rule, phrases=phrases)
+            self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule,
+                               **kwargs)
+            if kwargs.get("dry_run"):
+                return
             self.prepare_weights(update=update)
         logger.info("built vocabulary of %d words from %d raw words in %.2fs",
                     len(self.wv), self.corpus_total_words, time.perf_counter() - start)
+        self.add_lifecycle_event("build_vocab", update=update, trim_rule=str(trim_rule))
 
-    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, trim_rule=None,
-                   phrases=None):
-        """Count the corpus's words into ``raw_vocab``; sets ``corpus_count``/``corpus_total_words``."""
+    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
+                   trim_rule=None, phrases=None):
+        """Count the corpus's words into ``raw_vocab``; sets ``corpus_count``/``corpus_total_words``.
+
+        Parameters
+        ----------
+        corpus_iterable, corpus_file, progress_per, trim_rule, phrases
+            As in :meth:`build_vocab`.
+        workers : int, optional
+            Accepted for gensim compatibility (fastw2v counts in a thread of its own).
+
+        Returns
+        -------
+        (int, int)
+            ``(total_words, corpus_count)``: raw words and sentences, as gensim 4 returns them.
+        """
         _check_corpus_args(corpus_iterable, corpus_file)
         corpus_iterable, corpus_file = _phrased_corpus_file(corpus_iterable, corpus_file, phrases)
         if corpus_file is not None:  # read as LineSentence reads it, in compiled code
@@ -271,7 +317,7 @@ class Word2Vec:
         self.raw_vocab = counts
         self.corpus_count = sentences
         self.corpus_total_words = total
-        return total
+        return total, sentences
 
     def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
                               trim_rule=None, update=False):
@@ -292,17 +338,52 @@ class Word2Vec:
             self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
             self.prepare_weights(update=update)
 
-    def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, **kwargs):
-        """Apply ``min_count``/``max_final_vocab``/``trim_rule`` and sort the vocabulary."""
-        self.effective_min_count = vocab.effective_min_count(
-            self.raw_vocab, self.min_count, self.max_final_vocab)
-        words = vocab.select_words(self.raw_vocab, self.effective_min_count, trim_rule)
+    def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, min_count=None,
+                      sample=None, dry_run=False, **kwargs):
+        """Apply ``min_count``/``max_final_vocab``/``trim_rule`` to ``raw_vocab`` and sort the
+        vocabulary; report what the settings retain, as gensim does.
+
+        Parameters
+        ----------
+        update : bool
+            Add the new words to the existing vocabulary.
+        keep_raw_vocab : bool
+            Keep ``raw_vocab`` afterwards.
+        trim_rule : callable, optional
+        min_count, sample : optional
+            Settings to apply instead of (and, unless ``dry_run``, to store over) the model's.
+        dry_run : bool
+            Only compute the report: the model is left exactly as it is.
+
+        Returns
+        -------
+        dict
+            gensim's report: ``drop_unique`` (distinct words dropped), ``retain_total``
+            (occurrences of the retained words), ``downsample_unique`` (retained words that
+            ``sample`` downsamples), ``downsample_total`` (expected occurrences left after
+            downsampling, an int) and ``num_retained_words``. With ``update``, the retained
+            words are those of ``raw_vocab`` kept by ``min_count``, new or already known.
+        """
+        min_count = min_count or self.min_count
+        sample = sample or self.sample
+        effective_min_count = vocab.effective_min_count(self.raw_vocab, min_count,
+                                                        self.max_final_vocab)
+        words = vocab.select_words(self.raw_vocab, effective_min_count, trim_rule)
         wv = self.wv
+        if update:
+            new_words = [w for w in words if w not in wv.key_to_index]
+            report_words = new_words + [w for w in words if w in wv.key_to_index]
+        else:
+            report_words = words
+        report = vocab.prepare_report(self.raw_vocab, report_words, sample)
+        self._log_vocab_report(report, effective_min_count, sample, update)
+        if dry_run:
+            return report
+        self.effective_min_count = effective_min_count
         if update:
             if not len(wv):
                 raise RuntimeError("build_vocab(update=True) needs an existing vocabulary; "
                                    "call build_vocab() first")
-            new_words = [w for w in words if w not in wv.key_to_index]
             counts = wv.expandos["count"].copy()
             for word in words:
                 if word in wv.key_to_index:
@@ -320,7 +401,9 @@ class Word2Vec:
                               "rarer words and their counts) or leave it None, or lower "
                               "min_count" % self.max_vocab_size)
                 raise ValueError("no word occurs at least min_count=%d times (the most frequent "
-                                 "occurs %d times): %s" % (self.effective_min_count, top, remedy))
+                                 "occurs %d times): %s" % (effective_min_count, top, remedy))
+            self.min_count = int(min_count)
+            self.sample = float(sample)
             if self.null_word:
                 words.append("\0")
             counts = np.array([self.raw_vocab.get(w, 1) for w in words], dtype=np.int64)
@@ -331,9 +414,31 @@ class Word2Vec:
             wv.index_to_key = words
             wv.key_to_index = {w: i for i, w in enumerate(words)}
             wv.expandos = {"count": counts}
+        wv._derived_vecattrs = _HuffmanVecattrs() if self.hs else None
         self._tables = None
         if not keep_raw_vocab:
             self.raw_vocab = {}
+        return report
+
+    def _log_vocab_report(self, report, effective_min_count, sample, update):
+        """Record ``prepare_vocab``'s report as gensim's lifecycle events."""
+        retained, dropped = report["num_retained_words"], report["drop_unique"]
+        unique_total = retained + dropped
+        if update:
+            msg = "added or updated %d unique words (%.2f%% of original %d)" % (
+                retained, retained * 100 / max(unique_total, 1), unique_total)
+        else:
+            msg = ("effective_min_count=%d retains %d unique words (%.2f%% of original %d, drops %d)"
+                   % (effective_min_count, retained, retained * 100 / max(unique_total, 1),
+                      unique_total, dropped))
+        self.add_lifecycle_event("prepare_vocab", msg=msg)
+        logger.info("sample=%g downsamples %i most-common words", sample,
+                    report["downsample_unique"])
+        self.add_lifecycle_event("prepare_vocab", msg="downsampling leaves estimated %d word corpus "
+                                 "(%.1f%% of prior %d)" % (
+                                     report["downsample_total"],
+                                     report["downsample_total"] * 100.0
+                                     / max(report["retain_total"], 1), report["retain_total"]))
 
     def prepare_weights(self, update=False):
         """Allocate (or, with ``update``, grow) the input and output weight matrices."""
@@ -348,6 +453,7 @@ class Word2Vec:
             self.wv.vectors = np.ascontiguousarray(np.vstack([self.wv.vectors, fresh]))
         else:
             self.wv.vectors = fresh
+            self.wv.vectors_lockf = np.ones(n, dtype=np.float32)
         self.wv.norms = None
         if self.negative:
             self.syn1neg = _grow(self.syn1neg if update else None, n, dim)
@@ -373,6 +479,39 @@ class Word2Vec:
                 "hierarchical_softmax": losses.HierarchicalSoftmax(counts) if self.hs else None,
             }
         return self._tables
+
+    @property
+    def cum_table(self):
+        """gensim's negative-sampling table: the cumulative ``count ** ns_exponent`` of the
+        words, scaled to ``2**31 - 1``, as uint32 (None without negative sampling, as in gensim).
+
+        Computed from the vocabulary on demand, equal to gensim's ``make_cum_table()`` for the
+        same counts. fastw2v's kernels draw negatives from an alias table of the same
+        distribution instead (see :mod:`fastw2v.losses`), so assigning it changes nothing.
+        """
+        if not self.negative:
+            return None
+        counts = self.wv.expandos.get("count")
+        if counts is None:
+            return np.zeros(0, dtype=np.uint32)
+        cached = self._cum_table
+        if cached is None or cached[0] is not counts or cached[1] != self.ns_exponent \
+                or len(cached[2]) != len(counts):
+            self._cum_table = cached = (counts, self.ns_exponent,
+                                        vocab.cumulative_table(counts, self.ns_exponent))
+        return cached[2]
+
+    @cum_table.setter
+    def cum_table(self, table):
+        counts = self.wv.expandos.get("count")
+        self._cum_table = None if table is None or counts is None else (
+            counts, self.ns_exponent, np.asarray(table, dtype=np.uint32))
+
+    def make_cum_table(self, domain=2**31 - 1):
+        """Compute :attr:`cum_table` (gensim's method), scaled to ``domain``."""
+        counts = self.wv.expandos.get("count", np.zeros(0, dtype=np.int64))
+        self._cum_table = (counts, self.ns_exponent,
+                           vocab.cumulative_table(counts, self.ns_exponent, domain))
 
     def estimate_memory(self, vocab_size=None, report=None):
         """Estimate the memory (bytes) the model needs, as gensim reports it."""
@@ -429,17 +568,27 @@ class Word2Vec:
             raise RuntimeError("train() is already running on this model (in another thread, "
                                "or this is a callback of it): wait until it returns")
         self._training_thread = threading.get_ident()
+        start = time.perf_counter()
         try:
             if phrases is not None:
                 _check_corpus_args(corpus_iterable, corpus_file)
                 total_words = total_words or self.corpus_total_words  # as for corpus_file
                 corpus_iterable, corpus_file = _phrased_corpus_file(corpus_iterable, corpus_file,
                                                                     phrases)
-            return self._train(corpus_iterable, corpus_file, total_examples, total_words, epochs,
-                               start_alpha, end_alpha, report_delay, compute_loss, callbacks)
+            result = self._train(corpus_iterable, corpus_file, total_examples, total_words, epochs,
+                                 start_alpha, end_alpha, report_delay, compute_loss, callbacks)
         finally:
             self._training_thread = None
             self._busy.release()
+        elapsed = time.perf_counter() - start
+        try:
+            trained, raw = (int(n) for n in result)
+        except (TypeError, ValueError):
+            return result
+        self.add_lifecycle_event("train", msg="training on %i raw words (%i effective words) "
+                                 "took %.1fs, %.0f effective words/s"
+                                 % (raw, trained, elapsed, trained / max(elapsed, 1e-9)))
+        return result
 
     _train_constraints = {
         "epochs": [Interval(Integral, 0, None)],
@@ -508,18 +657,45 @@ class Word2Vec:
         self._worker_states = [_trainer.WorkerState(self.vector_size, int(s)) for s in states]
         self.workers = len(self._worker_states)
 
-    def save(self, path):
+    def save(self, fname_or_handle, separately=None, sep_limit=10 * 1024**2, ignore=frozenset(),
+             pickle_protocol=PICKLE_PROTOCOL):
         """Save the model with everything needed to continue training (no pickle).
 
         Parameters
         ----------
-        path : str or os.PathLike
+        fname_or_handle : str or os.PathLike
             The file to write; an existing file is replaced atomically (an interrupted save
             leaves it intact). ``trim_rule``, ``callbacks`` and ``hashfxn`` are not saved.
-            See ``docs/file-format.md``.
+            See ``docs/file-format.md``. (gensim also takes an open file; fastw2v needs a
+            path, to write atomically.)
+        separately : list of str, optional
+            Accepted for gensim compatibility, no effect: gensim stores the large arrays it
+            names in ``.npy`` files beside the pickle so that they can be memory-mapped;
+            fastw2v's file always stores every array as its own aligned ``.npy`` member, which
+            ``load(..., mmap="r")`` maps in place.
+        sep_limit : int
+            Accepted for gensim compatibility, no effect (gensim's size threshold for
+            ``separately=None``; see above).
+        ignore : collection of str
+            Attributes not to store, as in gensim: ``"raw_vocab"`` (loaded as ``{}``),
+            ``"lifecycle_events"`` (loaded as ``[]``), ``"syn1neg"`` and ``"syn1"`` (the output
+            weights: loaded as zeros, with a warning; the vectors can be queried, but
+            ``predict_output_word``, ``score`` and further training start from a blank output
+            layer). ``cum_table`` and other computed attributes are never stored; naming
+            anything else logs a warning and it is stored anyway (it is needed to load the
+            model).
+        pickle_protocol : int
+            Accepted for gensim compatibility, no effect: nothing is pickled.
         """
+        ignored = save_ignored(self, separately, sep_limit, ignore, pickle_protocol,
+                               droppable=("raw_vocab", "lifecycle_events", "syn1neg", "syn1"))
+        fname = _check_fname(fname_or_handle)
         with self._exclusive("save the model"):
-            persistence.save(self, path)
+            self.add_lifecycle_event("saving", fname_or_handle=str(fname),
+                                     separately=str(separately), sep_limit=sep_limit,
+                                     ignore=sorted(ignore))
+            meta, arrays = self.to_state(ignore=ignored)
+            persistence.write_archive(fname, meta, arrays)
 
     @classmethod
     def load(cls, path, mmap=None):
@@ -547,18 +723,25 @@ class Word2Vec:
                    "train_count", "total_train_time", "training_loss", "running_training_loss",
                    "min_alpha_yet_reached", "train_state")
 
-    def to_state(self):
+    def to_state(self, ignore=frozenset()):
         """``(meta, arrays)``: what :func:`fastw2v.persistence.save` writes of this model,
-        everything needed to continue training."""
+        everything needed to continue training (but the attributes named in ``ignore``: see
+        :meth:`save`)."""
         arrays = {}
         meta = {"class": "Word2Vec",
                 "params": {name: getattr(self, name) for name in self.SAVED_PARAMS},
                 "state": {name: getattr(self, name) for name in self.SAVED_STATE},
                 "wv": self.wv.describe(arrays, "wv/")}
-        arrays["syn1neg.npy"] = self.syn1neg
-        arrays["syn1.npy"] = self.syn1
+        if "lifecycle_events" not in ignore:
+            meta["lifecycle_events"] = saved_events(getattr(self, "lifecycle_events", []))
+        dropped = sorted({"syn1neg", "syn1"} & set(ignore))
+        if dropped:
+            meta["ignored"] = dropped
+        for name in ("syn1neg", "syn1"):
+            array = getattr(self, name)
+            arrays[name + ".npy"] = array[:0] if name in ignore else array
         arrays["rng_states.npy"] = np.array(self.rng_states, dtype=np.uint64)
-        raw_keys = list(self.raw_vocab)
+        raw_keys = list(self.raw_vocab) if "raw_vocab" not in ignore else []
         persistence.key_arrays(raw_keys, "raw_vocab/", arrays)
         arrays["raw_vocab/counts.npy"] = np.array([self.raw_vocab[k] for k in raw_keys], np.int64)
         return meta, arrays
@@ -571,8 +754,11 @@ class Word2Vec:
         parameter the constructor refuses, an insane training state, an array whose dtype
         or shape disagrees with the vocabulary."""
         if reader.meta.get("class") != "Word2Vec":
-            raise ValueError("%r holds a %s, not a Word2Vec model; load it with %s.load"
-                             % (reader.path, reader.meta.get("class"), reader.meta.get("class")))
+            raise WrongModelTypeError(
+                "%r holds a %s, not a Word2Vec model; load it with %s.load (gensim: Model of "
+                "type %s can't be loaded by %s)" % (
+                    reader.path, reader.meta.get("class"), reader.meta.get("class"),
+                    reader.meta.get("class"), cls.__name__))
         with reader.invalid_metadata():
             model = cls(**_saved_params(reader.meta["params"], cls.SAVED_PARAMS))
             for name, value in _saved_state(reader.meta["state"], cls.SAVED_STATE).items():
@@ -588,12 +774,24 @@ class Word2Vec:
                     counts.dtype.kind not in "iu" or np.any(counts < 0))):
                 raise ValueError("a trained model's wv needs a non-negative integer count per "
                                  "word (expando 'count')")
-            model.syn1neg = reader.array("syn1neg.npy", _FLOAT32, (n if model.negative else 0, dim))
-            model.syn1 = reader.array("syn1.npy", _FLOAT32, (n if model.hs else 0, dim))
+            ignored = reader.meta.get("ignored", [])
+            if not isinstance(ignored, list) or not set(ignored) <= {"syn1neg", "syn1"}:
+                raise ValueError("ignored must be a list of syn1neg, syn1, got %r" % (ignored,))
+            for name, rows in (("syn1neg", n if model.negative else 0), ("syn1", n if model.hs else 0)):
+                if name in ignored:
+                    reader.array(name + ".npy", _FLOAT32, (0, dim))
+                    logger.warning("%r was saved without %s (save(ignore=...)): it is loaded as "
+                                   "zeros", reader.path, name)
+                    setattr(model, name, np.zeros((rows, dim), dtype=np.float32))
+                else:
+                    setattr(model, name, reader.array(name + ".npy", _FLOAT32, (rows, dim)))
             model.rng_states = reader.array("rng_states.npy", "u", (model.workers,), mmap=False)
             raw_keys = persistence.load_keys(reader, "raw_vocab/")
             raw_counts = reader.array("raw_vocab/counts.npy", "iu", (len(raw_keys),), mmap=False)
             model.raw_vocab = dict(zip(raw_keys, raw_counts.tolist()))
+            model.lifecycle_events = loaded_events(reader.meta.get("lifecycle_events", []))
+            model.wv._derived_vecattrs = _HuffmanVecattrs() if model.hs else None
+        model.add_lifecycle_event("loaded", fname=reader.path)
         return model
 
     @contextlib.contextmanager
@@ -632,6 +830,151 @@ class Word2Vec:
             if not array.flags.writeable:
                 raise ValueError("%s is read-only (loaded with mmap='r'): load the model with "
                                  "mmap=None or mmap='c' to train it" % name)
+
+    def add_lifecycle_event(self, event_name, log_level=logging.INFO, **event):
+        """Append an event to ``lifecycle_events``, as gensim does; see
+        :meth:`fastw2v.KeyedVectors.add_lifecycle_event`. The model records ``created``,
+        ``build_vocab``, ``prepare_vocab``, ``train``, ``saving`` and ``loaded`` events."""
+        add_lifecycle_event(self, event_name, log_level, **event)
+
+    def reset_from(self, other_model):
+        """Borrow ``other_model``'s vocabulary and reset the weights, as gensim does.
+
+        The new ``wv`` shares ``index_to_key``, ``key_to_index`` and the per-word attributes
+        (``expandos``) of ``other_model.wv``; ``corpus_count`` and ``corpus_total_words`` are
+        copied, and the weights are drawn afresh from ``seed``. As in gensim, neither model
+        should then grow its vocabulary, and a per-word attribute set on one changes both.
+        """
+        if not isinstance(other_model, Word2Vec):
+            raise TypeError("other_model must be a Word2Vec model, not %s"
+                            % type(other_model).__name__)
+        with self._exclusive("reset the model"):
+            self.wv = KeyedVectors(self.vector_size)
+            self.wv.index_to_key = other_model.wv.index_to_key
+            self.wv.key_to_index = other_model.wv.key_to_index
+            self.wv.expandos = other_model.wv.expandos
+            self.wv.next_index = len(self.wv.index_to_key)
+            self.wv._derived_vecattrs = _HuffmanVecattrs() if self.hs else None
+            self.corpus_count = other_model.corpus_count
+            self.corpus_total_words = other_model.corpus_total_words
+            self._tables = None
+            self._cum_table = None
+            self.prepare_weights(update=False)
+
+    def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2,
+              report_delay=1):
+        """Log probability of each sentence under a hierarchical-softmax model, as gensim.
+
+        gensim's ``score_sentence_sg``/``score_sentence_cbow``: out-of-vocabulary words are
+        left out and a sentence is cut after 10,000 known words; each known word's Huffman
+        path is predicted from each word of its full ``window`` (skip-gram), or from their
+        sum or mean (CBOW), and ``log(sigmoid(+-dot))`` summed (in float32, from gensim's
+        1,000-entry table, dots outside (-6, 6) left out). Computed in numpy; the model is
+        not changed.
+
+        Parameters
+        ----------
+        sentences : iterable of list of str
+        total_sentences : int
+            Score at most this many sentences (the rest are left out with a warning).
+        chunksize, queue_factor, report_delay
+            Accepted for gensim compatibility (gensim's job queue); no effect.
+
+        Returns
+        -------
+        numpy.ndarray of float32
+            One score per sentence.
+
+        Raises
+        ------
+        RuntimeError
+            No vocabulary, or not a hierarchical-softmax model (``hs=0``), as in gensim.
+        """
+        logger.info("scoring sentences with %i workers on %i vocabulary and %i features, using "
+                    "sg=%s hs=%s sample=%s and negative=%s", self.workers, len(self.wv),
+                    self.layer1_size, self.sg, self.hs, self.sample, self.negative)
+        if not self.wv.key_to_index:
+            raise RuntimeError("you must first build vocabulary before scoring new data")
+        if not self.hs:
+            raise RuntimeError(
+                "We have currently only implemented score for the hierarchical softmax scheme, "
+                "so you need to have run word2vec with hs=1 and negative=0 for this to work.")
+        if not isinstance(total_sentences, Integral) or total_sentences < 0:
+            raise TypeError("total_sentences must be an int >= 0, got %r" % (total_sentences,))
+        tables = self._training_tables()["hierarchical_softmax"]
+        log_table = _log_sigmoid_table()
+        key_to_index = self.wv.key_to_index
+        start = time.perf_counter()
+        scores = []
+        for sentence_no, sentence in enumerate(sentences):
+            if sentence_no >= total_sentences:
+                logger.warning("terminating after %i sentences (set higher total_sentences if "
+                               "you want more).", total_sentences)
+                break
+            if type(sentence) is not list:
+                sentence = _words.check_sentence(sentence)
+            indexes = [key_to_index[token] for token in sentence if token in key_to_index]
+            scores.append(self._score_sentence(
+                np.array(indexes[:SCORE_MAX_SENTENCE_LEN], dtype=np.int64), tables, log_table))
+        elapsed = time.perf_counter() - start
+        self.wv.norms = None
+        logger.info("scoring %i sentences took %.1fs, %.0f sentences/s", len(scores), elapsed,
+                    len(scores) / max(elapsed, 1e-9))
+        return np.array(scores, dtype=np.float32)
+
+    def _score_sentence(self, indexes, tables, log_table):
+        """gensim's score of one sentence, its known words' ``indexes``; see :meth:`score`."""
+        offsets, codes, points = tables.offsets, tables.codes, tables.points
+        starts = offsets[indexes]
+        lengths = offsets[indexes + 1] - starts
+        n = len(indexes)
+        window = min(self.window, max(n - 1, 0))
+        positions = np.arange(n)
+        shifts = np.array([d for d in range(-window, window + 1) if d], dtype=np.int64)
+        # (target, context) position pairs, targets in order, each one's contexts in order
+        target = np.repeat(positions, len(shifts))
+        context = target + np.tile(shifts, n)
+        valid = (context >= 0) & (context < n)
+        target, context = target[valid], context[valid]
+        valid = (lengths[target] > 0) & (lengths[context] > 0)
+        target, context = target[valid], context[valid]
+        syn0, syn1 = self.wv.vectors, self.syn1
+        if self.sg:
+            source, rows, paths = syn0, indexes[context], target  # one input row per pair
+        else:
+            # CBOW: one input per target, its context vectors summed in order, in float32
+            paths = np.flatnonzero(lengths > 0)
+            neu1 = np.zeros((n, syn0.shape[1]), dtype=np.float32)
+            counts = np.zeros(n, dtype=np.float32)
+            for shift in shifts:
+                use = context - target == shift
+                neu1[target[use]] += syn0[indexes[context[use]]]
+                counts[target[use]] += np.float32(1.0)
+            if self.cbow_mean:
+                with np.errstate(divide="ignore"):
+                    inverse = np.where(counts > 0.5, np.float32(1.0) / counts, np.float32(0.0))
+                neu1 *= inverse.astype(np.float32)[:, np.newaxis]
+            source, rows = neu1, paths
+        # one term per (input, node on the target's path), in gensim's order
+        path_lengths = lengths[paths]
+        owner = np.repeat(np.arange(len(paths)), path_lengths)
+        step = np.arange(len(owner)) - np.repeat(np.cumsum(path_lengths) - path_lengths,
+                                                 path_lengths)
+        node = starts[paths][owner] + step
+        terms = np.empty(len(owner), dtype=np.float32)
+        for lo in range(0, len(owner), _SCORE_TERMS_PER_CHUNK):
+            part = slice(lo, lo + _SCORE_TERMS_PER_CHUNK)
+            dots = np.einsum("ij,ij->i", source[rows[owner[part]]].astype(np.float64),
+                             syn1[points[node[part]]].astype(np.float64)).astype(np.float32)
+            dots[codes[node[part]] == 1] *= np.float32(-1.0)
+            terms[part] = dots
+        inside = (terms > -_MAX_EXP) & (terms < _MAX_EXP)
+        # gensim's <int>((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2)): Cython folds the
+        # constants in integer arithmetic (83, as word2vec.c), so it is all float32
+        slots = ((terms[inside] + np.float32(_MAX_EXP))
+                 * np.float32(_EXP_TABLE_SIZE // _MAX_EXP // 2)).astype(np.int64)
+        values = log_table[slots]
+        return np.cumsum(values, dtype=np.float32)[-1] if len(values) else np.float32(0.0)
 
     def get_latest_training_loss(self):
         """Loss summed over the epochs of the latest ``train()`` call (``compute_loss=True``)."""

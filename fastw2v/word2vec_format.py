@@ -26,6 +26,14 @@ MAX_WORD_BYTES = 1 << 16  # longer "words" mean a damaged file or a wrong vector
 _SAVE_BATCH_ROWS = 8192
 
 
+class TruncatedFileError(ValueError, EOFError):
+    """A word2vec file ends before the vectors its header declares (or inside the last one).
+
+    Both a ValueError, as fastw2v raises for every damaged file, and an EOFError, as gensim
+    raises for a truncated one, so that code written for either catches it.
+    """
+
+
 def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict",
          limit=None, datatype=np.float32, no_header=False):
     """Read a word2vec.c-format file into a ``cls`` (KeyedVectors or a subclass).
@@ -61,9 +69,12 @@ def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors=
     Raises
     ------
     ValueError
-        The file is empty, truncated, disagrees with its header, has a vector of the wrong
-        length, a value that is not a number or (with ``unicode_errors="strict"``) a key that
-        is not valid in ``encoding``. The message names the line or byte offset.
+        The file is empty, disagrees with its header, has a vector of the wrong length, a
+        value that is not a number or (with ``unicode_errors="strict"``) a key that is not
+        valid in ``encoding``. The message names the line or byte offset.
+    TruncatedFileError
+        (a ValueError and an EOFError, as gensim raises) The file ends before the vectors
+        its header declares, or inside its last vector.
     """
     if limit is not None and int(limit) < 0:
         raise ValueError("limit must be >= 0, got %r" % (limit,))
@@ -140,9 +151,10 @@ def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_er
     record_bytes = 4 * size + 1  # the shortest record: an empty word, its space, the vector
     available = _bytes_left(fin)
     if available is not None and count * record_bytes > available:
-        raise ValueError("%s: the header declares %d vectors of size %d, at least %d bytes, "
-                         "but only %d bytes follow it (truncated file or wrong header?)"
-                         % (name, count, size, count * record_bytes, available))
+        raise TruncatedFileError(
+            "%s: the header declares %d vectors of size %d, at least %d bytes, but only %d "
+            "bytes follow it (truncated file or wrong header?)"
+            % (name, count, size, count * record_bytes, available))
     vectors = np.empty((0 if available is None else count, size), dtype=np.float32)
     max_buffer = CHUNK_BYTES + MAX_WORD_BYTES + record_bytes + 1  # holds the longest record
     buf = bytearray(min(CHUNK_BYTES, max_buffer))
@@ -176,9 +188,10 @@ def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_er
                              "%d): damaged file, wrong vector size in the header, or not a binary "
                              "file" % (name, MAX_WORD_BYTES, offset + pos, row + 1))
         if row < count and not received:
-            raise ValueError("%s: unexpected end of file at byte offset %d: the header declares "
-                             "%d vectors of size %d, found %d (truncated file or wrong header?)"
-                             % (name, offset + filled, count, size, row))
+            raise TruncatedFileError(
+                "%s: unexpected end of file at byte offset %d: the header declares %d vectors "
+                "of size %d, found %d (truncated file or wrong header?)"
+                % (name, offset + filled, count, size, row))
         buf[:filled - pos] = buf[pos:filled]
         offset += pos
         filled -= pos
@@ -230,9 +243,11 @@ def _read_text(fin, name, count, size, check_end, header, encoding, unicode_erro
     the first line). With ``check_end``, only blank lines may follow the last vector; with
     ``header``, fewer than ``count`` vectors is an error."""
     words, blocks, rows, line_no = [], [], 0, int(header)
-    batch, batch_start, blank = [], line_no + 1, None
+    batch, batch_start, blank, unterminated = [], line_no + 1, None, None
     for line in fin:
         line_no += 1
+        if not line.endswith(b"\n"):
+            unterminated = line_no  # only the file's last line can lack one: cut short?
         line = line.rstrip()
         if not line:
             blank = blank or line_no
@@ -254,25 +269,29 @@ def _read_text(fin, name, count, size, check_end, header, encoding, unicode_erro
         batch.append(line)
         if len(batch) == TEXT_BATCH_LINES:
             blocks.append(_parse_text_batch(batch, batch_start, size, words, name, encoding,
-                                            unicode_errors, datatype))
+                                            unicode_errors, datatype, unterminated))
             rows += len(batch)
             batch = []
     if batch:
         blocks.append(_parse_text_batch(batch, batch_start, size, words, name, encoding,
-                                        unicode_errors, datatype))
+                                        unicode_errors, datatype, unterminated))
         rows += len(batch)
     if header and rows < count:
-        raise ValueError("%s: unexpected end of file after line %d: the header declares %d "
-                         "vectors, found %d (truncated file or wrong header?)"
-                         % (name, line_no, count, rows))
+        raise TruncatedFileError("%s: unexpected end of file after line %d: the header declares "
+                                 "%d vectors, found %d (truncated file or wrong header?)"
+                                 % (name, line_no, count, rows))
     if size is None:
         raise ValueError("%s: empty file" % name)
     vectors = np.concatenate(blocks) if blocks else np.empty((0, size), dtype=datatype)
     return words, vectors
 
 
-def _parse_text_batch(lines, first_line, size, words, name, encoding, unicode_errors, datatype):
-    """Append the words of ``lines`` to ``words``; return their vectors as one array."""
+def _parse_text_batch(lines, first_line, size, words, name, encoding, unicode_errors, datatype,
+                      unterminated=None):
+    """Append the words of ``lines`` to ``words``; return their vectors as one array.
+
+    ``unterminated``: the number of the file's last line if it has no newline at its end
+    (too few values there mean a truncated file)."""
     rests = []
     for i, line in enumerate(lines):
         word, _, rest = line.partition(b" ")
@@ -292,8 +311,13 @@ def _parse_text_batch(lines, first_line, size, words, name, encoding, unicode_er
     for i, rest in enumerate(rests):  # find and report the first bad line
         values = rest.split()
         if len(values) != size:
-            raise ValueError("%s: line %d: expected %d values, got %d"
-                             % (name, first_line + i, size, len(values)))
+            error = ValueError
+            if first_line + i == unterminated and len(values) < size:
+                error = TruncatedFileError
+            raise error("%s: line %d: expected %d values, got %d%s"
+                        % (name, first_line + i, size, len(values),
+                           " (the file ends inside it: truncated?)" if error is not ValueError
+                           else ""))
         try:
             np.array(values).astype(datatype)
         except ValueError:
