@@ -11,6 +11,7 @@ directory and a number of trials: trials run side by side start training togethe
 :func:`wait_at_barrier`) and ``score`` (false: time only, no evaluation); the result is written
 to ``RESULT_PATH`` as JSON.
 """
+import gzip
 import hashlib
 import inspect
 import json
@@ -18,7 +19,7 @@ import os
 import sys
 import time
 
-from benchmarks.common import Timer, eval_path, peak_rss_mb
+from benchmarks.common import CACHE, Timer, eval_path, peak_rss_mb
 
 IMPLEMENTATIONS = ("fastw2v", "gensim")
 
@@ -32,19 +33,58 @@ _OBJECTIVES = {
     "cbow-hs": {"sg": 0, "hs": 1, "negative": 0},
 }
 
-#: Every mode: the four objectives read by the library's ``Text8Corpus``, then by
-#: ``corpus_file=``, then (``-py``) by a plain Python iterable over that reader, which no
-#: library can read in compiled code (fastw2v trains its own readers of plain local files
-#: in compiled code; the ``-py`` modes measure the path of any other iterable).
-MODES = dict(
-    [(name, dict(params, corpus_file=False)) for name, params in _OBJECTIVES.items()]
-    + [(name + "-file", dict(params, corpus_file=True)) for name, params in _OBJECTIVES.items()]
-    + [(name + "-py", dict(params, corpus_file=False, python_iterable=True))
-       for name, params in _OBJECTIVES.items()]
-)
+#: How a mode's corpus is given to the library, by the suffix of the mode's name:
+#:
+#: - ``""``: the library's ``Text8Corpus`` over the plain file (fastw2v trains its own
+#:   readers of plain local files in compiled code);
+#: - ``-file``: ``corpus_file=`` the plain file;
+#: - ``-py``: a plain Python iterable over that reader, which no library can read in
+#:   compiled code (the path of any other iterable);
+#: - ``-gz``: ``Text8Corpus`` over a gzipped copy (fastw2v: decompressed by the reading
+#:   thread, split in compiled code);
+#: - ``-utf8``: ``Text8Corpus`` over a UTF-8 copy with accented letters and Unicode spaces
+#:   (see :func:`benchmarks.readers.to_utf8`).
+SOURCES = {
+    "": {"corpus_file": False},
+    "-file": {"corpus_file": True},
+    "-py": {"corpus_file": False, "python_iterable": True},
+    "-gz": {"corpus_file": False, "variant": "gz"},
+    "-utf8": {"corpus_file": False, "variant": "utf8"},
+}
 
-#: The modes run unless others are asked for.
-DEFAULT_MODES = [mode for mode in MODES if not mode.endswith("-py")]
+#: Every mode: each objective with each source.
+MODES = {name + suffix: dict(params, **source)
+         for suffix, source in SOURCES.items() for name, params in _OBJECTIVES.items()}
+
+#: The modes run unless others are asked for: the reader and ``corpus_file`` ones.
+DEFAULT_MODES = [mode for mode in MODES if not mode.endswith(("-py", "-gz", "-utf8"))]
+
+
+def corpus_variant(corpus, mode):
+    """The file a trial of ``mode`` reads: ``corpus`` itself, or its ``-gz`` or ``-utf8``
+    copy, made once beside the benchmark cache (atomically: trials may ask at once)."""
+    variant = MODES[mode].get("variant")
+    if variant is None:
+        return corpus
+    stat = os.stat(corpus)
+    name = "%s-%d-%d.%s" % (os.path.basename(corpus), stat.st_size, stat.st_mtime_ns,
+                            "txt.gz" if variant == "gz" else "utf8.txt")
+    path = os.path.join(CACHE, "variants", name)
+    if not os.path.exists(path):
+        from benchmarks.readers import to_utf8
+
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(corpus, "rb") as fin:
+            data = fin.read()
+        tmp = "%s.%d.tmp" % (path, os.getpid())
+        if variant == "gz":
+            with gzip.open(tmp, "wb", compresslevel=6) as fout:
+                fout.write(data)
+        else:
+            with open(tmp, "wb") as fout:
+                fout.write(to_utf8(data))
+        os.replace(tmp, path)
+    return path
 
 
 class PythonIterable:
@@ -63,7 +103,7 @@ ANALOGY_VOCAB = 30000
 def mode_parameters(mode):
     """Word2Vec keyword arguments of ``mode`` (``sg``, ``hs``, ``negative``)."""
     return {key: value for key, value in MODES[mode].items()
-            if key not in ("corpus_file", "python_iterable")}
+            if key not in ("corpus_file", "python_iterable", "variant")}
 
 
 def build_fingerprint(package):
@@ -122,8 +162,7 @@ def train(impl, mode, workers, epochs, corpus, barrier=None):
     workers, epochs : int
         Passed to ``Word2Vec``.
     corpus : str
-        A plain text8-format file, read through the library's ``Text8Corpus`` or, in the
-        ``-file`` modes, passed as ``corpus_file``.
+        A plain text8-format file, read as the mode says (see :data:`SOURCES`).
     barrier : (str, int), optional
         A directory and a number of processes: between building the vocabulary and
         training, wait until that many have come that far (:func:`wait_at_barrier`).
@@ -139,6 +178,7 @@ def train(impl, mode, workers, epochs, corpus, barrier=None):
         of training) and ``peak_rss_mb``.
     """
     word2vec, text8corpus, version, extra = _library(impl)
+    corpus = corpus_variant(corpus, mode)
     if MODES[mode]["corpus_file"]:
         source = {"corpus_file": corpus}
     elif MODES[mode].get("python_iterable"):

@@ -65,6 +65,23 @@ cdef extern from "_kernels.h" nogil:
     int fw_cpu_runs(int level)
     int fw_use_variant(int level)
 
+cdef extern from "_job_queue.h" nogil:
+    ctypedef struct fw_job:
+        const int32_t *ids
+        const int64_t *ends
+        int64_t n_sentences, longest
+        float alpha_start, alpha_end
+    ctypedef struct fw_job_queue:
+        fw_job *jobs
+    int fw_queue_init(fw_job_queue *q, int capacity)
+    void fw_queue_destroy(fw_job_queue *q)
+    int fw_queue_reusable_slot(fw_job_queue *q, int ms)
+    void fw_queue_put(fw_job_queue *q, int slot)
+    int fw_queue_take(fw_job_queue *q)
+    void fw_queue_finish(fw_job_queue *q, int slot, int64_t trained)
+    void fw_queue_signal(fw_job_queue *q, int stop)
+    int64_t fw_queue_collect(fw_job_queue *q, int slot)
+
 cdef extern from *:
     """
     #ifndef FASTW2V_COMPILE_ARGS
@@ -183,6 +200,107 @@ cdef class WorkerState:
         self.state.trained_words = 0
         self.state.loss = 0.0
         return result
+
+
+cdef int64_t checked_longest(const int32_t[::1] ids, const int64_t[::1] ends,
+                             int32_t n_words) except -1:
+    """The words in the longest sentence ``ids[ends[s-1]:ends[s]]``, checked: the ends rise
+    to ``len(ids)`` and every id is in ``[0, n_words)`` (else ValueError)."""
+    cdef int64_t n_sentences = ends.shape[0], i, longest = 0, prev = 0
+    cdef int bad = 0
+    if (ends[n_sentences - 1] if n_sentences else 0) != ids.shape[0]:
+        raise ValueError("sentence ends do not cover the ids")
+    with nogil:
+        for i in range(n_sentences):
+            if ends[i] < prev:
+                bad = 1
+            longest = max(longest, ends[i] - prev)
+            prev = ends[i]
+        for i in range(ids.shape[0]):
+            if ids[i] < 0 or ids[i] >= n_words:
+                bad = 1
+    if bad:
+        raise ValueError("word ids out of range or sentence ends not increasing")
+    return longest
+
+
+cdef class JobQueue:
+    """The jobs of an epoch, from the thread that reads the corpus to the workers, who take
+    them without the GIL (``TrainingKernel.train_jobs``; see ``_job_queue.h``).
+
+    Parameters
+    ----------
+    n_words : int
+        Vocabulary size: every id put must be below it.
+    capacity : int
+        Jobs queued or in training at once.
+    """
+    cdef fw_job_queue queue
+    cdef list held  # per slot: (ids, ends, info) while its job is queued or trained
+    cdef list finished
+    cdef readonly int32_t n_words
+
+    def __cinit__(self, int32_t n_words, int capacity):
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        if fw_queue_init(&self.queue, capacity) < 0:
+            raise MemoryError()
+        self.n_words = n_words
+        self.held = [None] * capacity
+        self.finished = []
+
+    def __dealloc__(self):
+        fw_queue_destroy(&self.queue)
+
+    def put(self, ids, ends, float alpha_start, float alpha_end, info, int timeout_ms=100):
+        """Queue the sentences ``ids[ends[s-1]:ends[s]]`` (int32 and int64 arrays, checked
+        here) with their learning rates; ``info`` comes back with the job's result from
+        :meth:`take_finished`. Returns False, queueing nothing, if no slot came free within
+        ``timeout_ms`` or the queue was stopped."""
+        cdef const int32_t[::1] id_view = ids
+        cdef const int64_t[::1] end_view = ends
+        cdef int64_t longest = checked_longest(id_view, end_view, self.n_words)
+        cdef int slot
+        if id_view.shape[0] == 0:
+            self.finished.append((info, 0))
+            return True
+        with nogil:
+            slot = fw_queue_reusable_slot(&self.queue, timeout_ms)
+        if slot < 0:
+            return False
+        self._collect(slot)
+        self.held[slot] = (id_view, end_view, info)
+        cdef fw_job *job = &self.queue.jobs[slot]
+        job.ids = &id_view[0]
+        job.ends = &end_view[0]
+        job.n_sentences = end_view.shape[0]
+        job.longest = longest
+        job.alpha_start = alpha_start
+        job.alpha_end = alpha_end
+        fw_queue_put(&self.queue, slot)
+        return True
+
+    cdef _collect(self, int slot):
+        cdef int64_t trained = fw_queue_collect(&self.queue, slot)
+        if trained >= 0:
+            self.finished.append((self.held[slot][2], trained))
+            self.held[slot] = None
+
+    def take_finished(self):
+        """``[(info, words trained), ...]`` of the jobs done since the last call."""
+        for slot in range(len(self.held)):
+            if self.held[slot] is not None:
+                self._collect(slot)
+        finished, self.finished = self.finished, []
+        return finished
+
+    def close(self):
+        """No more jobs: the workers return once the queued ones are trained."""
+        fw_queue_signal(&self.queue, 0)
+
+    def stop(self):
+        """The workers return after their current job; queued jobs are not trained."""
+        fw_queue_signal(&self.queue, 1)
 
 
 @cython.dataclasses.dataclass(frozen=True, kw_only=True)
@@ -321,6 +439,11 @@ cdef class TrainingKernel:
             raise ValueError("worker state has vector size %d, model %d" % (worker.dim, self.model.dim))
 
     @property
+    def n_words(self):
+        """Vocabulary size: word ids are below it."""
+        return self.model.n_words
+
+    @property
     def top_nodes(self):
         """Huffman nodes each thread trains in its own copy (0: none, all rows shared)."""
         return self.model.hs.top_nodes
@@ -335,32 +458,38 @@ cdef class TrainingKernel:
             Number of words trained (after subsampling).
         """
         self.check_worker(worker)
-        cdef int64_t n_sentences = ends.shape[0], i, longest = 0, prev = 0
-        cdef int32_t n = self.model.n_words
-        cdef int bad = 0
-        if n_sentences == 0:
-            return 0
-        if ends[n_sentences - 1] != ids.shape[0]:
-            raise ValueError("sentence ends do not cover the ids")
-        with nogil:
-            for i in range(n_sentences):
-                if ends[i] < prev:
-                    bad = 1
-                longest = max(longest, ends[i] - prev)
-                prev = ends[i]
-            for i in range(ids.shape[0]):
-                if ids[i] < 0 or ids[i] >= n:
-                    bad = 1
-        if bad:
-            raise ValueError("word ids out of range or sentence ends not increasing")
+        cdef int64_t longest = checked_longest(ids, ends, self.model.n_words)
         if ids.shape[0] == 0:
             return 0
         cdef int64_t before = worker.state.trained_words
         with nogil:
             worker.reserve(&self.model, longest)
-            fw_train_batch(&self.model, worker.state, &ids[0], &ends[0], n_sentences,
+            fw_train_batch(&self.model, worker.state, &ids[0], &ends[0], ends.shape[0],
                            alpha_start, alpha_end, compute_loss)
         return worker.state.trained_words - before
+
+    def train_jobs(self, WorkerState worker not None, JobQueue jobs not None, bint compute_loss):
+        """Train the jobs of ``jobs`` one after the other, without the GIL, until it is
+        closed and empty or stopped, or the weights met NaN (``worker.nonfinite``)."""
+        self.check_worker(worker)
+        if jobs.n_words != self.model.n_words:
+            raise ValueError("the job queue was checked for %d words, the model has %d"
+                             % (jobs.n_words, self.model.n_words))
+        cdef fw_job_queue *queue = &jobs.queue
+        cdef fw_job *job
+        cdef int slot
+        cdef int64_t before
+        with nogil:
+            while not worker.state.nonfinite:
+                slot = fw_queue_take(queue)
+                if slot < 0:
+                    break
+                job = &queue.jobs[slot]
+                worker.reserve(&self.model, job.longest)
+                before = worker.state.trained_words
+                fw_train_batch(&self.model, worker.state, job.ids, job.ends, job.n_sentences,
+                               job.alpha_start, job.alpha_end, compute_loss)
+                fw_queue_finish(queue, slot, worker.state.trained_words - before)
 
     def train_file_range(self, WorkerState worker not None, WordHash words not None, path, int64_t start,
                          int64_t end, float alpha_start, float alpha_end, bint compute_loss,

@@ -11,8 +11,10 @@ schedule and one tally:
   chunks; compiled code splits each chunk and looks its words up without the GIL, and the
   workers train the jobs;
 - iterable: the calling thread reads Python sentences, packs them into jobs and converts
-  each job to word ids (all the GIL-held work, in one thread); the workers train the jobs
-  with the GIL released.
+  each job to word ids (all the GIL-held work, in one thread).
+
+In the last two, the workers take the jobs from a compiled queue (``_trainer.JobQueue``)
+and never take the GIL: they never wait for the reading thread while it reads.
 
 Every way, no worker outlives the call (see :mod:`fastw2v.threads`): on an error or a
 KeyboardInterrupt the workers are told to stop and every one has returned (after its
@@ -20,18 +22,19 @@ current job) before the exception leaves, so the model is never trained, saved o
 again while a worker still writes.
 """
 import logging
-import queue
 import threading
 import time
 
-from fastw2v import _reading, _words, corpora, threads, vocab
+from fastw2v import _reading, _trainer, _words, corpora, threads, vocab
 from fastw2v.callbacks import notify
 
 logger = logging.getLogger(__name__)
 
-# A worker waits for the GIL up to the interpreter's switch interval (5 ms) each time it
-# takes a job; jobs this large keep that wait small next to the training it buys.
+# Jobs of at least this many words: the reading thread packs and checks each job, and
+# collects it when done, in Python.
 MIN_JOB_WORDS = 1 << 16
+# Jobs queued or in training at once, per worker thread.
+JOBS_PER_WORKER = 3
 
 
 class Diverged(FloatingPointError):
@@ -148,8 +151,8 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
     """Train one pass over an iterable of sentences with ``len(workers)`` threads.
 
     The calling thread reads the corpus and converts each job (at least ``batch_words`` and
-    ``MIN_JOB_WORDS`` words) to word ids, so that all GIL-held work happens in one thread and
-    the workers take the GIL only briefly, once a job. ``unit`` is ``"words"`` or
+    ``MIN_JOB_WORDS`` words) to word ids, so that all GIL-held work happens in one thread
+    (see :func:`_train_jobs`). ``unit`` is ``"words"`` or
     ``"sentences"``: what the schedule counts progress in. Counts go to ``tally``;
     ``tick()`` is called regularly from the calling thread.
     """
@@ -193,40 +196,45 @@ def train_epoch_stream(kernel, workers, source, word_table, schedule, unit, comp
 
 def _train_jobs(kernel, workers, jobs, schedule, unit, compute_loss, tally, tick):
     """Train the jobs ``(ids, ends, raw_words, raw_sentences)`` that the calling thread draws
-    from the iterator ``jobs``, with one thread per worker state."""
-    queued = queue.Queue(maxsize=2 * len(workers))
-    stop = threading.Event()
+    from the iterator ``jobs``, with one thread per worker state.
+
+    The calling thread reserves each job's learning rates and queues it; the workers take
+    the jobs in that order and train them without ever taking the GIL
+    (``TrainingKernel.train_jobs``), so that they never wait for this thread while it reads.
+    """
+    queue = _trainer.JobQueue(kernel.n_words, JOBS_PER_WORKER * len(workers))
 
     def work(state):
         try:
-            while True:
-                job = queued.get()
-                if job is None or stop.is_set():
-                    return
-                ids, ends, raw, sentences = job
-                units = raw if unit == "words" else sentences
-                alpha_start, alpha_end = schedule.reserve(units)
-                trained = kernel.train_batch(state, ids, ends, alpha_start, alpha_end, compute_loss)
-                tally.add(raw, trained, sentences, units)
-                _check_diverged(state)
+            kernel.train_jobs(state, queue, compute_loss)
+            _check_diverged(state)
         except BaseException as exc:  # surfaced by the feeding thread
             tally.fail(exc)
-            stop.set()
+            queue.stop()
+
+    def count_finished():
+        for (raw, sentences, units), trained in queue.take_finished():
+            tally.add(raw, trained, sentences, units)
 
     finished = _start(work, workers)
     try:
-        for job in jobs:
-            if stop.is_set():
+        for ids, ends, raw, sentences in jobs:
+            units = raw if unit == "words" else sentences
+            alpha_start, alpha_end = schedule.reserve(units)
+            while not queue.put(ids, ends, alpha_start, alpha_end, (raw, sentences, units)):
+                tick()
+                if tally.error is not None:
+                    break
+            count_finished()
+            if tally.error is not None:
                 break
-            _put(queued, job, stop, tick)
-        for _ in finished:
-            _put(queued, None, stop, tick, force=True)
+        queue.close()
         threads.wait(finished, tick)
     except BaseException:
-        stop.set()
-        _drain(queued, len(finished))
+        queue.stop()
         threads.wait_uninterrupted(finished)
         raise
+    count_finished()
     if tally.error is not None:
         raise tally.error
 
@@ -245,32 +253,6 @@ def _job_ids(sentences, word_table):
 def _start(work, workers):
     """Start a thread running ``work(state)`` per worker state; returns their finish events."""
     return [threads.start(work, (state,)) for state in workers]
-
-
-def _put(jobs, item, stop, tick, force=False):
-    while True:
-        if stop.is_set() and not force:
-            return
-        try:
-            jobs.put(item, timeout=0.1)
-            tick()
-            return
-        except queue.Full:
-            tick()
-
-
-def _drain(jobs, n_threads):
-    """Empty the job queue and wake every worker with a stop marker."""
-    while True:
-        try:
-            jobs.get_nowait()
-        except queue.Empty:
-            break
-    for _ in range(n_threads):
-        try:
-            jobs.put_nowait(None)
-        except queue.Full:
-            break
 
 
 def train_epoch_file(kernel, workers, word_table, ranges, schedule, compute_loss, tally, tick,

@@ -106,6 +106,26 @@ def test_diverging_training_from_a_file_stops_too(corpus, tmp_path):
         Word2Vec(corpus_file=path, **dict(SMALL, alpha=1e6, epochs=2))
 
 
+def test_a_worker_failing_while_jobs_wait_stops_training_without_a_hang():
+    # one worker, jobs of MIN_JOB_WORDS words, more jobs than the queue holds: the worker
+    # fails on its first job while the reading thread has more to hand out
+    words = 6 * training.MIN_JOB_WORDS
+    corpus = [["w%d" % (i % 50) for i in range(1000)]] * (words // 1000)
+    outcome = {}
+
+    def run():
+        try:
+            Word2Vec(corpus, **dict(SMALL, alpha=1e6, workers=1))
+        except FloatingPointError as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "training hung after its worker failed"
+    assert "training diverged in epoch 1 of 1" in str(outcome["error"])
+
+
 @pytest.mark.parametrize("array, value", [("vectors", np.nan), ("vectors", np.inf),
                                           ("syn1neg", np.nan), ("syn1", -np.inf)])
 def test_non_finite_weights_are_named_before_training(corpus, array, value):
