@@ -1,4 +1,5 @@
 """The benchmark harness's pure parts: arguments, scheduling, ratios, tables (no timing)."""
+import gzip
 import os
 import sys
 
@@ -20,7 +21,8 @@ def row(impl, mode, workers, words_per_second, **extra):
 def test_defaults_run_every_mode_with_two_workers():
     args = compare.parse_args([])
     assert args.modes == trial.DEFAULT_MODES and len(args.modes) == 8
-    assert all(mode in args.modes for mode in trial.MODES if not mode.endswith("-py"))
+    assert all(mode in args.modes for mode in trial.MODES
+               if not mode.endswith(("-py", "-gz", "-utf8")))
     assert args.workers == [2] and args.epochs == 1 and args.repeat == 1
     assert args.impl == ["fastw2v", "gensim"] and args.suite == "train"
     assert args.out.endswith(os.path.join("results", "train.json"))
@@ -56,6 +58,22 @@ def test_modes_cover_both_objectives_and_sources():
     # the -py modes' iterable hides the reader, so fastw2v reads it in Python
     hidden = trial.PythonIterable([["a", "b"], ["c"]])
     assert not hasattr(hidden, "compiled_source") and list(hidden) == [["a", "b"], ["c"]]
+
+
+def test_scaling_covers_every_input_kind(tmp_path, monkeypatch):
+    modes = scaling.parse_args([]).modes
+    for suffix in ("", "-file", "-py"):
+        assert all(name + suffix in modes for name in ("sg-ns", "cbow-ns", "sg-hs", "cbow-hs"))
+    assert {"sg-ns-gz", "cbow-ns-gz", "sg-ns-utf8", "cbow-ns-utf8"} <= set(modes)
+    # the -gz and -utf8 copies: made once, read back as the corpus they copy
+    monkeypatch.setattr(trial, "CACHE", str(tmp_path / "cache"))
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes(b"a cat in the care of bees")
+    assert trial.corpus_variant(str(corpus), "sg-ns") == str(corpus)
+    with gzip.open(trial.corpus_variant(str(corpus), "sg-ns-gz")) as f:
+        assert f.read() == corpus.read_bytes()
+    with open(trial.corpus_variant(str(corpus), "cbow-ns-utf8"), encoding="utf8") as f:
+        assert f.read() == "a \u00e7at in\u2009th\u00e9 \u00e7ar\u00e9 of b\u00e9\u00e9s"
 
 
 def test_schedule_alternates_implementations():
@@ -234,7 +252,7 @@ def test_two_trial_processes_meet_at_the_barrier_and_train_together(tmp_path):
 
 def test_scaling_arguments_are_parsed_and_checked(capsys):
     args = scaling.parse_args([])
-    assert args.modes == trial.DEFAULT_MODES and args.repeat == 3 and args.corpus is None
+    assert args.modes == scaling.SCALING_MODES and args.repeat == 3 and args.corpus is None
     assert args.out.endswith(os.path.join("results", "scaling.json"))
     args = scaling.parse_args(["--modes", "sg-ns,cbow-hs-file", "--repeat", "1",
                                "--out", "s.json", "--corpus", "c.txt"])
