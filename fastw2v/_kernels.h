@@ -54,6 +54,7 @@ typedef struct {
     int cbow_mean;
     int shrink_windows;
     const uint64_t *keep_threshold; /* subsampling: keep word w if rand32 < keep_threshold[w] */
+    const float *lockf;             /* per-word factor of syn0 updates (gensim's vectors_lockf), NULL: 1 */
     const float *sigmoid_table;     /* FW_SIGMOID_TABLE_SIZE + 1 entries over [-MAX_EXP, MAX_EXP] */
     int losses;                     /* FW_NEGATIVE_SAMPLING | FW_HIERARCHICAL_SOFTMAX */
     fw_negative_sampling ns;
@@ -104,6 +105,11 @@ FW_INLINE void fw_loss_end_batch(const fw_model *m, fw_worker *w, int losses) {
 
 /* The context positions [lo, hi) around centre i: a reduced window drawn uniformly in
  * [1, window] (or the full window), clipped to the sentence. */
+/* The factor of word `word`'s input-row updates: 0 locks the row (gensim's vectors_lockf). */
+FW_INLINE float fw_lockf(const fw_model *m, int32_t word) {
+    return m->lockf ? m->lockf[word] : 1.0f;
+}
+
 FW_INLINE void fw_window(const fw_model *m, fw_worker *w, int64_t i, int64_t len, int64_t *lo,
                          int64_t *hi) {
     int b = m->window;

@@ -108,7 +108,7 @@ FW_INLINE void fw_train_sentence_sg(const fw_model *m, fw_worker *w, const int32
             float *l1 = m->syn0 + (int64_t)sent[j] * dim;
             memset(w->grad, 0, dim * sizeof(float));
             fw_predict(m, w, l1, sent[i], alpha, compute_loss, losses);
-            fw_axpy(1.0f, w->grad, l1, dim);
+            fw_axpy(fw_lockf(m, sent[j]), w->grad, l1, dim);
         }
     }
 }
@@ -135,7 +135,8 @@ FW_INLINE void fw_train_sentence_cbow(const fw_model *m, fw_worker *w, const int
          * the sum divides it by the number of context words. */
         float scale = m->cbow_mean ? 1.0f : inv;
         for (int64_t j = lo; j < hi; j++)
-            if (j != i) fw_axpy(scale, w->grad, m->syn0 + (int64_t)sent[j] * dim, dim);
+            if (j != i)
+                fw_axpy(scale * fw_lockf(m, sent[j]), w->grad, m->syn0 + (int64_t)sent[j] * dim, dim);
     }
 }
 
@@ -156,7 +157,12 @@ FW_INLINE void fw_train_sentence_sg_batched(const fw_model *m, fw_worker *w, con
         if (n_in == 0) continue;
         memset(w->block_grad, 0, sizeof(float) * n_in * dim);
         fw_output_blocks(m, w, n_in, sent, i, len, alpha, compute_loss, losses);
-        for (int a = 0; a < n_in; a++) fw_axpy(1.0f, w->block_grad + (int64_t)a * dim, w->in_rows[a], dim);
+        int a = 0;  /* input a is the a-th context word, in window order */
+        for (int64_t j = lo; j < hi; j++) {
+            if (j == i) continue;
+            fw_axpy(fw_lockf(m, sent[j]), w->block_grad + (int64_t)a * dim, w->in_rows[a], dim);
+            a++;
+        }
     }
 }
 
@@ -187,7 +193,9 @@ FW_INLINE void fw_train_sentence_cbow_batched(const fw_model *m, fw_worker *w,
         memset(w->block_grad, 0, sizeof(float) * dim);
         fw_output_blocks(m, w, 1, sent, i, len, alpha, compute_loss, losses);
         float scale = m->cbow_mean ? 1.0f : inv;
-        for (int c = 0; c < n_ctx; c++) fw_axpy(scale, w->block_grad, context[c], dim);
+        int c = 0;  /* context row c is the c-th context word, in window order */
+        for (int64_t j = lo; j < hi; j++)
+            if (j != i) fw_axpy(scale * fw_lockf(m, sent[j]), w->block_grad, context[c++], dim);
     }
 }
 

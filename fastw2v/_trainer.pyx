@@ -43,6 +43,7 @@ cdef extern from "_kernels.h" nogil:
         int32_t n_words
         int sg, batched, window, cbow_mean, shrink_windows
         const uint64_t *keep_threshold
+        const float *lockf
         const float *sigmoid_table
         int losses
         fw_negative_sampling ns
@@ -326,6 +327,9 @@ cdef class KernelConfig:
         Train with hierarchical softmax, into ``syn1`` (a row per inner node), with
         ``top_nodes`` nodes nearest the root trained in a copy per thread
         (``HierarchicalSoftmax.top_nodes``). At least one of the two losses is needed.
+    lockf : ndarray of float32, shape (n_words,), optional
+        Factor of each word's input-row updates (gensim's ``vectors_lockf``: 0 locks the
+        row); None: 1 for every word.
     """
     syn0: object
     keep_threshold: object
@@ -339,6 +343,7 @@ cdef class KernelConfig:
     hierarchical_softmax: object = None
     syn1: object = None
     top_nodes: int = 0
+    lockf: object = None
 
 
 cdef class TrainingKernel:
@@ -374,6 +379,13 @@ cdef class TrainingKernel:
         self.model.shrink_windows = config.shrink_windows
         self.model.keep_threshold = &keep_threshold[0]
         self.model.sigmoid_table = &self.sigmoid_table[0]
+        cdef const float[::1] lockf
+        if config.lockf is not None:
+            lockf = config.lockf
+            if lockf.shape[0] != n:
+                raise ValueError("lockf has %d rows, vocabulary %d" % (lockf.shape[0], n))
+            self.arrays.append(config.lockf)
+            self.model.lockf = &lockf[0]
         if config.negative_sampling is not None:
             self.set_negative_sampling(config.negative_sampling, config.syn1neg)
         if config.hierarchical_softmax is not None:

@@ -752,7 +752,7 @@ def word2vec_state(record, path, cls):
     }
     state = {name: state[name] for name in cls.SAVED_STATE if name in state}
     arrays = {}
-    meta = {"class": "Word2Vec", "params": params, "state": state,
+    meta = {"class": "Word2Vec", "params": params, "state": state, "huffman_ties": "gensim",
             "wv": vectors.describe(arrays, "wv/", ["count"],
                                    vectors.vectors.astype(np.float32, copy=False))}
 

@@ -145,18 +145,20 @@ def _check_fname(fname_or_handle):
 
 class _HuffmanVecattrs:
     """gensim's per-word ``code`` and ``point`` attributes of hierarchical softmax, derived
-    on demand from the ``count`` attribute (the Huffman tree is a function of the counts)."""
+    on demand from the ``count`` attribute (the Huffman tree is a function of the counts and
+    of how ties are ordered: ``ties``, see :data:`fastw2v.losses.HUFFMAN_TIES`)."""
 
     NAMES = ("code", "point")
 
-    def __init__(self):
+    def __init__(self, ties="gensim"):
+        self.ties = ties
         self._counts = None
         self._tables = None
 
     def get(self, kv, attr, index):
         counts = kv.expandos["count"]
         if self._counts is not counts or len(self._tables[0]) != len(counts) + 1:
-            self._tables = losses.huffman_codes(counts)
+            self._tables = losses.huffman_codes(counts, self.ties)
             self._counts = counts
         offsets, codes, points = self._tables
         start, end = offsets[index], offsets[index + 1]
@@ -165,7 +167,7 @@ class _HuffmanVecattrs:
         return points[start:end].astype(np.uint32)
 
     def __deepcopy__(self, memo):
-        return _HuffmanVecattrs()
+        return _HuffmanVecattrs(self.ties)
 
 
 def _ensure_list(value):
@@ -1100,7 +1102,7 @@ class KeyedVectors:
         if "lifecycle_events" not in ignore:
             desc["lifecycle_events"] = saved_events(getattr(self, "lifecycle_events", []))
         if getattr(self, "_derived_vecattrs", None) is not None:
-            desc["huffman_vecattrs"] = True
+            desc["huffman_vecattrs"] = self._derived_vecattrs.ties
         return desc
 
     @classmethod
@@ -1141,9 +1143,12 @@ class KeyedVectors:
             kv.vectors_lockf = reader.array(prefix + "vectors_lockf.npy", np.dtype(np.float32),
                                             (len(keys),), mmap=False)
         kv.lifecycle_events = loaded_events(desc.get("lifecycle_events", []))
-        if desc.get("huffman_vecattrs", False) not in (False, True):
-            raise ValueError("huffman_vecattrs must be true or absent, got %r"
-                             % (desc["huffman_vecattrs"],))
-        if desc.get("huffman_vecattrs"):
-            kv._derived_vecattrs = _HuffmanVecattrs()
+        ties = desc.get("huffman_vecattrs", False)
+        if ties is True:  # written before the ties were named: the word-id order
+            ties = "index"
+        if ties is not False and ties not in losses.HUFFMAN_TIES:
+            raise ValueError("huffman_vecattrs must be one of %s or absent, got %r"
+                             % (losses.HUFFMAN_TIES, ties))
+        if ties:
+            kv._derived_vecattrs = _HuffmanVecattrs(ties)
         return kv

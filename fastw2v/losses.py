@@ -42,8 +42,28 @@ def alias_table(counts, ns_exponent=0.75):
     return prob.astype(np.uint32), alias
 
 
-def huffman_codes(counts):
-    """Huffman codes of every word, as gensim and word2vec.c build them.
+#: How equal counts are ordered while the Huffman tree is built: ``"gensim"``, as gensim's
+#: heap of items compared by count alone (what fastw2v builds); ``"index"``, the lower word id
+#: first (what fastw2v built before; kept for the files it wrote then). Both give
+#: optimal codes; only gensim's gives gensim's codes, points and ``syn1`` rows.
+HUFFMAN_TIES = ("gensim", "index")
+
+
+class _CountOnly:
+    """A heap item compared by its count alone, as gensim's ``Heapitem``: among equal counts,
+    the heap's own order decides, exactly as in gensim."""
+
+    __slots__ = ("count", "node")
+
+    def __init__(self, count, node):
+        self.count, self.node = count, node
+
+    def __lt__(self, other):
+        return self.count < other.count
+
+
+def huffman_codes(counts, ties="gensim"):
+    """Huffman codes of every word, as gensim builds them (``ties``: see :data:`HUFFMAN_TIES`).
 
     Returns
     -------
@@ -52,20 +72,26 @@ def huffman_codes(counts):
         the root is ``codes[offsets[w]:offsets[w + 1]]`` through inner nodes ``points[...]``
         (row numbers in ``syn1``).
     """
+    if ties not in HUFFMAN_TIES:
+        raise ValueError("ties must be one of %s, got %r" % (HUFFMAN_TIES, ties))
     n = len(counts)
     if n < 2:
         return np.zeros(n + 1, dtype=np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32)
-    heap = [(int(c), i) for i, c in enumerate(counts)]
+    if ties == "gensim":
+        make, unpack = _CountOnly, lambda item: (item.count, item.node)
+    else:
+        make, unpack = (lambda count, node: (count, node)), tuple
+    heap = [make(int(c), i) for i, c in enumerate(counts)]
     heapq.heapify(heap)
     parent = np.zeros(2 * n - 1, dtype=np.int64)
     bit = np.zeros(2 * n - 1, dtype=np.uint8)
     for inner in range(n - 1):
-        count1, node1 = heapq.heappop(heap)
-        count2, node2 = heapq.heappop(heap)
+        count1, node1 = unpack(heapq.heappop(heap))
+        count2, node2 = unpack(heapq.heappop(heap))
         node = n + inner
         parent[node1], parent[node2] = node, node
         bit[node2] = 1
-        heapq.heappush(heap, (count1 + count2, node))
+        heapq.heappush(heap, make(count1 + count2, node))
     root = 2 * n - 2
     # depth of every node, top-down: an inner node is always created after its children
     depth = np.zeros(2 * n - 1, dtype=np.int64)
@@ -122,6 +148,8 @@ class HierarchicalSoftmax:
     ----------
     counts : array_like of int
         Count of every vocabulary word, by word id.
+    ties : {"gensim", "index"}
+        How equal counts are ordered (see :data:`HUFFMAN_TIES`).
 
     Attributes
     ----------
@@ -129,8 +157,8 @@ class HierarchicalSoftmax:
         The Huffman paths (see :func:`huffman_codes`).
     """
 
-    def __init__(self, counts):
-        self.offsets, self.codes, self.points = huffman_codes(counts)
+    def __init__(self, counts, ties="gensim"):
+        self.offsets, self.codes, self.points = huffman_codes(counts, ties)
 
     @property
     def inner_nodes(self):

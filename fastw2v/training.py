@@ -338,14 +338,15 @@ class Feed:
 
     def units(self, total_examples, total_words):
         """What the learning rate falls with, ``(unit, units per epoch)``: bytes for ranges,
-        else raw words when ``total_words`` is known, else sentences."""
+        else sentences when ``total_examples`` is known, else raw words (gensim's order, so
+        that the constructor, which passes both, trains as ``train(total_examples=...)``)."""
         if self.kind == "ranges":
             return "bytes", sum(end - start for _, start, end in self.ranges)
         if total_words is None and total_examples is None:
             raise ValueError("you must specify either total_examples or total_words for "
                              "the learning-rate schedule (e.g. total_examples="
                              "model.corpus_count after build_vocab on the same corpus)")
-        return ("words", total_words) if total_words else ("sentences", total_examples)
+        return ("sentences", total_examples) if total_examples else ("words", total_words)
 
     def epoch(self, kernel, workers, word_table, schedule, unit, batch_words, compute_loss, tally,
               tick):

@@ -229,7 +229,8 @@ class Word2Vec:
         self._training_thread = None
         self._cum_table = None  # (counts, ns_exponent, table): see cum_table
         self.lifecycle_events = []
-        self.wv._derived_vecattrs = _HuffmanVecattrs() if self.hs else None
+        self._huffman_ties = "gensim"  # how the Huffman tree orders equal counts (see losses)
+        self.wv._derived_vecattrs = _HuffmanVecattrs(self._huffman_ties) if self.hs else None
         self.add_lifecycle_event("created", params=str(self))
 
         if sentences is not None and corpus_file is not None:
@@ -414,7 +415,7 @@ class Word2Vec:
             wv.index_to_key = words
             wv.key_to_index = {w: i for i, w in enumerate(words)}
             wv.expandos = {"count": counts}
-        wv._derived_vecattrs = _HuffmanVecattrs() if self.hs else None
+        wv._derived_vecattrs = _HuffmanVecattrs(self._huffman_ties) if self.hs else None
         self._tables = None
         if not keep_raw_vocab:
             self.raw_vocab = {}
@@ -476,7 +477,8 @@ class Word2Vec:
                 "keep": vocab.keep_thresholds(counts, self.sample),
                 "negative_sampling": losses.NegativeSampling(counts, self.negative, self.ns_exponent)
                 if self.negative else None,
-                "hierarchical_softmax": losses.HierarchicalSoftmax(counts) if self.hs else None,
+                "hierarchical_softmax": (losses.HierarchicalSoftmax(counts, self._huffman_ties)
+                                         if self.hs else None),
             }
         return self._tables
 
@@ -633,12 +635,16 @@ class Word2Vec:
         tables = self._training_tables()
         hs = tables["hierarchical_softmax"]
         batched = self.kernel == "batched"
+        lockf = self.wv.vectors_lockf
+        if not np.isfinite(lockf).all():
+            raise ValueError("wv.vectors_lockf holds NaN or infinite values")
         return _trainer.TrainingKernel(_trainer.KernelConfig(
             syn0=self.wv.vectors, keep_threshold=tables["keep"], sg=self.sg, window=self.window,
             cbow_mean=self.cbow_mean, shrink_windows=self.shrink_windows, batched=batched,
             negative_sampling=tables["negative_sampling"], syn1neg=self.syn1neg,
             hierarchical_softmax=hs, syn1=self.syn1,
-            top_nodes=hs.top_nodes(self.workers, batched) if hs is not None else 0))
+            top_nodes=hs.top_nodes(self.workers, batched) if hs is not None else 0,
+            lockf=None if np.all(lockf == 1.0) else np.ascontiguousarray(lockf, np.float32)))
 
     def _workers(self):
         """One WorkerState per thread, seeded from ``seed``; kept across ``train()`` calls."""
@@ -731,7 +737,8 @@ class Word2Vec:
         meta = {"class": "Word2Vec",
                 "params": {name: getattr(self, name) for name in self.SAVED_PARAMS},
                 "state": {name: getattr(self, name) for name in self.SAVED_STATE},
-                "wv": self.wv.describe(arrays, "wv/")}
+                "wv": self.wv.describe(arrays, "wv/"),
+                "huffman_ties": self._huffman_ties}
         if "lifecycle_events" not in ignore:
             meta["lifecycle_events"] = saved_events(getattr(self, "lifecycle_events", []))
         dropped = sorted({"syn1neg", "syn1"} & set(ignore))
@@ -790,7 +797,12 @@ class Word2Vec:
             raw_counts = reader.array("raw_vocab/counts.npy", "iu", (len(raw_keys),), mmap=False)
             model.raw_vocab = dict(zip(raw_keys, raw_counts.tolist()))
             model.lifecycle_events = loaded_events(reader.meta.get("lifecycle_events", []))
-            model.wv._derived_vecattrs = _HuffmanVecattrs() if model.hs else None
+            ties = reader.meta.get("huffman_ties", "index")  # absent: written before it was
+            if ties not in losses.HUFFMAN_TIES:
+                raise ValueError("huffman_ties must be one of %s, got %r"
+                                 % (losses.HUFFMAN_TIES, ties))
+            model._huffman_ties = ties
+            model.wv._derived_vecattrs = _HuffmanVecattrs(ties) if model.hs else None
         model.add_lifecycle_event("loaded", fname=reader.path)
         return model
 
@@ -854,7 +866,7 @@ class Word2Vec:
             self.wv.key_to_index = other_model.wv.key_to_index
             self.wv.expandos = other_model.wv.expandos
             self.wv.next_index = len(self.wv.index_to_key)
-            self.wv._derived_vecattrs = _HuffmanVecattrs() if self.hs else None
+            self.wv._derived_vecattrs = _HuffmanVecattrs(self._huffman_ties) if self.hs else None
             self.corpus_count = other_model.corpus_count
             self.corpus_total_words = other_model.corpus_total_words
             self._tables = None

@@ -76,31 +76,24 @@ def test_word2vec_equals_stored_values(name):
 
 
 @pytest.mark.parametrize("name", [n for n in WORD2VEC if EXPECTED[n]["params"]["hs"]])
-def test_huffman_tree_is_gensims(name):
-    """syn1's rows are gensim's inner nodes: equal when fastw2v builds gensim's tree from the
-    counts (else the import says so with a RuntimeWarning)."""
-    counts = ARRAYS[name + "/count"]
-    offsets, codes, points = losses.huffman_codes(counts)
-    lengths = ARRAYS[name + "/code_lengths"]
-    same = np.array_equal(np.diff(offsets), lengths) and np.array_equal(
-        codes, ARRAYS[name + "/code"]) and np.array_equal(points, ARRAYS[name + "/point"])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model = Word2Vec.load(fixture(name))
-    warned = [w for w in caught if issubclass(w.category, RuntimeWarning)
-              and "Huffman codes differ" in str(w.message)]
-    assert bool(warned) != same
-    np.testing.assert_array_equal(model.syn1, ARRAYS[name + "/syn1"])
-
-
-@pytest.mark.xfail(reason="fastw2v.losses.huffman_codes breaks ties between equal counts by "
-                          "word index; gensim's Heapitem compares counts only", strict=False)
-@pytest.mark.parametrize("name", [n for n in WORD2VEC if EXPECTED[n]["params"]["hs"]])
 def test_fastw2v_builds_gensims_huffman_tree(name):
+    # ties between equal counts broken as gensim's heap breaks them
     offsets, codes, points = losses.huffman_codes(ARRAYS[name + "/count"])
     np.testing.assert_array_equal(np.diff(offsets), ARRAYS[name + "/code_lengths"])
     np.testing.assert_array_equal(codes, ARRAYS[name + "/code"])
     np.testing.assert_array_equal(points, ARRAYS[name + "/point"])
+
+
+@pytest.mark.parametrize("name", [n for n in WORD2VEC if EXPECTED[n]["params"]["hs"]])
+def test_imported_hs_models_keep_gensims_tree_and_syn1(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "Huffman codes differ"
+        model = Word2Vec.load(fixture(name))
+    np.testing.assert_array_equal(model.syn1, ARRAYS[name + "/syn1"])
+    word = model.wv.index_to_key[-1]
+    start, end = np.cumsum(np.r_[0, ARRAYS[name + "/code_lengths"]])[[-2, -1]]
+    np.testing.assert_array_equal(model.wv.get_vecattr(word, "code"), ARRAYS[name + "/code"][start:end])
+    np.testing.assert_array_equal(model.wv.get_vecattr(word, "point"), ARRAYS[name + "/point"][start:end])
 
 
 @pytest.mark.parametrize("name", VECTORS + ["w2v_sep"])

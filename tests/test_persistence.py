@@ -9,7 +9,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from fastw2v import KeyedVectors, Word2Vec, persistence
+from fastw2v import KeyedVectors, Word2Vec, losses, persistence
 from fastw2v.callbacks import CallbackAny2Vec, CheckpointCallback
 from planted import cluster_corpus
 
@@ -350,6 +350,28 @@ def edit_meta(path, edit):
         meta = json.loads(archive.read("fastw2v.json"))
     edit(meta)
     rewrite(path, {"fastw2v.json": json.dumps(meta).encode()})
+
+
+def test_huffman_trees_of_files_written_before_gensims_tie_order_stay_as_trained(tmp_path):
+    # equal counts everywhere: the two tie orders give different trees
+    corpus = [["w%d" % i for i in range(j, j + 8)] for j in range(0, 64, 8)] * 5
+    model = Word2Vec(corpus, vector_size=8, min_count=1, hs=1, negative=0, workers=1,
+                     epochs=1, progress=False)
+    path = str(tmp_path / "m.fw2v")
+    model.save(path)
+    edit_meta(path, lambda meta: meta.pop("huffman_ties"))  # as written before
+    old = Word2Vec.load(path)
+    offsets, codes, points = losses.huffman_codes(old.wv.expandos["count"], "index")
+    w3 = old.wv.key_to_index["w3"]
+    start, end = offsets[w3], offsets[w3 + 1]
+    assert np.array_equal(old.wv.get_vecattr("w3", "code"), codes[start:end])
+    assert np.array_equal(old._training_tables()["hierarchical_softmax"].points, points)
+    assert not np.array_equal(points, model._training_tables()["hierarchical_softmax"].points)
+    old.save(path)  # and it stays so
+    assert np.array_equal(Word2Vec.load(path).wv.get_vecattr("w3", "point"),
+                          points[start:end])
+    edit_meta(path, lambda meta: meta.update(huffman_ties="count"))
+    assert "huffman_ties must be one of" in load_error(path)
 
 
 def test_newer_format_version_asks_for_an_upgrade(copy):

@@ -108,3 +108,31 @@ def test_alpha_decays_linearly_to_min_alpha(clusters):
     model = Word2Vec(sentences, epochs=2, workers=1, alpha=0.05, min_alpha=0.001, **{
         k: v for k, v in COMMON.items()})
     assert model.min_alpha_yet_reached == pytest.approx(0.001, abs=1e-6)
+
+
+@pytest.mark.parametrize("mode", sorted(MODES) + ["cbow-ns-classic"])
+def test_locked_rows_keep_their_vectors(mode, clusters):
+    # gensim's vectors_lockf: 0 locks a word's input vector, 0.5 halves its updates
+    params = dict(MODES.get(mode, dict(sg=0, hs=0, negative=5, kernel="classic")))
+    sentences, _ = clusters
+    model = Word2Vec(workers=2, epochs=2, **COMMON, **params)
+    model.build_vocab(sentences)
+    before = model.wv.vectors.copy()
+    model.wv.vectors_lockf[0] = 0.0
+    model.wv.vectors_lockf[1] = 0.5
+    model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
+    moved = np.abs(model.wv.vectors - before).sum(axis=1)
+    assert moved[0] == 0.0
+    assert moved[1] > 0 and np.all(moved[2:] > 0)
+    # half the step is a smaller move than the free words of the same frequency make
+    assert moved[1] < np.median(moved[2:20])
+
+
+def test_a_single_lock_factor_applies_to_every_row(clusters):
+    sentences, _ = clusters
+    model = Word2Vec(workers=1, epochs=1, **COMMON)
+    model.build_vocab(sentences)
+    before = model.wv.vectors.copy()
+    model.wv.vectors_lockf = np.zeros(1, np.float32)  # gensim's default shape, locked
+    model.train(sentences, total_examples=model.corpus_count, epochs=1)
+    assert np.array_equal(model.wv.vectors, before)

@@ -79,6 +79,32 @@ def test_train_reports_trained_and_raw_words():
     assert raw == 3 * 340 and trained == 3 * 340
 
 
+@pytest.mark.parametrize("source", ["list", "file", "gz"])
+def test_constructor_equals_build_vocab_then_train_with_total_examples(tmp_path, source):
+    # gensim's guarantee: the constructor's training is train(total_examples=corpus_count,
+    # epochs=epochs) after build_vocab, bit for bit with one worker
+    import gzip
+
+    from fastw2v import LineSentence
+
+    # several jobs (over MIN_JOB_WORDS words), whose shares of words and of sentences differ
+    corpus, _ = cluster_corpus(n_sentences=16000, seed=5)
+    corpus = [sentence[:3] if i < 8000 else sentence for i, sentence in enumerate(corpus)]
+    if source != "list":
+        path = tmp_path / ("c.txt.gz" if source == "gz" else "c.txt")
+        with (gzip.open if source == "gz" else open)(path, "wt", encoding="utf8") as f:
+            f.write("".join(" ".join(sentence) + "\n" for sentence in corpus))
+        corpus = LineSentence(str(path))
+    params = dict(SMALL, workers=1, epochs=3, seed=11, window=3)
+    built = Word2Vec(corpus, **params)
+    stepwise = Word2Vec(**params)
+    stepwise.build_vocab(corpus)
+    stepwise.train(corpus, total_examples=stepwise.corpus_count, epochs=stepwise.epochs)
+    assert np.array_equal(built.wv.vectors, stepwise.wv.vectors)
+    assert np.array_equal(built.syn1neg, stepwise.syn1neg)
+    assert built.min_alpha_yet_reached == stepwise.min_alpha_yet_reached
+
+
 def test_sentences_longer_than_10000_words_are_trained_whole():
     # gensim trains only the first 10,000 tokens of a sentence; words past that must learn too
     rng = np.random.default_rng(0)
