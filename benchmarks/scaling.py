@@ -24,10 +24,11 @@ from benchmarks.compare import comma_list, corpus_path, run_trials_together
 from benchmarks.trial import MODES, PARAMETERS, corpus_variant
 
 KINDS = ("1 worker", "2 workers", "2 processes")
-#: Every input kind: the four objectives from the compiled reader, ``corpus_file`` and a plain
-#: Python iterable; skip-gram and CBOW NS from UTF-8 and gzipped text.
-SCALING_MODES = ([mode for mode in MODES if not mode.endswith(("-gz", "-utf8"))]
-                 + ["sg-ns-gz", "cbow-ns-gz", "sg-ns-utf8", "cbow-ns-utf8"])
+#: Every input kind: the four objectives from the compiled reader and ``corpus_file``;
+#: skip-gram and CBOW NS from a plain Python iterable, gzipped text and UTF-8 text.
+SCALING_MODES = ([mode for mode in MODES if not mode.endswith(("-py", "-gz", "-utf8"))]
+                 + [objective + kind for kind in ("-py", "-gz", "-utf8")
+                    for objective in ("sg-ns", "cbow-ns")])
 COLUMNS = ["mode", "1 worker", "2 workers", "2 processes", "2 workers / 1",
            "2 processes / 1", "runs"]
 

@@ -62,9 +62,10 @@ def test_modes_cover_both_objectives_and_sources():
 
 def test_scaling_covers_every_input_kind(tmp_path, monkeypatch):
     modes = scaling.parse_args([]).modes
-    for suffix in ("", "-file", "-py"):
+    for suffix in ("", "-file"):
         assert all(name + suffix in modes for name in ("sg-ns", "cbow-ns", "sg-hs", "cbow-hs"))
-    assert {"sg-ns-gz", "cbow-ns-gz", "sg-ns-utf8", "cbow-ns-utf8"} <= set(modes)
+    for suffix in ("-py", "-gz", "-utf8"):
+        assert "sg-ns" + suffix in modes and "cbow-ns" + suffix in modes
     # the -gz and -utf8 copies: made once, read back as the corpus they copy
     monkeypatch.setattr(trial, "CACHE", str(tmp_path / "cache"))
     corpus = tmp_path / "c.txt"
