@@ -10,7 +10,8 @@ allowlist of globals, each to an inert stand-in of this module:
   (numpy's own reconstruction functions are never called); object arrays only as lists of
   their items, which went through the same allowlist (gensim 4 keeps Huffman codes so);
 - the builtin containers gensim's objects hold (``set``, ``frozenset``, ``defaultdict(int)``,
-  ``OrderedDict``), and ``bytes`` as Python pickles them;
+  ``OrderedDict``), and ``bytes`` as Python pickles them (Python 2's ``str`` arrive as
+  bytes: attribute names are read as ASCII, words as UTF-8, else latin-1 as gensim reads them);
 - gensim's classes of word2vec, keyed vectors and phrase models, each mapped to a
   :class:`Record` that only stores the pickled attributes; gensim's scoring functions and
   the few callables gensim stores in attributes (``hash``, numpy's random generators) as
@@ -125,6 +126,8 @@ class Record:
         for part in (state, slots):
             if part is None:
                 continue
+            if isinstance(part, dict):  # a Python 2 pickle's attribute names are str: bytes
+                part = {_attribute_name(k): v for k, v in part.items()}
             if not isinstance(part, dict) or not all(isinstance(k, str) for k in part):
                 raise ValueError("the state of %s is not a dict of attributes"
                                  % self.gensim_name)
@@ -135,6 +138,16 @@ class Record:
 
     def __repr__(self):
         return "<record of %s>" % self.gensim_name
+
+
+def _attribute_name(value):
+    """An attribute name: Python 2's str (bytes here) as ASCII text, anything else as is."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("ascii")
+        except UnicodeDecodeError:
+            return value
+    return value
 
 
 class _Marker:
@@ -370,7 +383,9 @@ class RestrictedUnpickler(pickle.Unpickler):
     """An unpickler that resolves only :data:`ALLOWED_GLOBALS`, to inert stand-ins."""
 
     def __init__(self, file, path):
-        super().__init__(file, encoding="latin1")
+        # Python 2's str arrive as bytes (not as latin-1 text, as gensim reads them): gensim
+        # < 4 kept the phrases' words as UTF-8 str, decoded as UTF-8 where they are used
+        super().__init__(file, encoding="bytes")
         self.path = path
 
     def find_class(self, module, name):
@@ -382,6 +397,12 @@ class RestrictedUnpickler(pickle.Unpickler):
             module = _compat_pickle.IMPORT_MAPPING[module]
         module = _MODULE_ALIASES.get(module, module)
         target = ALLOWED_GLOBALS.get("%s.%s" % (module, name))
+        if target is None and module.startswith("gensim.models.") and name[:1].isupper():
+            raise RefusedGlobalError(
+                "refusing to load gensim file %r: it references %s.%s, which is not allowed: "
+                "it is a gensim %s (or holds one), and fastw2v imports only gensim's "
+                "Word2Vec, KeyedVectors, Phrases and FrozenPhrases models (nothing from the "
+                "file was run)" % (self.path, module, name, name))
         if target is None:
             raise RefusedGlobalError(
                 "refusing to load gensim file %r: it references %s.%s, which is not allowed "
@@ -477,6 +498,8 @@ def _load_specials(record, fname, mmap, compressed, depth=0):
 
     def names(key):
         value = fields.pop(key, [])
+        if isinstance(value, list):
+            value = [_attribute_name(n) for n in value]
         if not isinstance(value, list) or not all(
                 isinstance(n, str) and _ATTRIBUTE.match(n) for n in value):
             raise ValueError("%r: invalid %s list %r in the gensim file" % (fname, key, value))
@@ -530,8 +553,14 @@ def _items(value, what, path):
 
 
 def _text(value):
-    if isinstance(value, bytes):  # gensim < 4 kept phrases' strings as UTF-8 bytes
-        return value.decode("utf-8")
+    """A key or word: gensim < 4 kept phrases' strings as UTF-8 bytes, and Python 2 pickles
+    hold str (bytes here) where Python 2 code used str; bytes that are not UTF-8 are read as
+    latin-1, as gensim reads Python 2's str."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.decode("latin1")
     return value
 
 
@@ -637,8 +666,8 @@ class _Vectors:
                                  "match the list of keys" % (path, key, index))
             seen.add(index)
             for name, value in entry.fields.items():
-                if name == "index":
-                    continue
+                # every attribute, "index" too, becomes a per-key attribute, as gensim 4's
+                # KeyedVectors._upconvert_old_vocab converts them
                 if name in ("code", "point"):
                     (codes if name == "code" else points)[index] = _array(value, name, path)
                 elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
@@ -720,7 +749,7 @@ def word2vec_state(record, path, cls):
         "sorted_vocab": _int(model.get("sorted_vocab"), "sorted_vocab", path),
         "batch_words": _int(model.get("batch_words"), "batch_words", path),
         "compute_loss": bool(model.get("compute_loss", False)),
-        "comment": model.get("comment"),
+        "comment": _text(model.get("comment")),
         "max_final_vocab": _int(model.get("max_final_vocab"), "max_final_vocab", path),
         "shrink_windows": bool(model.get("shrink_windows", True)),
     }
@@ -821,6 +850,7 @@ def _match_huffman_tree(vectors, counts, syn1, path):
 
 def _scorer(value, path):
     from fastw2v import phrases
+    value = _text(value)
     if value is None or value is _ORIGINAL_SCORER or value == "default":
         return "default", phrases.original_scorer
     if value is _NPMI_SCORER or value == "npmi":

@@ -374,3 +374,287 @@ def test_detection():
     assert not gensim_import.is_gensim_file(fixture("w2v_sep.syn1.npy"))
     assert not gensim_import.is_gensim_file(os.path.join(DATA, "expected.npz"))
     assert not gensim_import.is_gensim_file(DATA)
+
+
+# ----------------------------------------------------------------- older gensim layouts
+#
+# Records crafted here as gensim 0.12 to 3.8 pickled its models (the attributes each version
+# kept, Python 2 pickles included), without gensim: gensim's own test data of those versions
+# (gensim/test/test_data) is compared by benchmarks/gensim_imports.py.
+
+_FAKE_CLASSES = {}
+
+
+def gensim_object(name, **fields):
+    """An object pickled as an instance of gensim's class ``name`` holding ``fields``."""
+    if name not in _FAKE_CLASSES:
+        _FAKE_CLASSES[name] = type(name.rsplit(".", 1)[1], (), {"gensim_name": name})
+    obj = _FAKE_CLASSES[name].__new__(_FAKE_CLASSES[name])
+    obj.__dict__.update(fields)
+    return obj
+
+
+class GensimPickler(pickle._Pickler):
+    """Pickles the objects of :func:`gensim_object` under gensim's class names; with ``py2``,
+    as Python 2 did: its module names, and bytes as (latin-1 decoded) ``str`` opcodes."""
+
+    PY2_MODULES = {"builtins": "__builtin__", "copyreg": "copy_reg",
+                   "numpy._core.multiarray": "numpy.core.multiarray"}
+
+    def __init__(self, file, protocol, py2=False):
+        super().__init__(file, protocol)
+        self.py2 = py2
+        if py2:
+            self.dispatch = dict(self.dispatch)
+            self.dispatch[bytes] = GensimPickler.save_py2_str
+
+    def save_global(self, obj, name=None):
+        target = getattr(obj, "gensim_name", None) if isinstance(obj, type) else None
+        module = target.rsplit(".", 1)[0] if target else getattr(obj, "__module__", None)
+        name = target.rsplit(".", 1)[1] if target else (name or obj.__qualname__)
+        if target is None and not self.py2:
+            return super().save_global(obj)
+        module = self.PY2_MODULES.get(module, module)
+        self.write(pickle.GLOBAL + ("%s\n%s\n" % (module, name)).encode())
+        self.memoize(obj)
+
+    def save(self, obj, save_persistent_id=True):
+        if isinstance(obj, gensim_import._Marker):  # a function gensim stores: its name
+            module, _, name = obj.name.rpartition(".")
+            self.write(pickle.GLOBAL + ("%s\n%s\n" % (module, name)).encode())
+            return
+        super().save(obj, save_persistent_id)
+
+    def save_py2_str(self, obj):
+        if len(obj) < 256:
+            self.write(pickle.SHORT_BINSTRING + bytes([len(obj)]) + obj)
+        else:
+            self.write(pickle.BINSTRING + len(obj).to_bytes(4, "little") + obj)
+        self.memoize(obj)
+
+
+def gensim_save(obj, path, protocol=2, py2=False, separately=()):
+    """Write ``obj`` as gensim's ``save()`` does: the ``separately`` attributes of ``obj``
+    (``name`` or ``attribute.name``) into ``<path>.<name>.npy`` files, listed in the
+    pickle's ``__numpys`` (and ``__recursive_saveloads``)."""
+    records = [obj] + [value for value in vars(obj).values() if hasattr(value, "gensim_name")]
+    for record in records:
+        vars(record).update(__numpys=[], __scipys=[], __ignoreds=[],
+                            __recursive_saveloads=[])
+    for name in separately:
+        owner, prefix = obj, path
+        if "." in name:
+            child, name = name.split(".")
+            owner, prefix = getattr(obj, child), path + "." + child
+            if child not in obj.__recursive_saveloads:
+                obj.__dict__["__recursive_saveloads"].append(child)
+        np.save("%s.%s.npy" % (prefix, name), owner.__dict__.pop(name))
+        owner.__dict__["__numpys"].append(name)
+    with open(path, "wb") as fout:
+        GensimPickler(fout, protocol, py2).dump(obj)
+    return path
+
+
+WORDS = ["the", "new", "york", "bank", "city", "big", "lazy", "fox"]
+COUNTS = [40, 22, 21, 9, 8, 5, 3, 3]
+SENTENCES = [["the", "new", "york", "city", "bank"], ["big", "lazy", "fox", "the"]] * 10
+
+
+def old_vocab(module, huffman=False, sample_ints=None):
+    """gensim < 4's ``{word: Vocab}``, with Huffman codes as gensim builds them."""
+    offsets, codes, points = losses.huffman_codes(np.array(COUNTS))
+    vocab = {}
+    for i, (word, count) in enumerate(zip(WORDS, COUNTS)):
+        fields = dict(count=count, index=i, sample_int=(sample_ints or [4294967296] * 8)[i])
+        if huffman:
+            fields.update(code=codes[offsets[i]:offsets[i + 1]].astype(np.uint8),
+                          point=points[offsets[i]:offsets[i + 1]].astype(np.uint32))
+        vocab[word] = gensim_object(module + ".Vocab", **fields)
+    return vocab
+
+
+def old_model_params(**changes):
+    params = dict(sg=1, hs=0, negative=3, window=4, alpha=0.03, min_alpha=0.0005,
+                  sample=0.001, iter=3, cbow_mean=1, min_count=1, seed=11, workers=2,
+                  layer1_size=6, vector_size=6, train_count=1, corpus_count=20, null_word=0,
+                  sorted_vocab=1, batch_words=10000, max_vocab_size=None,
+                  total_train_time=0.5, min_alpha_yet_reached=0.0005,
+                  random=np.random.RandomState(3), hashfxn=hash,
+                  raw_vocab={}, table=None)
+    params.update(changes)
+    return params
+
+
+def check_imported(path, vectors, syn1neg=None, params=None, expandos=None, syn1=None):
+    model = load_model(path)
+    assert model.wv.index_to_key == WORDS
+    np.testing.assert_array_equal(model.wv.vectors, vectors)
+    np.testing.assert_array_equal(model.wv.expandos["count"], COUNTS)
+    if syn1neg is not None:
+        np.testing.assert_array_equal(model.syn1neg, syn1neg)
+    if syn1 is not None:
+        np.testing.assert_array_equal(model.syn1, syn1)
+    for name, value in (params or {}).items():
+        assert getattr(model, name) == value, name
+    kv = KeyedVectors.load(path)
+    assert kv.index_to_key == WORDS
+    np.testing.assert_array_equal(kv.vectors, vectors)
+    for name, value in (expandos or {}).items():
+        np.testing.assert_array_equal(kv.expandos[name], value)
+        assert kv.expandos[name].dtype == np.asarray(value).dtype, name
+    model.progress = False
+    before = model.wv.vectors.copy()
+    model.train(SENTENCES, total_examples=len(SENTENCES), epochs=1)
+    assert not np.array_equal(before, model.wv.vectors)
+    assert np.isfinite(model.wv.vectors).all()
+    return model, kv
+
+
+@pytest.mark.parametrize("py2", [False, True])
+@pytest.mark.parametrize("sep", [False, True])
+def test_pre_keyedvectors_layout(tmp_path, py2, sep):
+    # gensim < 1.0 (as its word2vec_pre_kv_* test data): syn0, index2word and a vocab of
+    # Vocab records on the model itself, syn0_lockf and neg_labels beside syn1neg; the _sep
+    # variants store these arrays in .npy files, and Python 2 wrote bytes as str opcodes
+    rng = np.random.default_rng(0)
+    syn0, syn1neg = rng.random((8, 6), np.float32), rng.random((8, 6), np.float32)
+    model = gensim_object(
+        "gensim.models.word2vec.Word2Vec", syn0=syn0.copy(), syn1neg=syn1neg.copy(),
+        syn0_lockf=np.ones(8, np.float32), neg_labels=np.array([1, 0, 0, 0], np.float32),
+        index2word=list(WORDS), vocab=old_vocab("gensim.models.word2vec"),
+        **old_model_params())
+    separately = ["syn0", "syn1neg", "syn0_lockf", "neg_labels"] if sep else []
+    path = gensim_save(model, str(tmp_path / "w2v"), py2=py2, separately=separately)
+    if sep:
+        assert os.path.exists(path + ".neg_labels.npy")
+    check_imported(path, syn0, syn1neg,
+                   dict(sg=1, hs=0, negative=3, window=4, alpha=0.03, min_alpha=0.0005,
+                        sample=0.001, epochs=3, cbow_mean=1, vector_size=6, seed=11),
+                   # as gensim 4's _upconvert_old_vocab: every Vocab attribute, "index" too,
+                   # and sample_int cast to uint32 (gensim 0.12's 2**32 wraps to 0)
+                   dict(count=np.array(COUNTS, np.int64), index=np.arange(8),
+                        sample_int=np.zeros(8, np.uint32)))
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 4])
+def test_gensim1_layout_with_huffman_codes(tmp_path, protocol):
+    # gensim 1.x/2.x: the vectors in a KeyedVectors record `wv` (syn0, vocab, index2word),
+    # syn1/syn1neg and syn0_lockf on the model; the Vocab records hold code and point
+    rng = np.random.default_rng(1)
+    syn0, syn1, syn1neg = (rng.random((8, 6), np.float32) for _ in range(3))
+    wv = gensim_object("gensim.models.keyedvectors.KeyedVectors", syn0=syn0.copy(),
+                       index2word=list(WORDS), vector_size=None,
+                       vocab=old_vocab("gensim.models.keyedvectors", huffman=True,
+                                       sample_ints=list(range(100, 108))))
+    model = gensim_object("gensim.models.word2vec.Word2Vec", wv=wv, syn1=syn1.copy(),
+                          syn1neg=syn1neg.copy(), syn0_lockf=np.ones(8, np.float32),
+                          **old_model_params(hs=1, negative=2, sg=0, cbow_mean=0))
+    path = gensim_save(model, str(tmp_path / "w2v"), protocol=protocol,
+                       separately=["wv.syn0", "syn1"] if protocol == 4 else [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the codes are fastw2v's: syn1 kept as it is
+        imported, kv = check_imported(
+            path, syn0, syn1neg, dict(hs=1, negative=2, sg=0, cbow_mean=0, epochs=3),
+            dict(index=np.arange(8), sample_int=np.arange(100, 108, dtype=np.uint32)),
+            syn1=syn1)
+    assert "code" not in kv.expandos and "point" not in kv.expandos
+
+
+def test_gensim3_layout(tmp_path):
+    # gensim 3.x: Word2VecKeyedVectors (vectors, vocab, index2word) and the vocabulary and
+    # trainables records holding min_count, sample, syn1neg, vectors_lockf
+    rng = np.random.default_rng(2)
+    vectors, syn1neg = rng.random((8, 6), np.float32), rng.random((8, 6), np.float32)
+    wv = gensim_object("gensim.models.keyedvectors.Word2VecKeyedVectors",
+                       vectors=vectors.copy(), index2word=list(WORDS), vector_size=6,
+                       vocab=old_vocab("gensim.models.keyedvectors"))
+    vocabulary = gensim_object("gensim.models.word2vec.Word2VecVocab", min_count=2,
+                               sample=0.01, sorted_vocab=True, null_word=0, raw_vocab={},
+                               max_vocab_size=None, max_final_vocab=None, ns_exponent=0.5)
+    trainables = gensim_object("gensim.models.word2vec.Word2VecTrainables", seed=5,
+                               layer1_size=6, syn1neg=syn1neg.copy(), hashfxn=hash,
+                               vectors_lockf=np.ones(8, np.float32))
+    params = {name: value for name, value in old_model_params().items()
+              if name not in ("min_count", "sample", "seed", "layer1_size", "iter",
+                              "raw_vocab", "null_word", "sorted_vocab", "hashfxn",
+                              "max_vocab_size", "table")}
+    model = gensim_object("gensim.models.word2vec.Word2Vec", wv=wv, vocabulary=vocabulary,
+                          trainables=trainables, epochs=4, callbacks=(),
+                          load=gensim_import.ALLOWED_GLOBALS["gensim.utils.call_on_class_only"],
+                          **params)
+    path = gensim_save(model, str(tmp_path / "w2v"), separately=["wv.vectors"])
+    check_imported(path, vectors, syn1neg,
+                   dict(min_count=2, sample=0.01, seed=5, epochs=4, ns_exponent=0.5),
+                   dict(index=np.arange(8)))
+
+
+def test_old_keyedvectors_file(tmp_path):
+    # gensim 3.2's EuclideanKeyedVectors saved on its own (as old_keyedvectors_320.dat)
+    vectors = np.random.default_rng(3).random((8, 4), np.float32)
+    kv = gensim_object("gensim.models.keyedvectors.EuclideanKeyedVectors", syn0=vectors.copy(),
+                       index2word=list(WORDS), vector_size=None,
+                       vocab=old_vocab("gensim.models.keyedvectors",
+                                       sample_ints=list(range(8))))
+    path = gensim_save(kv, str(tmp_path / "kv"), py2=True)
+    loaded = KeyedVectors.load(path)
+    assert loaded.index_to_key == WORDS
+    np.testing.assert_array_equal(loaded.vectors, vectors)
+    assert sorted(loaded.expandos) == ["count", "index", "sample_int"]  # as gensim 4's
+    np.testing.assert_array_equal(loaded.expandos["index"], np.arange(8))
+    assert loaded.get_vecattr("york", "index") == 2
+    assert loaded.get_vecattr("york", "count") == 21
+    with pytest.raises(AttributeError, match="can't be loaded by Word2Vec"):
+        Word2Vec.load(path)
+
+
+@pytest.mark.parametrize("py2", [False, True])
+def test_gensim3_phrases_with_byte_strings(tmp_path, py2):
+    # gensim 3.x kept the phrases' words, delimiter and common terms as UTF-8 bytes, and its
+    # scoring as a name or a function (pickled as a global)
+    vocab = {b"new": 6, b"york": 6, b"new_york": 5, b"the": 9, b"bank": 3,
+             "caf\u00e9".encode(): 4, "caf\u00e9_bank".encode(): 2}
+    phrases = gensim_object("gensim.models.phrases.Phrases", vocab=vocab, min_count=1,
+                            threshold=0.5, max_vocab_size=1000, delimiter=b"_",
+                            progress_per=10000, scoring="default",
+                            common_terms=frozenset([b"the"]), corpus_word_count=40,
+                            min_reduce=1)
+    phraser = gensim_object("gensim.models.phrases.Phraser", min_count=1, threshold=0.5,
+                            delimiter=b"_", common_terms=frozenset([b"the"]),
+                            scoring=gensim_import._NPMI_SCORER,
+                            phrasegrams={(b"new", b"york"): (5, 0.75),
+                                         ("caf\u00e9".encode(), b"bank"): 0.625})
+    path = gensim_save(phrases, str(tmp_path / "phrases"), py2=py2)
+    loaded = Phrases.load(path)
+    assert type(loaded) is Phrases
+    assert loaded.delimiter == "_" and loaded.scoring.__name__ == "original_scorer"
+    assert loaded.vocab == {key.decode(): count for key, count in vocab.items()}
+    assert sorted(loaded.connector_words) == ["the"]
+    assert loaded.min_count == 1 and loaded.threshold == 0.5
+    assert loaded.corpus_word_count == 40
+    # a Phraser's global scorer is an inert marker, resolved to fastw2v's function
+    path = gensim_save(phraser, str(tmp_path / "phraser"), py2=py2)
+    loaded = FrozenPhrases.load(path)
+    assert type(loaded) is FrozenPhrases and loaded.scoring.__name__ == "npmi_scorer"
+    assert loaded.phrasegrams == {"new_york": 0.75, "caf\u00e9_bank": 0.625}
+    assert loaded[["new", "york", "caf\u00e9", "bank"]] == ["new_york", "caf\u00e9_bank"]
+
+
+def test_other_gensim_models_are_named(tmp_path):
+    fasttext = gensim_object("gensim.models.fasttext.FastText", wv=gensim_object(
+        "gensim.models.keyedvectors.FastTextKeyedVectors", vectors=np.zeros((1, 2))))
+    path = gensim_save(fasttext, str(tmp_path / "ft"))
+    for cls in (Word2Vec, KeyedVectors):
+        with pytest.raises(gensim_import.RefusedGlobalError,
+                           match="it is a gensim FastText .*imports only gensim's Word2Vec"):
+            cls.load(path)
+
+
+def test_python2_str_that_is_not_utf8_reads_as_latin1(tmp_path):
+    # as gensim reads Python 2's str; UTF-8 ones (above) are decoded as UTF-8
+    phraser = gensim_object("gensim.models.phrases.Phraser", min_count=1, threshold=0.5,
+                            delimiter=b"_", common_terms=frozenset(), scoring=b"default",
+                            phrasegrams={(b"caf\xe9", b"bank"): 0.75})
+    path = gensim_save(phraser, str(tmp_path / "phraser"), py2=True)
+    loaded = FrozenPhrases.load(path)
+    assert loaded.phrasegrams == {"caf\u00e9_bank": 0.75}
+    assert loaded.scoring.__name__ == "original_scorer"
