@@ -2,8 +2,8 @@
 
 A :class:`Run` is one ``train()`` call: its epochs, learning-rate schedule
 (:class:`LearningRate`), resuming (:func:`resumed_epoch`), callbacks and progress
-(:class:`Reporter`). Three feeding paths (:class:`Feed` picks one per ``train()`` call) share one learning-rate
-schedule and one tally:
+(:class:`Reporter`). Four feeding paths (:class:`Feed` picks one per ``train()`` call) share
+one learning-rate schedule and one tally:
 
 - ranges: each worker takes the next byte range (about 1 MB) of a plain local file and
   reads, splits, converts and trains it entirely in compiled code, without the GIL;
@@ -11,9 +11,11 @@ schedule and one tally:
   chunks; compiled code splits each chunk and looks its words up without the GIL, and the
   workers train the jobs;
 - iterable: the calling thread reads Python sentences, packs them into jobs and converts
-  each job to word ids (all the GIL-held work, in one thread).
+  each job to word ids (all the GIL-held work, in one thread);
+- ints: integer corpora (:mod:`fastw2v.sequences`): the calling thread looks each job's ids
+  up in one vectorised step.
 
-In the last two, the workers take the jobs from a compiled queue (``_trainer.JobQueue``)
+In the last three, the workers take the jobs from a compiled queue (``_trainer.JobQueue``)
 and never take the GIL: they never wait for the reading thread while it reads.
 
 Every way, no worker outlives the call (see :mod:`fastw2v.threads`): on an error or a
@@ -25,7 +27,7 @@ import logging
 import threading
 import time
 
-from fastw2v import _reading, _trainer, _words, corpora, threads, vocab
+from fastw2v import _reading, _trainer, _words, corpora, sequences, threads, vocab
 from fastw2v.callbacks import notify
 
 logger = logging.getLogger(__name__)
@@ -304,7 +306,8 @@ class Feed:
       :class:`~fastw2v.corpora.CompiledSource` is :attr:`~fastw2v.corpora.CompiledSource.in_ranges`);
     - ``"stream"``: compressed or remote files, decompressed by the calling thread and split
       in compiled code (:func:`train_epoch_stream`);
-    - ``"iterable"``: any other iterable of sentences, read in Python.
+    - ``"iterable"``: any other iterable of sentences, read in Python;
+    - ``"ints"``: an :class:`~fastw2v.sequences.IntSequences` (graph walks, item ids).
     """
 
     def __init__(self, kind, corpus=None, ranges=None, source=None, max_sentence_length=0,
@@ -318,6 +321,8 @@ class Feed:
     @classmethod
     def for_corpus(cls, corpus_iterable=None, corpus_file=None):
         """The feed of ``corpus_file`` (a path or URL) or of ``corpus_iterable``."""
+        if isinstance(corpus_iterable, sequences.IntSequences):
+            return cls("ints", corpus=corpus_iterable)
         if corpus_file is not None:
             corpus_iterable = corpora.LineSentence(corpus_file)
         source = getattr(corpus_iterable, "compiled_source", lambda: None)()
@@ -335,6 +340,20 @@ class Feed:
         if self.transform is None or self.transform[0] is not word_table:
             self.transform = (word_table, self.source.transform(word_table))
         return self.transform[1]
+
+    def word_table(self, index_to_key):
+        """What the feed looks words up in: the ids of an integer corpus
+        (:class:`~fastw2v.sequences.IdLookup`), else a compiled hash of the words; a TypeError
+        when the corpus's tokens are not of the vocabulary's key type."""
+        int_keys = bool(index_to_key) and not isinstance(index_to_key[0], str)
+        if int_keys != (self.kind == "ints"):
+            raise TypeError("the model's vocabulary has %s keys, and this corpus holds %s; a "
+                            "model has one key type" % (
+                                "int" if int_keys else "str",
+                                "integer ids" if self.kind == "ints" else "str tokens"))
+        if self.kind == "ints":
+            return sequences.IdLookup(index_to_key)
+        return _words.WordHash(index_to_key)
 
     def units(self, total_examples, total_words):
         """What the learning rate falls with, ``(unit, units per epoch)``: bytes for ranges,
@@ -354,6 +373,9 @@ class Feed:
         if self.kind == "ranges":
             train_epoch_file(kernel, workers, word_table, self.ranges, schedule, compute_loss,
                              tally, tick, self.max_sentence_length, self.by_line)
+        elif self.kind == "ints":
+            jobs = self.corpus.jobs(word_table, max(batch_words, MIN_JOB_WORDS))
+            _train_jobs(kernel, workers, jobs, schedule, unit, compute_loss, tally, tick)
         elif self.kind == "stream":
             train_epoch_stream(kernel, workers, self.source, word_table, schedule, unit,
                                compute_loss, tally, tick, self._transform(word_table))
@@ -394,7 +416,7 @@ class Run:
         self.workers = model._workers()
         for state in self.workers:
             state.nonfinite = 0
-        self.word_table = _words.WordHash(model.wv.index_to_key)
+        self.word_table = feed.word_table(model.wv.index_to_key)
 
     def train(self, callbacks):
         """Train the remaining epochs; returns ``(words trained, raw words read)``."""

@@ -8,7 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from fastw2v import _trainer, _words, losses, persistence, training, vocab
+from fastw2v import _trainer, _words, losses, persistence, sequences, training, vocab
 from fastw2v._fileio import MAX_VECTOR_SIZE
 from fastw2v.corpora import MAX_WORDS_IN_BATCH, LineSentence
 from fastw2v.keyedvectors import (PICKLE_PROTOCOL, KeyedVectors, _check_fname, _HuffmanVecattrs,
@@ -304,7 +304,14 @@ class Word2Vec:
         """
         _check_corpus_args(corpus_iterable, corpus_file)
         corpus_iterable, corpus_file = _phrased_corpus_file(corpus_iterable, corpus_file, phrases)
-        if corpus_file is not None:  # read as LineSentence reads it, in compiled code
+        corpus_iterable, corpus_file = _int_corpus(corpus_iterable, corpus_file)
+        if isinstance(corpus_iterable, sequences.IntSequences):
+            if self.max_vocab_size:
+                raise ValueError("max_vocab_size prunes words while a text corpus is read; an "
+                                 "integer corpus is counted exactly: leave it None and use "
+                                 "min_count or max_final_vocab")
+            counts, sentences, total = corpus_iterable.count()
+        elif corpus_file is not None:  # read as LineSentence reads it, in compiled code
             counts, sentences, total = vocab.scan_iterable(
                 LineSentence(_check_corpus_file(corpus_file)), self.max_vocab_size, trim_rule,
                 progress_per)
@@ -406,6 +413,9 @@ class Word2Vec:
             self.min_count = int(min_count)
             self.sample = float(sample)
             if self.null_word:
+                if words and not isinstance(words[0], str):
+                    raise ValueError("null_word adds the str key '\\0', and this vocabulary "
+                                     "has int keys: leave null_word=0")
                 words.append("\0")
             counts = np.array([self.raw_vocab.get(w, 1) for w in words], dtype=np.int64)
             if self.sorted_vocab:
@@ -624,6 +634,7 @@ class Word2Vec:
             total_words = total_words or self.corpus_total_words
         else:
             vocab.check_reiterable(corpus_iterable)
+        corpus_iterable, corpus_file = _int_corpus(corpus_iterable, corpus_file)
         feed = training.Feed.for_corpus(corpus_iterable, corpus_file)
         self.compute_loss = bool(compute_loss)
         run = training.Run(self, feed, epochs, start_alpha, end_alpha, total_examples,
@@ -749,7 +760,7 @@ class Word2Vec:
             arrays[name + ".npy"] = array[:0] if name in ignore else array
         arrays["rng_states.npy"] = np.array(self.rng_states, dtype=np.uint64)
         raw_keys = list(self.raw_vocab) if "raw_vocab" not in ignore else []
-        persistence.key_arrays(raw_keys, "raw_vocab/", arrays)
+        meta["raw_vocab_key_type"] = persistence.key_arrays(raw_keys, "raw_vocab/", arrays)
         arrays["raw_vocab/counts.npy"] = np.array([self.raw_vocab[k] for k in raw_keys], np.int64)
         return meta, arrays
 
@@ -771,7 +782,7 @@ class Word2Vec:
             for name, value in _saved_state(reader.meta["state"], cls.SAVED_STATE).items():
                 setattr(model, name, value)
             model.wv = type(model.wv).from_description(reader, reader.meta["wv"], "wv/",
-                                                       _FLOAT32, key_types=("str",))
+                                                       _FLOAT32, key_types=("str", "int"))
             n, dim = len(model.wv), model.vector_size
             if model.wv.vector_size != dim:
                 raise ValueError("wv has vector_size %d, the model %d"
@@ -793,7 +804,11 @@ class Word2Vec:
                 else:
                     setattr(model, name, reader.array(name + ".npy", _FLOAT32, (rows, dim)))
             model.rng_states = reader.array("rng_states.npy", "u", (model.workers,), mmap=False)
-            raw_keys = persistence.load_keys(reader, "raw_vocab/")
+            raw_key_type = reader.meta.get("raw_vocab_key_type", "str")
+            if raw_key_type not in ("str", "int"):
+                raise ValueError("raw_vocab_key_type must be 'str' or 'int', got %r"
+                                 % (raw_key_type,))
+            raw_keys = persistence.load_keys(reader, "raw_vocab/", raw_key_type)
             raw_counts = reader.array("raw_vocab/counts.npy", "iu", (len(raw_keys),), mmap=False)
             model.raw_vocab = dict(zip(raw_keys, raw_counts.tolist()))
             model.lifecycle_events = loaded_events(reader.meta.get("lifecycle_events", []))
@@ -1092,6 +1107,20 @@ def _phrased_corpus_file(corpus_iterable, corpus_file, phrases):
         raise TypeError("phrases= joins the phrases of corpus_file; for sentences, pass "
                         "phrases[sentences] as the corpus instead")
     return phrases[LineSentence(_check_corpus_file(corpus_file))], None
+
+
+def _int_corpus(corpus_iterable, corpus_file):
+    """``(corpus_iterable, corpus_file)`` with a corpus of integer ids (an array, a list of
+    arrays or of lists of ints, or a ``.npy`` file of walks, memory-mapped) as one
+    :class:`~fastw2v.sequences.IntSequences`, any other corpus as it is."""
+    if corpus_file is not None and os.fspath(corpus_file).endswith(".npy"):
+        walks = np.load(_check_corpus_file(corpus_file), mmap_mode="r", allow_pickle=False)
+        return sequences.IntSequences(walks), None
+    if corpus_iterable is not None:
+        ints = sequences.as_int_corpus(corpus_iterable)
+        if ints is not None:
+            return ints, None
+    return corpus_iterable, corpus_file
 
 
 def _check_corpus_file(path):

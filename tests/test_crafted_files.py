@@ -153,8 +153,11 @@ def test_arrays_must_match_the_vocabulary(path, model):
     repack(path, dict(contents, **{"wv/expandos/0.npy": npy(counts)}))
     assert refused(Word2Vec.load, path) == metadata_error(
         path, "a trained model's wv needs a non-negative integer count per word (expando 'count')")
-    edit_meta(path, lambda meta: meta["wv"].update(key_type="int"))
-    assert refused(Word2Vec.load, path) == metadata_error(path, "key_type must be 'str', got 'int'")
+    edit_meta(path, lambda meta: meta["wv"].update(key_type="float"))
+    assert refused(Word2Vec.load, path) == metadata_error(
+        path, "key_type must be 'str' or 'int', got 'float'")
+    edit_meta(path, lambda meta: meta["wv"].update(key_type="int"))  # but the keys are text
+    assert "member wv/keys.npy has dtype uint8" in refused(Word2Vec.load, path)
 
 
 # ----------------------------------------------------------------- keys

@@ -1,0 +1,255 @@
+"""Corpora of integer ids: graph walks (node2vec, DeepWalk) and item sequences (item2vec).
+
+An :class:`IntSequences` holds its sequences as integer arrays, never as Python objects: the
+vocabulary is counted with numpy and each training job's ids are looked up in one vectorised
+step, so no Python code runs per token. A 2-D array is used as it is (a memory-mapped ``.npy``
+file stays on disk); lists of arrays or of ints are joined once into one array.
+"""
+import numpy as np
+
+# Dense lookup tables up to this many entries (int32 each); sparser keys are searched.
+_DENSE_LOOKUP_MAX = 1 << 26
+
+
+class IntSequences:
+    """Sequences of non-negative integer ids, as one corpus.
+
+    Parameters
+    ----------
+    data : 2-D integer ndarray, or list of 1-D integer arrays or of lists of ints
+        A 2-D array holds one sequence per row (every row whole, unless ``padding`` or
+        ``lengths`` says where each ends); a list holds one sequence per item.
+    padding : int, optional
+        For a 2-D array: the value that fills each row after its sequence (such as -1). The
+        first occurrence ends the row.
+    lengths : array_like of int, optional
+        For a 2-D array: each row's sequence length.
+
+    Iterating yields each sequence as a list of Python ints, as gensim's corpora yield lists
+    of words; training reads the arrays directly.
+    """
+
+    def __init__(self, data, padding=None, lengths=None):
+        if isinstance(data, IntSequences):
+            data, padding, lengths = data.rows, None, data.lengths
+        if isinstance(data, np.ndarray) and data.ndim == 2:
+            self.rows = _integer_array(data, "the walks array")
+            self.lengths = _row_lengths(self.rows, padding, lengths)
+            self.flat = self.ends = None
+        else:
+            if padding is not None or lengths is not None:
+                raise TypeError("padding and lengths are for a 2-D array of sequences")
+            if isinstance(data, np.ndarray):
+                raise ValueError("an array of sequences must be 2-D (one per row), got %d-D"
+                                 % data.ndim)
+            self.rows = self.lengths = None
+            self.flat, self.ends = _joined(data)
+        if self.total_words == 0:
+            raise ValueError("the corpus is empty: no ids in its %d sequences" % len(self))
+        low = self._tokens().min() if self.rows is None else _row_min(self.rows, self.lengths)
+        if low < 0:
+            raise ValueError("ids must be non-negative, found %d" % low)
+
+    def __len__(self):
+        return len(self.lengths) if self.rows is not None else len(self.ends)
+
+    @property
+    def total_words(self):
+        """Ids in all sequences."""
+        if self.rows is not None:
+            return int(self.lengths.sum())
+        return int(self.ends[-1]) if len(self.ends) else 0
+
+    def __iter__(self):
+        for start, stop in zip(range(0, len(self), 1024), range(1024, len(self) + 1024, 1024)):
+            tokens, ends = self._block(start, min(stop, len(self)))
+            starts = np.concatenate(([0], ends[:-1]))
+            values = tokens.tolist()
+            for a, b in zip(starts.tolist(), ends.tolist()):
+                yield values[a:b]
+
+    def _tokens(self):
+        return self.flat if self.rows is None else self.rows
+
+    def _block(self, first, last):
+        """Sequences ``first..last-1`` as ``(tokens, ends)``: one flat int array and the end of
+        each sequence in it."""
+        if self.rows is None:
+            base = self.ends[first - 1] if first else 0
+            return self.flat[base:self.ends[last - 1]], self.ends[first:last] - base
+        rows, lengths = self.rows[first:last], self.lengths[first:last]
+        if np.all(lengths == rows.shape[1]):
+            tokens = np.asarray(rows).reshape(-1)
+        else:
+            tokens = np.asarray(rows)[np.arange(rows.shape[1]) < lengths[:, None]]
+        return tokens, np.cumsum(lengths)
+
+    def _blocks(self, words_per_block):
+        """``(tokens, ends)`` of consecutive sequences, about ``words_per_block`` ids each."""
+        if self.rows is not None:
+            per_row = max(int(self.rows.shape[1]), 1)
+            step = max(words_per_block // per_row, 1)
+            for first in range(0, len(self), step):
+                yield self._block(first, min(first + step, len(self)))
+            return
+        first = 0
+        while first < len(self):
+            base = self.ends[first - 1] if first else 0
+            last = int(np.searchsorted(self.ends, base + words_per_block, side="left")) + 1
+            last = min(max(last, first + 1), len(self))
+            yield self._block(first, last)
+            first = last
+
+    def count(self):
+        """``({id: count}, sequences, ids)``; the ids in the order they first occur, as
+        gensim's counting orders the words of a corpus (equal counts keep that order when the
+        vocabulary is sorted)."""
+        keys, firsts, counts = [], [], []
+        seen = 0
+        for tokens, _ in self._blocks(1 << 24):
+            k, first, c = np.unique(tokens, return_index=True, return_counts=True)
+            keys.append(k)
+            firsts.append(first.astype(np.int64) + seen)
+            counts.append(c)
+            seen += len(tokens)
+        keys, firsts, counts = np.concatenate(keys), np.concatenate(firsts), np.concatenate(counts)
+        # merge the blocks: total per id, earliest first occurrence per id
+        order = np.lexsort((firsts, keys))
+        keys, firsts, counts = keys[order], firsts[order], counts[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        keys, firsts, counts = keys[starts], firsts[starts], np.add.reduceat(counts, starts)
+        by_first = np.argsort(firsts, kind="stable")
+        return (dict(zip(keys[by_first].tolist(), counts[by_first].tolist())), len(self),
+                self.total_words)
+
+    def jobs(self, lookup, job_words):
+        """Training jobs ``(ids, ends, raw_words, sequences)``: the vocabulary ids
+        (``lookup``, an :class:`IdLookup`) of about ``job_words`` raw ids each, the ids
+        outside the vocabulary left out."""
+        for tokens, ends in self._blocks(job_words):
+            index = lookup.indexes(tokens)
+            kept = index >= 0
+            kept_before = np.concatenate(([0], np.cumsum(kept, dtype=np.int64)))
+            yield (np.ascontiguousarray(index[kept], dtype=np.int32),
+                   np.ascontiguousarray(kept_before[ends], dtype=np.int64), len(tokens), len(ends))
+
+
+class IdLookup:
+    """Vocabulary index of each id (-1 outside the vocabulary): a dense table when the ids are
+    small, else a search in the sorted ids."""
+
+    def __init__(self, index_to_key):
+        keys = np.asarray(index_to_key, dtype=np.int64)
+        self.size = len(keys)
+        top = int(keys.max()) + 1 if len(keys) else 0
+        if top <= max(_DENSE_LOOKUP_MAX, 4 * len(keys)):
+            self.table = np.full(top, -1, dtype=np.int32)
+            self.table[keys] = np.arange(len(keys), dtype=np.int32)
+            self.sorted_keys = None
+        else:
+            order = np.argsort(keys)
+            self.sorted_keys, self.sorted_index = keys[order], order.astype(np.int32)
+            self.table = None
+
+    def __len__(self):
+        return self.size
+
+    def indexes(self, tokens):
+        """The vocabulary index of every id of ``tokens`` (int32, -1 where absent)."""
+        tokens = np.asarray(tokens, dtype=np.int64)
+        if self.table is not None:
+            inside = tokens < len(self.table)
+            result = np.full(len(tokens), -1, dtype=np.int32)
+            result[inside] = self.table[tokens[inside]]
+            return result
+        where = np.searchsorted(self.sorted_keys, tokens)
+        where = np.minimum(where, len(self.sorted_keys) - 1)
+        found = self.sorted_keys[where] == tokens
+        return np.where(found, self.sorted_index[where], -1).astype(np.int32)
+
+
+def as_int_corpus(corpus):
+    """``corpus`` as :class:`IntSequences` when it is a corpus of integer ids (a 2-D integer
+    array, or a list whose first sequence is an integer array or a list of ints), else None."""
+    if isinstance(corpus, IntSequences):
+        return corpus
+    if isinstance(corpus, np.ndarray):
+        return IntSequences(corpus)
+    if isinstance(corpus, (list, tuple)) and len(corpus):
+        first = corpus[0]
+        if isinstance(first, np.ndarray) and first.dtype.kind in "iub":
+            return IntSequences(list(corpus))
+        if isinstance(first, np.ndarray) and first.ndim == 1 and first.dtype.kind == "f":
+            raise TypeError("ids must be integers, got an array of %s" % first.dtype)
+        if isinstance(first, (list, tuple)) and len(first) and _is_int(first[0]):
+            return IntSequences(list(corpus))
+    return None
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _integer_array(array, name):
+    if array.dtype.kind not in "iu":
+        raise TypeError("%s must hold integer ids, not %s" % (name, array.dtype))
+    return array
+
+
+def _row_lengths(rows, padding, lengths):
+    n, width = rows.shape
+    if padding is not None and lengths is not None:
+        raise TypeError("pass padding or lengths, not both")
+    if lengths is not None:
+        lengths = np.asarray(lengths)
+        if lengths.shape != (n,) or lengths.dtype.kind not in "iu":
+            raise ValueError("lengths must hold one integer per row (%d), got %s of %s"
+                             % (n, lengths.shape, lengths.dtype))
+        if len(lengths) and (lengths.min() < 0 or lengths.max() > width):
+            raise ValueError("lengths must lie in [0, %d], the rows' width" % width)
+        return lengths.astype(np.int64)
+    if padding is None:
+        return np.full(n, width, dtype=np.int64)
+    lengths = np.empty(n, dtype=np.int64)
+    for first in range(0, n, 1 << 16):  # in blocks: a memory-mapped array stays mapped
+        pad = np.asarray(rows[first:first + (1 << 16)]) == padding
+        ends = np.where(pad.any(axis=1), pad.argmax(axis=1), width)
+        lengths[first:first + len(ends)] = ends
+    return lengths
+
+
+def _row_min(rows, lengths):
+    low = None
+    for first in range(0, len(rows), 1 << 16):
+        block = np.asarray(rows[first:first + (1 << 16)])
+        valid = np.arange(block.shape[1]) < lengths[first:first + len(block), None]
+        if valid.any():
+            m = int(block[valid].min())
+            low = m if low is None else min(low, m)
+    return 0 if low is None else low
+
+
+def _joined(sequences):
+    """A list of sequences (1-D integer arrays or lists of ints) as ``(flat, ends)``."""
+    parts, ends, total = [], np.empty(len(sequences), dtype=np.int64), 0
+    for position, sequence in enumerate(sequences):
+        if isinstance(sequence, np.ndarray):
+            if sequence.ndim != 1 or sequence.dtype.kind not in "iu":
+                raise TypeError("sequence %d must be a 1-D array of integer ids, got %s of %s"
+                                % (position, sequence.shape, sequence.dtype))
+            array = sequence
+        elif isinstance(sequence, (list, tuple)):
+            if not all(map(_is_int, sequence)):
+                bad = next(v for v in sequence if not _is_int(v))
+                raise TypeError("sequence %d must hold integer ids, got %r of type %s; a "
+                                "model's keys are all str or all int" % (
+                                    position, bad, type(bad).__name__))
+            array = np.array(sequence, dtype=np.int64)
+        else:
+            raise TypeError("sequence %d must be a 1-D integer array or a list of ints, got %s"
+                            % (position, type(sequence).__name__))
+        parts.append(array)
+        total += len(array)
+        ends[position] = total
+    flat = np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
+    return flat, ends
