@@ -2,6 +2,10 @@
 
 Analogy questions are answered in batches: one matrix product scores many questions
 against the vocabulary at once, instead of one ``most_similar`` call per question.
+
+Vectors with int keys (node or item ids) read the files' words as ints: a token that is a
+decimal integer (ASCII digits, an optional leading "-") is that int key, any other token is
+out of vocabulary. ``case_insensitive`` has no effect on them.
 """
 import logging
 
@@ -16,24 +20,38 @@ logger = logging.getLogger(__name__)
 ANSWERS_CONSIDERED = 5  # gensim looks at the top 5 predictions, skipping question words
 
 
+def _int_keyed(kv):
+    """Whether the keys of ``kv`` are ints."""
+    first = next((key for key in kv.key_to_index if key is not None), None)
+    return isinstance(first, (int, np.integer)) and not isinstance(first, bool)
+
+
+def _int_token(token):
+    """``token`` as an int if it is a decimal integer, else as it is (an unknown word)."""
+    token = token.strip()
+    digits = token[1:] if token[:1] == "-" else token
+    return int(token) if digits.isascii() and digits.isdecimal() else token
+
+
 def _ok_vocab(kv, restrict_vocab, case_insensitive):
     """Map of (upper-cased) key -> row over the first ``restrict_vocab`` keys; first wins."""
     restrict_vocab = check_count(restrict_vocab, "restrict_vocab")
     ok_keys = kv.index_to_key[:restrict_vocab]
-    if case_insensitive:
+    if case_insensitive and not _int_keyed(kv):
         return {key.upper(): kv.get_index(key) for key in reversed(ok_keys)}
     return {key: kv.get_index(key) for key in reversed(ok_keys)}
 
 
-def read_analogies(path, case_insensitive=True):
+def read_analogies(path, case_insensitive=True, int_keys=False):
     """Parse an analogy file into sections of questions.
 
     Lines ``: name`` start a section; other lines hold four words (lines with any other
-    number of words are skipped, as in gensim).
+    number of words are skipped, as in gensim). With ``int_keys``, words that are decimal
+    integers are read as ints (others stay str) and ``case_insensitive`` is ignored.
 
     Returns
     -------
-    list of (str, list of (int, tuple of 4 str))
+    list of (str, list of (int, tuple of 4 str or int))
         Section names with their ``(line_number, question)`` pairs.
     """
     sections = []
@@ -52,7 +70,9 @@ def read_analogies(path, case_insensitive=True):
             if len(words) != 4:
                 logger.info("Skipping invalid line #%i in %s", line_no, path)
                 continue
-            if case_insensitive:
+            if int_keys:
+                words = [_int_token(word) for word in words]
+            elif case_insensitive:
                 words = [word.upper() for word in words]
             sections[-1][1].append((line_no, tuple(words)))
     return sections
@@ -110,6 +130,7 @@ def evaluate_word_analogies(kv, analogies, restrict_vocab=300000, case_insensiti
         Only the first ``restrict_vocab`` keys are answers; questions with other words are OOV.
     case_insensitive : bool
         Upper-case the file's and the model's words (the first case variant of a key wins).
+        With int keys, the file's words are read as ints instead (see the module notes).
     dummy4unknown : bool
         Count OOV questions as wrong instead of skipping them.
     similarity_function : str
@@ -125,8 +146,9 @@ def evaluate_word_analogies(kv, analogies, restrict_vocab=300000, case_insensiti
     """
     if similarity_function != "most_similar":
         raise ValueError("similarity_function must be 'most_similar', got %r" % (similarity_function,))
+    int_keys = _int_keyed(kv)
     ok_vocab = _ok_vocab(kv, restrict_vocab, case_insensitive)
-    parsed = read_analogies(analogies, case_insensitive)
+    parsed = read_analogies(analogies, case_insensitive, int_keys)
     kv.fill_norms()
 
     questions = [question for _, section in parsed for _, question in section]
@@ -149,7 +171,7 @@ def evaluate_word_analogies(kv, analogies, restrict_vocab=300000, case_insensiti
             predicted = None
             for row in next(predictions):
                 key = kv.index_to_key[row]
-                predicted = key.upper() if case_insensitive else key
+                predicted = key.upper() if case_insensitive and not int_keys else key
                 if predicted in ok_vocab and predicted not in (a, b, c):
                     break
             section["correct" if predicted == expected else "incorrect"].append(question)
@@ -183,7 +205,9 @@ def evaluate_word_pairs(kv, pairs, delimiter="\t", encoding="utf8", restrict_voc
     restrict_vocab : int
         Only the first ``restrict_vocab`` keys count as known.
     case_insensitive : bool
-        Upper-case the file's and the model's words (the first case variant wins).
+        Upper-case the file's and the model's words (the first case variant wins). With
+        int keys, the file's words are read as ints instead (a file of node id pairs works;
+        see the module notes).
     dummy4unknown : bool
         Give pairs with OOV words similarity 0.0 instead of skipping them.
 
@@ -196,6 +220,7 @@ def evaluate_word_pairs(kv, pairs, delimiter="\t", encoding="utf8", restrict_voc
     oov_ratio : float
         Percentage of pairs with an unknown word.
     """
+    int_keys = _int_keyed(kv)
     ok_vocab = _ok_vocab(kv, restrict_vocab, case_insensitive)
     gold, left, right, oov = [], [], [], 0
     with open_input(pairs, "r", encoding=encoding) as fin:
@@ -203,8 +228,11 @@ def evaluate_word_pairs(kv, pairs, delimiter="\t", encoding="utf8", restrict_voc
             if not line or line.startswith("#"):
                 continue
             try:
-                a, b, sim = [w.upper() for w in line.split(delimiter)] if case_insensitive \
-                    else line.split(delimiter)
+                a, b, sim = line.split(delimiter)
+                if int_keys:
+                    a, b = _int_token(a), _int_token(b)
+                elif case_insensitive:
+                    a, b = a.upper(), b.upper()
                 sim = float(sim)
             except (ValueError, TypeError):
                 logger.info("Skipping invalid line #%d in %s", line_no, pairs)

@@ -22,6 +22,7 @@ from fastw2v.parameters import check_count
 logger = logging.getLogger(__name__)
 
 _KEY_TYPES = (str, int, np.integer)
+_INT64_RANGE = (-2 ** 63, 2 ** 63)  # int keys are saved as int64
 _SUGGEST_AMONG = 5000  # near-spelling suggestions look at this many (most frequent) keys
 
 
@@ -35,12 +36,24 @@ class MissingKeyError(KeyError):
 
     def __str__(self):
         message = "Key %r not present in vocabulary" % (self.key,)
-        if isinstance(self.key, str):
+        key_type = _first_key_type(self._keys)
+        if key_type is not None and not isinstance(self.key, key_type):
+            message += " (this KeyedVectors has %s keys)" % key_type.__name__
+        elif isinstance(self.key, str):
             candidates = [k for k in self._keys[:_SUGGEST_AMONG] if isinstance(k, str)]
             close = difflib.get_close_matches(self.key, candidates, n=3)
             if close:
                 message += "; did you mean %s?" % ", ".join(repr(k) for k in close)
         return message
+
+
+def _first_key_type(keys):
+    """``str`` or ``int``: the type of the first key of ``keys`` (a list, possibly with None
+    slots, or a dict); None if there is none."""
+    for key in keys[:64] if isinstance(keys, list) else keys:
+        if key is not None:
+            return str if isinstance(key, str) else int
+    return None
 
 
 def _describe(value):
@@ -55,6 +68,24 @@ def _is_key(value):
 
 def _key_type_error(key, name="key"):
     return TypeError("%s must be a str or int, got %s" % (name, _describe(key)))
+
+
+def _plain_key(key):
+    """A key as stored: numpy integers become the same Python int (numpy strs, the same str)."""
+    if type(key) is str or type(key) is int:
+        return key
+    return str(key) if isinstance(key, str) else int(key)
+
+
+def _kind(key):
+    return "str" if isinstance(key, str) else "int"
+
+
+def _mixed_key_error(key_type, key, name=None):
+    """The TypeError for adding ``key`` to vectors whose keys are ``key_type`` (str or int)."""
+    return TypeError("this KeyedVectors has %s keys; got the %s key %s%s (a KeyedVectors has one "
+                     "key type, str or int)" % (key_type.__name__, _kind(key), reprlib.repr(key),
+                                                " at %s" % name if name else ""))
 
 
 def _key_list(keys, name):
@@ -203,6 +234,25 @@ class KeyedVectors:
         (gensim's "no-op" default) applies its value to every row.
     lifecycle_events : list of dict or None
         gensim's event log (see :meth:`add_lifecycle_event`), saved and loaded with the vectors.
+
+    Notes
+    -----
+    **Keys** are str or int, one type per instance (see :attr:`key_type`): the words of a
+    text corpus, or the node or item ids of integer corpora (graph walks, item sequences).
+    Adding a key of the other type raises TypeError; bool is not a key. A numpy integer
+    (``np.int64(42)``) is the same key as the Python int ``42`` everywhere (and stored as
+    the Python int).
+
+    With int keys, an int is always a key: in queries (``most_similar(positive=[1, 2])``) it
+    is never taken for a vector, and an int that is not a key is a missing key (KeyError;
+    ``42 in wv`` is False) rather than a row number. gensim's :meth:`get_index` also takes an
+    in-range int that is not a key as a row number; fastw2v keeps that for str keys only,
+    since with int keys it would silently answer for another key (for example one dropped
+    by ``min_count``). Rows are ``wv.vectors[i]`` and ``wv.index_to_key[i]``.
+
+    Evaluation files (:meth:`evaluate_word_pairs`, :meth:`evaluate_word_analogies`) are read
+    as ints when the keys are ints; :meth:`save` keeps int keys ints; word2vec.c files hold
+    them as decimal strings (``load_word2vec_format(..., key_type=int)`` reads them back).
     """
 
     mapfile_path = None
@@ -231,31 +281,68 @@ class KeyedVectors:
     def __contains__(self, key):
         return self.has_index_for(key)
 
+    @property
+    def key_type(self):
+        """The type of the keys, ``str`` or ``int`` (None while there is no key)."""
+        return _first_key_type(self.key_to_index) if self.key_to_index \
+            else _first_key_type(self.index_to_key)
+
     def has_index_for(self, key):
-        """Whether ``key`` (or an in-range integer index) has a vector."""
+        """Whether ``key`` (or, with str keys, an in-range integer index) has a vector."""
         return self.get_index(key, -1) >= 0
 
     def get_index(self, key, default=None):
         """Row index of ``key``.
 
-        An integer that is not a key but a valid row number is returned as it is. A missing
-        key returns ``default`` if given, else raises :class:`MissingKeyError` (a KeyError);
-        a missing key that is not a str or int raises TypeError.
+        A key takes precedence. An int that is not a key but a valid row number is returned
+        as it is (as gensim does) unless the keys are ints: then it is a missing key (see
+        the class notes). A missing key returns ``default`` if given, else raises
+        :class:`MissingKeyError` (a KeyError); a value that is not a str or int (a float,
+        a bool, None...) is never a key: ``default``, else TypeError.
         """
-        try:
-            index = self.key_to_index.get(key, -1)
-        except TypeError:  # unhashable
-            raise _key_type_error(key) from None
+        if not _is_key(key):
+            if default is not None:
+                return default
+            raise _key_type_error(key)
+        index = self.key_to_index.get(key, -1)
         if index >= 0:
             return index
-        if isinstance(key, (int, np.integer)) and not isinstance(key, bool) \
-                and 0 <= key < len(self.index_to_key):
-            return int(key)
+        if not isinstance(key, str):
+            key = int(key)
+            if 0 <= key < len(self.index_to_key) and self.key_type is not int:
+                return key
         if default is not None:
             return default
-        if not _is_key(key):
-            raise _key_type_error(key)
         raise MissingKeyError(key, self.index_to_key)
+
+    def _check_new_keys(self, keys, name="keys"):
+        """``keys`` as stored (numpy ints as ints), checked to be keys of this one key type."""
+        key_type = self.key_type
+        if keys and key_type in (None, str) and all(type(key) is str for key in keys):
+            return keys  # the common cases first, fast
+        if keys and key_type in (None, int) and all(type(key) is int for key in keys) \
+                and _INT64_RANGE[0] <= min(keys) and max(keys) < _INT64_RANGE[1]:
+            return keys
+        plain = []
+        for position, key in enumerate(keys):
+            where = "%s[%d]" % (name, position) if name else None
+            if not _is_key(key):
+                raise _key_type_error(key, where or "key")
+            key = _plain_key(key)
+            if key_type is None:
+                key_type = type(key)
+            elif type(key) is not key_type:
+                if position and self.key_type is None:
+                    raise TypeError("%s mix key types: %s[0] is the %s key %s, %s is the %s key %s "
+                                    "(a KeyedVectors has one key type, str or int)"
+                                    % (name, name, _kind(plain[0]), reprlib.repr(plain[0]), where,
+                                       _kind(key), reprlib.repr(key)))
+                raise _mixed_key_error(key_type, key, where)
+            if key_type is int and not _INT64_RANGE[0] <= key < _INT64_RANGE[1]:
+                raise ValueError("int keys must fit in 64 bits (they are saved as int64), got %d%s"
+                                 % (key, " at %s" % where if where else ""))
+            plain.append(key)
+        return plain
 
     def get_vector(self, key, norm=False):
         """The vector of ``key`` as a read-only 1-D array (unit length if ``norm``)."""
@@ -285,8 +372,11 @@ class KeyedVectors:
         return self.vectors[[self.get_index(key) for key in keys]]
 
     def __setitem__(self, keys, weights):
-        """Add or replace the vectors of ``keys`` (``add_vectors(..., replace=True)``)."""
-        if not isinstance(keys, list):
+        """Add or replace the vectors of ``keys`` (``add_vectors(..., replace=True)``): one
+        key (str or int) and its vector, or a list of keys and their vectors."""
+        if _is_key(keys):
+            weights = np.asarray(weights).reshape(1, -1)  # add_vectors takes the key alone
+        elif not isinstance(keys, list):
             keys = [keys]
             weights = np.asarray(weights).reshape(1, -1)
         self.add_vectors(keys, weights, replace=True)
@@ -421,8 +511,7 @@ class KeyedVectors:
 
     def add_vector(self, key, vector):
         """Add one key and its vector, in the next preallocated slot if any; return its index."""
-        if not _is_key(key):
-            raise _key_type_error(key)
+        key, = self._check_new_keys([key], None)
         vector = self._vector(vector, "vector")
         target = self.next_index
         if target >= len(self) or self.index_to_key[target] is not None:
@@ -452,12 +541,10 @@ class KeyedVectors:
             Overwrite the vectors (and extras) of keys already present.
         """
         if _is_key(keys):
-            keys = [keys]
+            keys = self._check_new_keys([keys], None)
             weights = np.asarray(weights).reshape(1, -1)
-        keys = _key_list(keys, "keys")
-        for position, key in enumerate(keys):
-            if not _is_key(key):
-                raise _key_type_error(key, "keys[%d]" % position)
+        else:
+            keys = self._check_new_keys(_key_list(keys, "keys"))
         weights = np.asarray(weights, dtype=self.vectors.dtype)
         if weights.ndim != 2 or weights.shape != (len(keys), self.vector_size):
             raise ValueError("expected %d vectors of size %d, got an array of shape %s"
@@ -547,8 +634,14 @@ class KeyedVectors:
     # ---- similarity queries -------------------------------------------------------------
 
     def _term(self, term, name):
-        """A query term: a key as it is, anything else as a checked vector."""
-        return term if _is_key(term) else self._vector(term, name)
+        """A query term: a key as it is, anything else as a checked vector (with int keys, an
+        integer array is refused: it is more likely keys than a vector)."""
+        if _is_key(term):
+            return term
+        if isinstance(term, np.ndarray) and term.dtype.kind in "iu" and self.key_type is int:
+            raise TypeError("%s is an integer array: with int keys, pass keys as a list "
+                            "(array.tolist()) and vectors as float arrays" % name)
+        return self._vector(term, name)
 
     def _terms(self, items, name):
         """The terms of a ``positive`` or ``negative`` argument (a term or a list of them)."""
@@ -732,7 +825,7 @@ class KeyedVectors:
         for position, word in enumerate(words):
             if not _is_key(word) and word not in self:
                 raise _key_type_error(word, "words[%d]" % position)
-        used = [word for word in words if word in self]
+        used = [_plain_key(word) for word in words if word in self]  # numpy ints as ints
         if len(used) != len(words):
             logger.warning("vectors for words %s are not present in the model, ignoring these words",
                            set(words) - set(used))
@@ -858,7 +951,8 @@ class KeyedVectors:
         keys_list = _key_list(keys_list, "keys_list")
         if not keys_list:
             raise ValueError("keys_list is empty")
-        return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
+        best = keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
+        return _plain_key(best)  # a numpy int as the int
 
     def closer_than(self, key1, key2):
         """All keys closer to ``key1`` than ``key2`` is."""
@@ -897,7 +991,8 @@ class KeyedVectors:
 
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
                                 dummy4unknown=False, similarity_function="most_similar"):
-        """Accuracy on an analogy file; see :func:`fastw2v.evaluation.evaluate_word_analogies`."""
+        """Accuracy on an analogy file; see :func:`fastw2v.evaluation.evaluate_word_analogies`
+        (with int keys, the file's words are read as ints)."""
         return evaluation.evaluate_word_analogies(self, analogies, restrict_vocab=restrict_vocab,
                                        case_insensitive=case_insensitive,
                                        dummy4unknown=dummy4unknown,
@@ -905,14 +1000,19 @@ class KeyedVectors:
 
     def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
                             case_insensitive=True, dummy4unknown=False):
-        """Correlation with human similarity scores; see :func:`fastw2v.evaluation.evaluate_word_pairs`."""
+        """Correlation with human similarity scores; see :func:`fastw2v.evaluation.evaluate_word_pairs`
+        (with int keys, the file's words are read as ints: a file of node id pairs works)."""
         return evaluation.evaluate_word_pairs(self, pairs, delimiter=delimiter, encoding=encoding,
                                    restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
                                    dummy4unknown=dummy4unknown)
 
     def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
                              write_header=True, prefix="", append=False, sort_attr="count"):
-        """Write word2vec.c text or binary format; see :func:`fastw2v.word2vec_format.save`."""
+        """Write word2vec.c text or binary format; see :func:`fastw2v.word2vec_format.save`.
+
+        int keys are written as decimal strings (as gensim writes ``str(key)``); read them
+        back as ints with ``load_word2vec_format(..., key_type=int)``.
+        """
         word2vec_format.save(self, fname, fvocab=fvocab, binary=binary, total_vec=total_vec,
                              write_header=write_header, prefix=prefix, append=append,
                              sort_attr=sort_attr)
@@ -920,11 +1020,16 @@ class KeyedVectors:
     @classmethod
     def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
                              unicode_errors="strict", limit=None, datatype=np.float32,
-                             no_header=False):
-        """Read word2vec.c text or binary format; see :func:`fastw2v.word2vec_format.load`."""
+                             no_header=False, key_type=str):
+        """Read word2vec.c text or binary format; see :func:`fastw2v.word2vec_format.load`.
+
+        ``key_type=int`` (a fastw2v addition) reads the keys as ints, as
+        :meth:`save_word2vec_format` writes int keys (decimal): a key that is not a decimal
+        integer is a ValueError naming its line (text) or vector (binary).
+        """
         kv = word2vec_format.load(cls, fname, fvocab=fvocab, binary=binary, encoding=encoding,
                                   unicode_errors=unicode_errors, limit=limit, datatype=datatype,
-                                  no_header=no_header)
+                                  no_header=no_header, key_type=key_type)
         kv.add_lifecycle_event("load_word2vec_format", msg="loaded %s matrix of type %s from %s"
                                % (kv.vectors.shape, kv.vectors.dtype, fname),
                                binary=binary, encoding=encoding)
@@ -948,7 +1053,8 @@ class KeyedVectors:
         binary : bool
             Binary rather than text format.
         encoding, unicode_errors : str
-            How the file's keys are decoded.
+            How the file's keys are decoded (with int keys here, the file's keys are read as
+            ints: ``key_type=int`` of :meth:`load_word2vec_format`).
 
         Raises
         ------
@@ -959,7 +1065,8 @@ class KeyedVectors:
         if not np.isfinite(lockf):
             raise ValueError("lockf must be a finite number, got %r" % (lockf,))
         other = word2vec_format.load(KeyedVectors, fname, binary=binary, encoding=encoding,
-                                     unicode_errors=unicode_errors, datatype=self.vectors.dtype)
+                                     unicode_errors=unicode_errors, datatype=self.vectors.dtype,
+                                     key_type=int if self.key_type is int else str)
         if other.vector_size != self.vector_size:
             raise ValueError("incompatible vector size %d in file %s" % (other.vector_size, fname))
         pairs = [(self.key_to_index[key], row) for row, key in enumerate(other.index_to_key)
@@ -982,9 +1089,10 @@ class KeyedVectors:
         Parameters
         ----------
         keys : iterable of keys
+            (numpy integers are taken as the same Python ints.)
         allow_inference : bool
-            Take every key for which ``key in self`` (so also an in-range integer row number);
-            False: only actual keys. (gensim's FastText infers vectors of unknown words from
+            Take every key for which ``key in self`` (so also, with str keys, an in-range
+            integer row number, which becomes an int key); False: only actual keys. (gensim's FastText infers vectors of unknown words from
             their character n-grams here; fastw2v has no n-gram vectors, so this is the only
             difference it makes.)
         copy_vecattrs : bool
@@ -1000,9 +1108,11 @@ class KeyedVectors:
         for key in keys:
             if key not in seen:
                 seen.add(key)
-                if (self.has_index_for(key) if allow_inference else key in self.key_to_index):
-                    vocab.append(key)
+                if (self.has_index_for(key) if allow_inference
+                        else _is_key(key) and key in self.key_to_index):
+                    vocab.append(_plain_key(key))
         kv = KeyedVectors(self.vector_size, 0, dtype=self.vectors.dtype)
+        vocab = kv._check_new_keys(vocab)  # str keys and int row numbers would mix: TypeError
         rows = [self.get_index(key) for key in vocab]
         kv.vectors = np.array(self.vectors[rows], dtype=self.vectors.dtype, order="C")
         kv.index_to_key = vocab

@@ -4,7 +4,8 @@ Text format: a header line ``"<count> <size>\\n"``, then one line per key,
 ``"<key> <v1> <v2> ... <vN>\\n"``. Binary format: the same header, then per key
 ``"<key> "`` followed by ``size`` little-endian float32 values (word2vec.c adds a newline
 after each vector; gensim 4 does not; both are read). Saved files are byte-identical to
-gensim 4.4's ``save_word2vec_format``.
+gensim 4.4's ``save_word2vec_format``. int keys are written as decimal strings (``str(key)``,
+as gensim writes them) and read back as ints with ``key_type=int``.
 """
 import contextlib
 import io
@@ -35,7 +36,7 @@ class TruncatedFileError(ValueError, EOFError):
 
 
 def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict",
-         limit=None, datatype=np.float32, no_header=False):
+         limit=None, datatype=np.float32, no_header=False, key_type=str):
     """Read a word2vec.c-format file into a ``cls`` (KeyedVectors or a subclass).
 
     The file is streamed (plain, ``.gz``, ``.bz2`` or any smart_open URL); binary records are
@@ -61,6 +62,11 @@ def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors=
         dtype of the loaded vectors.
     no_header : bool
         The file has no header line (text only, e.g. GloVe); sizes come from the data.
+    key_type : type
+        ``str`` (default), or ``int`` to read keys as ints (node or item ids): each key must
+        be a decimal integer (ASCII digits, an optional leading ``-``) that fits in 64 bits.
+        Keys that are the same int (``7`` and ``007``) are duplicates: the first is kept.
+        The ``fvocab`` file's words are read as ints too.
 
     Returns
     -------
@@ -70,8 +76,9 @@ def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors=
     ------
     ValueError
         The file is empty, disagrees with its header, has a vector of the wrong length, a
-        value that is not a number or (with ``unicode_errors="strict"``) a key that is not
-        valid in ``encoding``. The message names the line or byte offset.
+        value that is not a number, (with ``unicode_errors="strict"``) a key that is not
+        valid in ``encoding``, or (with ``key_type=int``) a key that is not a decimal integer.
+        The message names the line, byte offset or vector.
     TruncatedFileError
         (a ValueError and an EOFError, as gensim raises) The file ends before the vectors
         its header declares, or inside its last vector.
@@ -80,8 +87,12 @@ def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors=
         raise ValueError("limit must be >= 0, got %r" % (limit,))
     if no_header and binary:
         raise NotImplementedError("no_header only available for text-format files")
+    if key_type is not str and key_type is not int:
+        raise ValueError("key_type must be str or int, got %r" % (key_type,))
     name = _name(fname)
     counts = _read_counts(fvocab, unicode_errors) if fvocab is not None else None
+    if counts is not None and key_type is int:
+        counts = {int(word): count for word, count in counts.items() if _is_int_key(word)}
     with open_input(fname, "rb") as fin:
         if no_header:
             count, size, header_bytes, check_end = limit, None, 0, False
@@ -97,7 +108,35 @@ def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors=
         else:
             words, vectors = _read_text(fin, name, count, size, check_end, not no_header,
                                         encoding, unicode_errors, datatype)
+    if key_type is int:
+        words = _int_keys(words, name, binary, 1 + (not no_header))
     return _build(cls, words, vectors, counts, name)
+
+
+_INT64_MAX = 2 ** 63 - 1
+
+
+def _is_decimal(word):
+    """Whether ``word`` is a decimal integer: ASCII digits, an optional leading "-"."""
+    digits = word[1:] if word[:1] == "-" else word
+    return digits.isascii() and digits.isdecimal()
+
+
+def _is_int_key(word):
+    """Whether ``word`` is a decimal integer that fits in 64 bits."""
+    return _is_decimal(word) and (len(word) < 19 or -_INT64_MAX - 1 <= int(word) <= _INT64_MAX)
+
+
+def _int_keys(words, name, binary, first_line):
+    """``words`` as ints; a ValueError naming the first that is not a decimal integer (its
+    line of a text file, whose first vector is on ``first_line``, or its vector number)."""
+    for i, word in enumerate(words):
+        if not _is_int_key(word):
+            where = "vector %d" % (i + 1) if binary else "line %d" % (first_line + i)
+            raise ValueError("%s: %s: key %r is %s (key_type=int)"
+                             % (name, where, word, "an integer outside the 64-bit range"
+                                if _is_decimal(word) else "not a decimal integer"))
+    return [int(word) for word in words]
 
 
 def _name(fname):
@@ -365,6 +404,12 @@ def save(kv, fname, fvocab=None, binary=False, total_vec=None, write_header=True
     order when the attribute is absent. Every file is written to a temporary file, fsynced
     and renamed into place.
 
+    int keys are written as decimal strings (``str(key)``, as gensim writes them; read them
+    back with ``load(..., key_type=int)``). One difference from gensim: when the first keys
+    are the ints ``0, 1, ...`` at rows ``0, 1, ...`` (its Doc2Vec int tags), gensim 4.4 writes
+    their vectors twice, first in row order, which makes a file with more vectors than its
+    header declares; fastw2v writes every key once.
+
     Parameters
     ----------
     kv : KeyedVectors
@@ -400,7 +445,7 @@ def save(kv, fname, fvocab=None, binary=False, total_vec=None, write_header=True
         logger.warning("attribute %s not present in %s; will store in internal index_to_key order",
                        sort_attr, kv)
         order = np.arange(len(kv.index_to_key))
-    keys = [prefix + str(kv.index_to_key[i]) for i in order.tolist()]
+    keys = [prefix + str(kv.index_to_key[i]) for i in order.tolist()]  # int keys: decimal
     if fvocab is not None:
         with _output(fvocab, append) as vout:
             counts = values[order].astype(str)

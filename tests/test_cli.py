@@ -6,6 +6,7 @@ import io
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from fastw2v import KeyedVectors, Word2Vec
@@ -196,6 +197,17 @@ def test_similar_answers_the_query_in_arguments(vectors, capsys):
     rows = [line for line in out.splitlines() if "\t\t" in line]
     assert len(rows) == 3 and all(row.split()[0] in WORDS + ["new", "york"] for row in rows)
     assert not any(row.split()[0] == "king" for row in rows)
+
+
+def test_similar_answers_about_the_int_keys_of_a_model(tmp_path, capsys):
+    # an int-keyed model's word2vec file holds its keys as decimal words
+    kv = KeyedVectors(2)
+    kv.add_vectors([10, 20, 30], np.array([[1, 0], [0.9, 0.1], [0, 1]], dtype=np.float32))
+    kv.save_word2vec_format(str(tmp_path / "ids.txt"))
+    assert main(["similar", str(tmp_path / "ids.txt"), "10", "-n", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Word: 10  Position in vocabulary: 0" in out
+    assert [line.split()[0] for line in out.splitlines() if "\t\t" in line] == ["20"]
 
 
 def test_similar_reads_queries_from_stdin(vectors, capsys, monkeypatch):
