@@ -25,9 +25,10 @@ from benchmarks.trial import MODES, PARAMETERS, corpus_variant
 
 KINDS = ("1 worker", "2 workers", "2 processes")
 #: Every input kind: the four objectives from the compiled reader and ``corpus_file``;
-#: skip-gram and CBOW NS from a plain Python iterable, gzipped text and UTF-8 text.
-SCALING_MODES = ([mode for mode in MODES if not mode.endswith(("-py", "-gz", "-utf8"))]
-                 + [objective + kind for kind in ("-py", "-gz", "-utf8")
+#: skip-gram and CBOW NS from a plain Python iterable, gzipped text, UTF-8 text and an
+#: array of integer ids.
+SCALING_MODES = ([mode for mode in MODES if not mode.endswith(("-py", "-gz", "-utf8", "-ints"))]
+                 + [objective + kind for kind in ("-py", "-gz", "-utf8", "-ints")
                     for objective in ("sg-ns", "cbow-ns")])
 COLUMNS = ["mode", "1 worker", "2 workers", "2 processes", "2 workers / 1",
            "2 processes / 1", "runs"]

@@ -19,6 +19,8 @@ import os
 import sys
 import time
 
+import numpy as np
+
 from benchmarks.common import CACHE, Timer, eval_path, peak_rss_mb
 
 IMPLEMENTATIONS = ("fastw2v", "gensim")
@@ -43,13 +45,17 @@ _OBJECTIVES = {
 #: - ``-gz``: ``Text8Corpus`` over a gzipped copy (fastw2v: decompressed by the reading
 #:   thread, split in compiled code);
 #: - ``-utf8``: ``Text8Corpus`` over a UTF-8 copy with accented letters and Unicode spaces
-#:   (see :func:`benchmarks.readers.to_utf8`).
+#:   (see :func:`benchmarks.readers.to_utf8`);
+#: - ``-ints``: the words as integer ids (numbered in order of first occurrence), rows of
+#:   1,000, a 2-D array in a ``.npy`` file, memory-mapped (fastw2v only: gensim trains on
+#:   str tokens).
 SOURCES = {
     "": {"corpus_file": False},
     "-file": {"corpus_file": True},
     "-py": {"corpus_file": False, "python_iterable": True},
     "-gz": {"corpus_file": False, "variant": "gz"},
     "-utf8": {"corpus_file": False, "variant": "utf8"},
+    "-ints": {"corpus_file": False, "variant": "ints"},
 }
 
 #: Every mode: each objective with each source.
@@ -57,7 +63,8 @@ MODES = {name + suffix: dict(params, **source)
          for suffix, source in SOURCES.items() for name, params in _OBJECTIVES.items()}
 
 #: The modes run unless others are asked for: the reader and ``corpus_file`` ones.
-DEFAULT_MODES = [mode for mode in MODES if not mode.endswith(("-py", "-gz", "-utf8"))]
+DEFAULT_MODES = [mode for mode in MODES if not mode.endswith(("-py", "-gz", "-utf8", "-ints"))]
+INT_ROW_WORDS = 1000
 
 
 def corpus_variant(corpus, mode):
@@ -67,8 +74,8 @@ def corpus_variant(corpus, mode):
     if variant is None:
         return corpus
     stat = os.stat(corpus)
-    name = "%s-%d-%d.%s" % (os.path.basename(corpus), stat.st_size, stat.st_mtime_ns,
-                            "txt.gz" if variant == "gz" else "utf8.txt")
+    suffix = {"gz": "txt.gz", "utf8": "utf8.txt", "ints": "ints.npy"}[variant]
+    name = "%s-%d-%d.%s" % (os.path.basename(corpus), stat.st_size, stat.st_mtime_ns, suffix)
     path = os.path.join(CACHE, "variants", name)
     if not os.path.exists(path):
         from benchmarks.readers import to_utf8
@@ -80,6 +87,13 @@ def corpus_variant(corpus, mode):
         if variant == "gz":
             with gzip.open(tmp, "wb", compresslevel=6) as fout:
                 fout.write(data)
+        elif variant == "ints":
+            ids = {}
+            tokens = [ids.setdefault(word, len(ids)) for word in data.split()]
+            rows = len(tokens) // INT_ROW_WORDS  # the last partial row left out
+            with open(tmp, "wb") as fout:
+                np.save(fout, np.array(tokens[:rows * INT_ROW_WORDS], dtype=np.int32)
+                        .reshape(rows, INT_ROW_WORDS))
         else:
             with open(tmp, "wb") as fout:
                 fout.write(to_utf8(data))
@@ -181,6 +195,10 @@ def train(impl, mode, workers, epochs, corpus, barrier=None):
     corpus = corpus_variant(corpus, mode)
     if MODES[mode]["corpus_file"]:
         source = {"corpus_file": corpus}
+    elif MODES[mode].get("variant") == "ints":
+        if impl != "fastw2v":
+            raise ValueError("the -ints modes are fastw2v's: gensim trains on str tokens")
+        source = {"corpus_iterable": np.load(corpus, mmap_mode="r")}
     elif MODES[mode].get("python_iterable"):
         source = {"corpus_iterable": PythonIterable(text8corpus(corpus))}
     else:

@@ -3,6 +3,7 @@ import gzip
 import os
 import sys
 
+import numpy as np
 import pytest
 
 # ``benchmarks`` is a directory of the repository, not part of the installed package.
@@ -22,7 +23,7 @@ def test_defaults_run_every_mode_with_two_workers():
     args = compare.parse_args([])
     assert args.modes == trial.DEFAULT_MODES and len(args.modes) == 8
     assert all(mode in args.modes for mode in trial.MODES
-               if not mode.endswith(("-py", "-gz", "-utf8")))
+               if not mode.endswith(("-py", "-gz", "-utf8", "-ints")))
     assert args.workers == [2] and args.epochs == 1 and args.repeat == 1
     assert args.impl == ["fastw2v", "gensim"] and args.suite == "train"
     assert args.out.endswith(os.path.join("results", "train.json"))
@@ -64,7 +65,7 @@ def test_scaling_covers_every_input_kind(tmp_path, monkeypatch):
     modes = scaling.parse_args([]).modes
     for suffix in ("", "-file"):
         assert all(name + suffix in modes for name in ("sg-ns", "cbow-ns", "sg-hs", "cbow-hs"))
-    for suffix in ("-py", "-gz", "-utf8"):
+    for suffix in ("-py", "-gz", "-utf8", "-ints"):
         assert "sg-ns" + suffix in modes and "cbow-ns" + suffix in modes
     # the -gz and -utf8 copies: made once, read back as the corpus they copy
     monkeypatch.setattr(trial, "CACHE", str(tmp_path / "cache"))
@@ -73,6 +74,8 @@ def test_scaling_covers_every_input_kind(tmp_path, monkeypatch):
     assert trial.corpus_variant(str(corpus), "sg-ns") == str(corpus)
     with gzip.open(trial.corpus_variant(str(corpus), "sg-ns-gz")) as f:
         assert f.read() == corpus.read_bytes()
+    ints = np.load(trial.corpus_variant(str(corpus), "sg-ns-ints"))
+    assert ints.shape == (0, trial.INT_ROW_WORDS) and ints.dtype == np.int32
     with open(trial.corpus_variant(str(corpus), "cbow-ns-utf8"), encoding="utf8") as f:
         assert f.read() == "a \u00e7at in\u2009th\u00e9 \u00e7ar\u00e9 of b\u00e9\u00e9s"
 
