@@ -5,8 +5,9 @@ from fastw2v._version import __version__
 from fastw2v.corpora import LineSentence, PathLineSentences, Text8Corpus
 from fastw2v.keyedvectors import KeyedVectors
 from fastw2v.phrases import ENGLISH_CONNECTOR_WORDS, FrozenPhrases, Phrases
+from fastw2v.sequences import IntSequences
 from fastw2v.word2vec import Word2Vec
 
-__all__ = ["ENGLISH_CONNECTOR_WORDS", "FrozenPhrases", "KeyedVectors", "LineSentence",
-           "PathLineSentences", "Phrases", "Text8Corpus", "Word2Vec", "show_config",
-           "__version__"]
+__all__ = ["ENGLISH_CONNECTOR_WORDS", "FrozenPhrases", "IntSequences", "KeyedVectors",
+           "LineSentence", "PathLineSentences", "Phrases", "Text8Corpus", "Word2Vec",
+           "show_config", "__version__"]

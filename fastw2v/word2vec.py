@@ -55,15 +55,20 @@ class Word2Vec:
 
     Parameters
     ----------
-    sentences : iterable of list of str, optional
+    sentences : iterable of list of str, or a corpus of integer ids, optional
         A restartable iterable of tokenised sentences (a list, or a reader from
-        :mod:`fastw2v.corpora`). Sentences of any length are trained whole.
+        :mod:`fastw2v.corpora`). Sentences of any length are trained whole. Or integer ids
+        (graph walks, item sequences): a 2-D integer array (a walk per row), a list of 1-D
+        integer arrays or of lists of ints, or a :class:`~fastw2v.sequences.IntSequences`
+        (ragged rows by padding or lengths), trained from the arrays in compiled code; the
+        model's keys are then ints. A model has one key type.
     corpus_file : str, optional
         Path or URL of a text file, one sentence per line (a single-line text8-style file
         works too), read as ``LineSentence(corpus_file)``: lines cut every 10,000 words, as
         gensim cuts them. A plain local file is read and converted in compiled code in byte
         ranges split across the workers; a ``.gz``/``.bz2``/``.xz`` file or a URL is
-        decompressed by one reading thread and split in compiled code.
+        decompressed by one reading thread and split in compiled code. A ``.npy`` file of a
+        2-D integer array is read as integer walks, memory-mapped.
     phrases : Phrases or FrozenPhrases, optional
         With ``corpus_file``: join the file's phrases as it is read, in compiled code (the
         file is then read as ``phrases[LineSentence(corpus_file)]``, by one reading thread).
@@ -255,10 +260,11 @@ class Word2Vec:
 
         Parameters
         ----------
-        corpus_iterable : iterable of list of str, optional
-            The sentences (must be restartable).
+        corpus_iterable : iterable of list of str, or a corpus of integer ids, optional
+            The sentences (must be restartable), or integer ids (see the class docstring).
         corpus_file : str, optional
-            A text file, one sentence per line.
+            A text file, one sentence per line, or a ``.npy`` file of a 2-D integer array of
+            walks (memory-mapped).
         update : bool
             Add the corpus's new words to an existing vocabulary (online training).
         progress_per : int
