@@ -170,19 +170,24 @@ class IdLookup:
 
 def as_int_corpus(corpus):
     """``corpus`` as :class:`IntSequences` when it is a corpus of integer ids (a 2-D integer
-    array, or a list whose first sequence is an integer array or a list of ints), else None."""
+    array, or a list or restartable iterable whose first sequence is an integer array or a
+    list of ints, joined once into one array), else None."""
     if isinstance(corpus, IntSequences):
         return corpus
     if isinstance(corpus, np.ndarray):
         return IntSequences(corpus)
-    if isinstance(corpus, (list, tuple)) and len(corpus):
-        first = corpus[0]
-        if isinstance(first, np.ndarray) and first.dtype.kind in "iub":
-            return IntSequences(list(corpus))
-        if isinstance(first, np.ndarray) and first.ndim == 1 and first.dtype.kind == "f":
-            raise TypeError("ids must be integers, got an array of %s" % first.dtype)
-        if isinstance(first, (list, tuple)) and len(first) and _is_int(first[0]):
-            return IntSequences(list(corpus))
+    if hasattr(corpus, "compiled_source") or iter(corpus) is corpus:
+        return None  # a text reader, not peeked at; or a one-shot iterator, refused later
+    if isinstance(corpus, (list, tuple)):
+        first = corpus[0] if len(corpus) else None
+    else:
+        first = next(iter(corpus), None)
+    if isinstance(first, np.ndarray) and first.dtype.kind in "iub":
+        return IntSequences(list(corpus))
+    if isinstance(first, np.ndarray) and first.ndim == 1 and first.dtype.kind == "f":
+        raise TypeError("ids must be integers, got an array of %s" % first.dtype)
+    if isinstance(first, (list, tuple)) and len(first) and _is_int(first[0]):
+        return IntSequences(list(corpus))
     return None
 
 

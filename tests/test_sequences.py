@@ -89,6 +89,18 @@ def test_padding_lengths_and_lists_of_arrays_give_the_same_sequences():
     assert sorted(model.wv.index_to_key) == [5, 6, 7, 8, 9] and model.corpus_total_words == 8
 
 
+def test_a_restartable_iterable_of_arrays_trains_as_the_list_does(planted):
+    walks, _ = planted
+
+    class Walks:  # restartable, not a list
+        def __iter__(self):
+            return iter(list(walks[:300]))
+
+    params = dict(SMALL, workers=1)
+    np.testing.assert_array_equal(Word2Vec(Walks(), **params).wv.vectors,
+                                  Word2Vec(list(walks[:300]), **params).wv.vectors)
+
+
 def test_jobs_leave_out_ids_outside_the_vocabulary():
     corpus = IntSequences(np.array([[1, 2, 3], [4, 4, 2]]))
     (ids, ends, raw, sentences), = corpus.jobs(IdLookup([2, 4]), 1 << 16)
