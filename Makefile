@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 BENCH_ARGS ?=
 
-.PHONY: venv install demo test test-blas test-variants fuzz bench bench-quick bench-readers bench-formats bench-scaling bench-micro clean sanitize interrupt-loop
+.PHONY: venv install demo test test-blas test-variants fuzz bench bench-quick bench-readers bench-formats bench-scaling bench-walks bench-micro clean sanitize interrupt-loop
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,12 @@ bench-formats: install
 bench-scaling: install
 	$(PIP) install --quiet -r benchmarks/requirements.txt
 	$(PY) -m benchmarks.scaling $(BENCH_ARGS)
+
+# Graph walks (issue #19): int32 walks of a planted-partition graph, fastw2v on the array
+# against gensim on the same walks as lists of str; BENCH_ARGS="--nodes 3000 --repeat 1" to try.
+bench-walks: install
+	$(PIP) install --quiet -r benchmarks/requirements.txt
+	$(PY) -m benchmarks.walks $(BENCH_ARGS)
 
 bench-micro: install
 	$(PIP) install --quiet -r benchmarks/requirements.txt
