@@ -38,6 +38,7 @@ import warnings
 import numpy as np
 
 from benchmarks.common import RESULTS_DIR, format_table, write_json
+from fastw2v import gensim_import
 
 SIDE_ARRAY = re.compile(r"\.(npy|npz)\Z")
 #: The gensim class to load a pickle with, by the class of its top object.
@@ -56,23 +57,11 @@ PARAMS = ("sg", "hs", "negative", "window", "vector_size", "alpha", "min_alpha",
 
 # ----------------------------------------------------------------- what the file holds
 
-def _opener(path):
-    with open(path, "rb") as fin:
-        head = fin.read(6)
-    if head[:2] == b"\x1f\x8b":
-        import gzip
-        return gzip.open
-    if head[:3] == b"BZh":
-        import bz2
-        return bz2.open
-    return open
-
-
 def top_class(path):
     """The class of the pickle's top object (``module.name``), read from its opcodes (nothing
     is unpickled), or None when the file is not a pickle of an object of a class."""
     try:
-        with _opener(path)(path, "rb") as fin:
+        with (gensim_import._decompressor(path) or open)(path, "rb") as fin:
             data = fin.read()
     except (OSError, EOFError) as exc:
         return None, "unreadable (%s)" % exc

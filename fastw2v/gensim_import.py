@@ -719,6 +719,13 @@ def keyedvectors_state(record, path):
     return {"class": "KeyedVectors", "keyedvectors": desc}, arrays
 
 
+# gensim's Word2Vec parameters read as they are, by kind (the others need a default or a
+# fallback: see word2vec_state)
+_INT_PARAMS = ("window", "min_count", "max_vocab_size", "seed", "workers", "sg", "hs", "negative",
+               "cbow_mean", "null_word", "sorted_vocab", "batch_words", "max_final_vocab")
+_FLOAT_PARAMS = ("alpha", "sample", "min_alpha", "ns_exponent")
+
+
 def word2vec_state(record, path, cls):
     """``(meta, arrays)`` of a fastw2v Word2Vec file for a gensim Word2Vec record."""
     import inspect
@@ -728,31 +735,15 @@ def word2vec_state(record, path, cls):
     counts = vectors.expandos.get("count")
     if counts is None:
         raise ValueError("%r: the gensim model has no word counts" % path)
-    epochs = model.get("epochs", model.get("iter", 5))
-    given = {
+    given = {name: _int(model.get(name), name, path) for name in _INT_PARAMS}
+    given.update({name: _float(model.get(name), name, path) for name in _FLOAT_PARAMS})
+    given.update({
         "vector_size": _int(model.get("vector_size"), "vector_size", path, dim),
-        "alpha": _float(model.get("alpha"), "alpha", path),
-        "window": _int(model.get("window"), "window", path),
-        "min_count": _int(model.get("min_count"), "min_count", path),
-        "max_vocab_size": _int(model.get("max_vocab_size"), "max_vocab_size", path),
-        "sample": _float(model.get("sample"), "sample", path),
-        "seed": _int(model.get("seed"), "seed", path),
-        "workers": _int(model.get("workers"), "workers", path),
-        "min_alpha": _float(model.get("min_alpha"), "min_alpha", path),
-        "sg": _int(model.get("sg"), "sg", path),
-        "hs": _int(model.get("hs"), "hs", path),
-        "negative": _int(model.get("negative"), "negative", path),
-        "ns_exponent": _float(model.get("ns_exponent"), "ns_exponent", path),
-        "cbow_mean": _int(model.get("cbow_mean"), "cbow_mean", path),
-        "epochs": _int(epochs, "epochs", path),
-        "null_word": _int(model.get("null_word"), "null_word", path),
-        "sorted_vocab": _int(model.get("sorted_vocab"), "sorted_vocab", path),
-        "batch_words": _int(model.get("batch_words"), "batch_words", path),
+        "epochs": _int(model.get("epochs", model.get("iter", 5)), "epochs", path),
         "compute_loss": bool(model.get("compute_loss", False)),
         "comment": _text(model.get("comment")),
-        "max_final_vocab": _int(model.get("max_final_vocab"), "max_final_vocab", path),
         "shrink_windows": bool(model.get("shrink_windows", True)),
-    }
+    })
     defaults = {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
                 if p.default is not inspect.Parameter.empty}
     params = {}

@@ -198,6 +198,9 @@ def _is_int(value):
 def _integer_array(array, name):
     if array.dtype.kind not in "iu":
         raise TypeError("%s must hold integer ids, not %s" % (name, array.dtype))
+    if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
+        raise ValueError("ids must be below 2**63 (keys are saved as int64), found %d"
+                         % array.max())
     return array
 
 
@@ -242,7 +245,7 @@ def _joined(sequences):
             if sequence.ndim != 1 or sequence.dtype.kind not in "iu":
                 raise TypeError("sequence %d must be a 1-D array of integer ids, got %s of %s"
                                 % (position, sequence.shape, sequence.dtype))
-            array = sequence
+            array = _integer_array(sequence, "sequence %d" % position)
         elif isinstance(sequence, (list, tuple)):
             if not all(map(_is_int, sequence)):
                 bad = next(v for v in sequence if not _is_int(v))

@@ -691,14 +691,9 @@ class Word2Vec:
             leaves it intact). ``trim_rule``, ``callbacks`` and ``hashfxn`` are not saved.
             See ``docs/file-format.md``. (gensim also takes an open file; fastw2v needs a
             path, to write atomically.)
-        separately : list of str, optional
-            Accepted for gensim compatibility, no effect: gensim stores the large arrays it
-            names in ``.npy`` files beside the pickle so that they can be memory-mapped;
-            fastw2v's file always stores every array as its own aligned ``.npy`` member, which
-            ``load(..., mmap="r")`` maps in place.
-        sep_limit : int
-            Accepted for gensim compatibility, no effect (gensim's size threshold for
-            ``separately=None``; see above).
+        separately, sep_limit, pickle_protocol
+            Accepted for gensim compatibility, no effect: see
+            :meth:`fastw2v.keyedvectors.KeyedVectors.save`.
         ignore : collection of str
             Attributes not to store, as in gensim: ``"raw_vocab"`` (loaded as ``{}``),
             ``"lifecycle_events"`` (loaded as ``[]``), ``"syn1neg"`` and ``"syn1"`` (the output
@@ -707,8 +702,6 @@ class Word2Vec:
             layer). ``cum_table`` and other computed attributes are never stored; naming
             anything else logs a warning and it is stored anyway (it is needed to load the
             model).
-        pickle_protocol : int
-            Accepted for gensim compatibility, no effect: nothing is pickled.
         """
         ignored = save_ignored(self, separately, sep_limit, ignore, pickle_protocol,
                                droppable=("raw_vocab", "lifecycle_events", "syn1neg", "syn1"))

@@ -156,6 +156,8 @@ def test_one_key_type_per_model(planted):
     ([[1, 2], [-7]], ValueError, "ids must be non-negative, found -7"),
     (np.array([1, 2, 3]), ValueError, "must be 2-D \\(one per row\\), got 1-D"),
     (np.zeros((3, 0), np.int32), ValueError, "the corpus is empty"),
+    (np.array([[1, 2 ** 63]], np.uint64), ValueError, "ids must be below 2\\*\\*63"),
+    ([np.array([2 ** 64 - 1], np.uint64)], ValueError, "ids must be below 2\\*\\*63"),
 ])
 def test_bad_integer_corpora_are_named(corpus, error, message):
     with pytest.raises(error, match=message):
