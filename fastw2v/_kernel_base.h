@@ -41,7 +41,8 @@ typedef struct {
     int block_in_cap, block_out_cap;
     float **in_rows, **out_rows, **context_rows;
     float *labels, *coef, *block_grad;
-    int32_t *ahead;                 /* negative sampling: the next centre word's negatives */
+    int32_t *ahead;                 /* negative sampling: the next centre word's negatives, then
+                                     * those of the current one's further blocks */
     /* hierarchical softmax: this thread's copy of the top Huffman nodes and their values at
      * the last merge */
     float *top, *top_base;
@@ -90,7 +91,7 @@ static void fw_worker_free_blocks(fw_worker *w) {
 }
 
 /* Size the scratch for windows of n_in inputs, predictions of n_out outputs, `negative`
- * negatives drawn ahead and `top` floats of top-node copies; 0 on success, -1 when out of
+ * negatives drawn ahead (for all blocks of a window) and `top` floats of top-node copies; 0 on success, -1 when out of
  * memory. */
 static int fw_worker_reserve(fw_worker *w, int n_in, int n_out, int dim, int negative,
                              int64_t top) {

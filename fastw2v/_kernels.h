@@ -61,13 +61,26 @@ typedef struct {
     fw_hierarchical_softmax hs;
 } fw_model;
 
+/* The most context rows a skip-gram block of the batched scheme shares one set of negatives
+ * between: wider windows are split into near-equal blocks, each with its own negatives. One
+ * set for ~20 rows costs quality (graph walks at window 10: 0.941 of nearest neighbours in
+ * the node's community, against 0.948 in blocks of 10 and 0.967 for word2vec.c's pairs);
+ * windows up to 5, text's default, stay one block. */
+#define FW_BLOCK_INPUTS 10
+
+/* Blocks of the widest window of model `m`. */
+FW_INLINE int fw_max_blocks(const fw_model *m) {
+    return (2 * m->window + FW_BLOCK_INPUTS - 1) / FW_BLOCK_INPUTS;
+}
+
 /* Size the worker's scratch for model `m`; 0 on success, -1 when out of memory. */
 static int fw_worker_prepare(fw_worker *w, const fw_model *m) {
     int negative = (m->losses & FW_NEGATIVE_SAMPLING) ? m->ns.negative : 0;
     int code_len = (m->losses & FW_HIERARCHICAL_SOFTMAX) ? m->hs.max_code_len : 0;
     int64_t top = (m->losses & FW_HIERARCHICAL_SOFTMAX) ? (int64_t)m->hs.top_nodes * m->dim : 0;
     int n_out = negative + 1 > code_len ? negative + 1 : code_len;
-    return fw_worker_reserve(w, 2 * m->window, n_out, m->dim, negative, top);
+    int max_blocks = fw_max_blocks(m) > 1 ? fw_max_blocks(m) : 1;
+    return fw_worker_reserve(w, 2 * m->window, n_out, m->dim, negative * max_blocks, top);
 }
 
 /*
@@ -81,13 +94,6 @@ static int fw_worker_prepare(fw_worker *w, const fw_model *m) {
 FW_INLINE int fw_loss_outputs(const fw_model *m, fw_worker *w, int loss, int32_t target) {
     if (loss == FW_HIERARCHICAL_SOFTMAX) return fw_hs_outputs(&m->hs, w, target);
     return fw_ns_outputs(&m->ns, w, target);
-}
-
-/* The outputs of centre word sent[i] in the batched scheme: negatives drawn ahead. */
-FW_INLINE int fw_loss_outputs_ahead(const fw_model *m, fw_worker *w, int loss,
-                                    const int32_t *sent, int64_t i, int64_t len) {
-    if (loss == FW_HIERARCHICAL_SOFTMAX) return fw_hs_outputs(&m->hs, w, sent[i]);
-    return fw_ns_outputs_ahead(&m->ns, w, sent, i, len);
 }
 
 FW_INLINE float fw_loss_gradient(const fw_model *m, int loss, float label, float f) {

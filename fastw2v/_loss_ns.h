@@ -53,22 +53,45 @@ FW_INLINE void fw_ns_draw_ahead(const fw_negative_sampling *ns, fw_worker *w, in
     }
 }
 
-/* The outputs of centre word sent[i] in the batched scheme, as fw_ns_outputs: one set of
- * negatives for the whole window, drawn a centre word ahead. */
-FW_INLINE int fw_ns_outputs_ahead(const fw_negative_sampling *ns, fw_worker *w,
-                                  const int32_t *sent, int64_t i, int64_t len) {
-    int32_t target = sent[i];
-    if (i == 0) fw_ns_draw_ahead(ns, w, target);
+/* Target `target` and the negatives `drawn` (those that hit the target left out) into
+ * w->out_rows and w->labels; returns their number. */
+FW_INLINE int fw_ns_fill_outputs(const fw_negative_sampling *ns, fw_worker *w, int32_t target,
+                                 const int32_t *drawn) {
     int n_out = 1;
     w->out_rows[0] = fw_ns_row(ns, target);
     w->labels[0] = 1.0f;
     for (int d = 0; d < ns->negative; d++) {
-        if (w->ahead[d] == target) continue;
-        w->out_rows[n_out] = fw_ns_row(ns, w->ahead[d]);
+        if (drawn[d] == target) continue;
+        w->out_rows[n_out] = fw_ns_row(ns, drawn[d]);
         w->labels[n_out++] = 0.0f;
     }
+    return n_out;
+}
+
+/* The outputs of centre word sent[i] in the batched scheme, as fw_ns_outputs: one set of
+ * negatives for the whole window (or its first block), drawn a centre word ahead. */
+FW_INLINE int fw_ns_outputs_ahead(const fw_negative_sampling *ns, fw_worker *w,
+                                  const int32_t *sent, int64_t i, int64_t len) {
+    int32_t target = sent[i];
+    if (i == 0) fw_ns_draw_ahead(ns, w, target);
+    int n_out = fw_ns_fill_outputs(ns, w, target, w->ahead);
     if (i + 1 < len) fw_ns_draw_ahead(ns, w, sent[i + 1]);
     return n_out;
+}
+
+/* Draw the negatives of a centre word's further blocks 1..n_blocks-1 (after the set drawn
+ * ahead, in w->ahead) and start fetching their rows while its first block runs. */
+FW_INLINE void fw_ns_draw_blocks(const fw_negative_sampling *ns, fw_worker *w, int n_blocks) {
+    for (int d = ns->negative; d < ns->negative * n_blocks; d++) {
+        w->ahead[d] = fw_ns_draw(ns, &w->rng);
+        fw_prefetch_row(fw_ns_row(ns, w->ahead[d]), ns->dim);
+    }
+}
+
+/* The outputs of block `block` > 0 of centre word `target`, from fw_ns_draw_blocks. */
+FW_INLINE int fw_ns_outputs_block(const fw_negative_sampling *ns, fw_worker *w,
+                                  int32_t target, int block) {
+    return fw_ns_fill_outputs(ns, w, target, w->ahead + ns->negative * block);
 }
 
 /* The gradient coefficient of score f: label - sigmoid(f), the sigmoid taken as 0 or 1

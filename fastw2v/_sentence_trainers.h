@@ -7,7 +7,7 @@
  * - batched: each centre word's inputs (skip-gram: its context rows; CBOW: their mean or
  *   sum) against all its outputs, scored from the same old values and updated as one block,
  *   as in pWord2Vec's HogBatch (Ji et al., 2019; fw_block). In skip-gram the window shares
- *   one set of negatives.
+ *   one set of negatives, or each block of a wide window one set (FW_BLOCK_INPUTS).
  *
  * Included by _kernels.h once per variant, with FW_LANES, FW_VARIANT and FW_VARIANT_TARGET
  * set: each copy's names carry the variant's suffix, and its entry point
@@ -56,15 +56,15 @@ FW_INLINE void fw_predict(const fw_model *m, fw_worker *w, const float *l1, int3
 /* One block: every input row against every output row of `loss`, all computed from the
  * same (old) values: coefficients g = gradient(label, in . out) * alpha, then
  * out += g * in and block_grad += g * out. */
-FW_INLINE void fw_block(const fw_model *m, fw_worker *w, int n_in, int n_out, int loss,
-                        float alpha, int compute_loss) {
+FW_INLINE void fw_block(const fw_model *m, fw_worker *w, float **in_rows, float *block_grad,
+                        int n_in, int n_out, int loss, float alpha, int compute_loss) {
     const int dim = m->dim;
     float *coef = w->coef;           /* n_in x n_out, row a: input a against every output */
     for (int a = 0; a < n_in; a++) {
         float *scores = coef + a * n_out;
         int o = 0;
-        for (; o + 4 <= n_out; o += 4) fw_dot4(w->in_rows[a], w->out_rows + o, dim, scores + o);
-        for (; o < n_out; o++) scores[o] = fw_dot(w->in_rows[a], w->out_rows[o], dim);
+        for (; o + 4 <= n_out; o += 4) fw_dot4(in_rows[a], w->out_rows + o, dim, scores + o);
+        for (; o < n_out; o++) scores[o] = fw_dot(in_rows[a], w->out_rows[o], dim);
         for (o = 0; o < n_out; o++) {
             float f = scores[o], label = w->labels[o];
             w->nonfinite += f != f;
@@ -73,25 +73,32 @@ FW_INLINE void fw_block(const fw_model *m, fw_worker *w, int n_in, int n_out, in
         }
     }
     for (int a = 0; a < n_in; a++)
-        fw_axpy_rows(w->block_grad + (int64_t)a * dim, coef + a * n_out, w->out_rows, n_out, dim);
+        fw_axpy_rows(block_grad + (int64_t)a * dim, coef + a * n_out, w->out_rows, n_out, dim);
     float *column = w->labels;       /* labels are no longer needed: reuse as scratch */
     for (int o = 0; o < n_out; o++) {
         for (int a = 0; a < n_in; a++) column[a] = coef[a * n_out + o];
-        fw_axpy_rows(w->out_rows[o], column, w->in_rows, n_in, dim);
+        fw_axpy_rows(w->out_rows[o], column, in_rows, n_in, dim);
     }
 }
 
-/* The blocks of centre word sent[i], one per loss in `losses`, against w->in_rows. */
-FW_INLINE void fw_output_blocks(const fw_model *m, fw_worker *w, int n_in, const int32_t *sent,
-                                int64_t i, int64_t len, float alpha, int compute_loss,
+/* The blocks of centre word sent[i], one per loss in `losses`, against the n_in rows
+ * in_rows; their gradients accumulate into block_grad. `block` is its place among the
+ * centre word's blocks: the first takes the negatives drawn ahead for the centre word, the
+ * others those of fw_ns_draw_blocks. */
+FW_INLINE void fw_output_blocks(const fw_model *m, fw_worker *w, float **in_rows,
+                                float *block_grad, int n_in, const int32_t *sent, int64_t i,
+                                int64_t len, int block, float alpha, int compute_loss,
                                 const int losses) {
     if (losses & FW_HIERARCHICAL_SOFTMAX) {
-        int n_out = fw_loss_outputs_ahead(m, w, FW_HIERARCHICAL_SOFTMAX, sent, i, len);
-        fw_block(m, w, n_in, n_out, FW_HIERARCHICAL_SOFTMAX, alpha, compute_loss);
+        int n_out = fw_loss_outputs(m, w, FW_HIERARCHICAL_SOFTMAX, sent[i]);
+        fw_block(m, w, in_rows, block_grad, n_in, n_out, FW_HIERARCHICAL_SOFTMAX, alpha,
+                 compute_loss);
     }
     if (losses & FW_NEGATIVE_SAMPLING) {
-        int n_out = fw_loss_outputs_ahead(m, w, FW_NEGATIVE_SAMPLING, sent, i, len);
-        fw_block(m, w, n_in, n_out, FW_NEGATIVE_SAMPLING, alpha, compute_loss);
+        int n_out = block == 0 ? fw_ns_outputs_ahead(&m->ns, w, sent, i, len)
+                               : fw_ns_outputs_block(&m->ns, w, sent[i], block);
+        fw_block(m, w, in_rows, block_grad, n_in, n_out, FW_NEGATIVE_SAMPLING, alpha,
+                 compute_loss);
     }
 }
 
@@ -156,7 +163,15 @@ FW_INLINE void fw_train_sentence_sg_batched(const fw_model *m, fw_worker *w, con
             if (j != i) w->in_rows[n_in++] = m->syn0 + (int64_t)sent[j] * dim;
         if (n_in == 0) continue;
         memset(w->block_grad, 0, sizeof(float) * n_in * dim);
-        fw_output_blocks(m, w, n_in, sent, i, len, alpha, compute_loss, losses);
+        /* a wide window in blocks of at most FW_BLOCK_INPUTS rows, each with its own
+         * negatives, in window order */
+        int n_blocks = (n_in + FW_BLOCK_INPUTS - 1) / FW_BLOCK_INPUTS;
+        if ((losses & FW_NEGATIVE_SAMPLING) && n_blocks > 1) fw_ns_draw_blocks(&m->ns, w, n_blocks);
+        for (int b = 0; b < n_blocks; b++) {
+            int start = b * n_in / n_blocks, end = (b + 1) * n_in / n_blocks;
+            fw_output_blocks(m, w, w->in_rows + start, w->block_grad + (int64_t)start * dim,
+                             end - start, sent, i, len, b, alpha, compute_loss, losses);
+        }
         int a = 0;  /* input a is the a-th context word, in window order */
         for (int64_t j = lo; j < hi; j++) {
             if (j == i) continue;
@@ -191,7 +206,8 @@ FW_INLINE void fw_train_sentence_cbow_batched(const fw_model *m, fw_worker *w,
         fw_axpy_rows(w->hidden, coef, context, n_ctx, dim);
         w->in_rows[0] = w->hidden;  /* the block's one input */
         memset(w->block_grad, 0, sizeof(float) * dim);
-        fw_output_blocks(m, w, 1, sent, i, len, alpha, compute_loss, losses);
+        fw_output_blocks(m, w, w->in_rows, w->block_grad, 1, sent, i, len, 0, alpha,
+                         compute_loss, losses);
         float scale = m->cbow_mean ? 1.0f : inv;
         int c = 0;  /* context row c is the c-th context word, in window order */
         for (int64_t j = lo; j < hi; j++)

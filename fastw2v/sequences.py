@@ -9,6 +9,10 @@ import numpy as np
 
 # Dense lookup tables up to this many entries (int32 each); sparser keys are searched.
 _DENSE_LOOKUP_MAX = 1 << 26
+# Ids are counted in tables indexed by id (two int64 per id) when the largest id is below
+# this or below the corpus's number of ids; sparser ids are counted with a sort.
+_DENSE_COUNT_MIN = 1 << 20
+_COUNT_BLOCK = 1 << 22  # ids counted per step
 
 
 class IntSequences:
@@ -46,7 +50,10 @@ class IntSequences:
             self.flat, self.ends = _joined(data)
         if self.total_words == 0:
             raise ValueError("the corpus is empty: no ids in its %d sequences" % len(self))
-        low = self._tokens().min() if self.rows is None else _row_min(self.rows, self.lengths)
+        if self.rows is None:
+            low, self.max_id = int(self.flat.min()), int(self.flat.max())
+        else:
+            low, self.max_id = _row_range(self.rows, self.lengths)
         if low < 0:
             raise ValueError("ids must be non-negative, found %d" % low)
 
@@ -104,9 +111,33 @@ class IntSequences:
         """``({id: count}, sequences, ids)``; the ids in the order they first occur, as
         gensim's counting orders the words of a corpus (equal counts keep that order when the
         vocabulary is sorted)."""
+        if self.max_id < max(_DENSE_COUNT_MIN, self.total_words):
+            keys, counts, firsts = self._count_dense()
+        else:
+            keys, counts, firsts = self._count_sorted()
+        by_first = np.argsort(firsts, kind="stable")
+        return (dict(zip(keys[by_first].tolist(), counts[by_first].tolist())), len(self),
+                self.total_words)
+
+    def _count_dense(self):
+        """Ids ``0..max_id`` counted in tables indexed by id: ``(ids, counts, firsts)``."""
+        counts = np.zeros(self.max_id + 1, dtype=np.int64)
+        firsts = np.full(self.max_id + 1, self.total_words, dtype=np.int64)
+        seen = 0
+        for tokens, _ in self._blocks(_COUNT_BLOCK):
+            if tokens.dtype == np.uint64:  # below 2**63 (checked), but not safely cast
+                tokens = tokens.astype(np.int64)
+            counts += np.bincount(tokens, minlength=len(counts))
+            np.minimum.at(firsts, tokens, np.arange(seen, seen + len(tokens)))
+            seen += len(tokens)
+        keys = np.flatnonzero(counts)
+        return keys, counts[keys], firsts[keys]
+
+    def _count_sorted(self):
+        """Sparse ids counted block by block with a sort: ``(ids, counts, firsts)``."""
         keys, firsts, counts = [], [], []
         seen = 0
-        for tokens, _ in self._blocks(1 << 24):
+        for tokens, _ in self._blocks(_COUNT_BLOCK):
             k, first, c = np.unique(tokens, return_index=True, return_counts=True)
             keys.append(k)
             firsts.append(first.astype(np.int64) + seen)
@@ -117,10 +148,7 @@ class IntSequences:
         order = np.lexsort((firsts, keys))
         keys, firsts, counts = keys[order], firsts[order], counts[order]
         starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        keys, firsts, counts = keys[starts], firsts[starts], np.add.reduceat(counts, starts)
-        by_first = np.argsort(firsts, kind="stable")
-        return (dict(zip(keys[by_first].tolist(), counts[by_first].tolist())), len(self),
-                self.total_words)
+        return keys[starts], np.add.reduceat(counts, starts), firsts[starts]
 
     def jobs(self, lookup, job_words):
         """Training jobs ``(ids, ends, raw_words, sequences)``: the vocabulary ids
@@ -226,15 +254,18 @@ def _row_lengths(rows, padding, lengths):
     return lengths
 
 
-def _row_min(rows, lengths):
-    low = None
+def _row_range(rows, lengths):
+    """The smallest and largest id in the rows' sequences."""
+    low = high = None
     for first in range(0, len(rows), 1 << 16):
         block = np.asarray(rows[first:first + (1 << 16)])
         valid = np.arange(block.shape[1]) < lengths[first:first + len(block), None]
         if valid.any():
-            m = int(block[valid].min())
-            low = m if low is None else min(low, m)
-    return 0 if low is None else low
+            ids = block[valid] if not valid.all() else block
+            lo, hi = int(ids.min()), int(ids.max())
+            low = lo if low is None else min(low, lo)
+            high = hi if high is None else max(high, hi)
+    return (0, 0) if low is None else (low, high)
 
 
 def _joined(sequences):

@@ -6,6 +6,7 @@ from fastw2v import Word2Vec, _trainer, _words, losses, vocab
 
 DIM, VOCAB, NEGATIVE_WORD = 37, 6, 5  # DIM: two 16-float vector steps and a tail
 SENTENCE = [0, 1, 2, 3, 1]
+BLOCK_INPUTS = 10  # a skip-gram block's most context rows (FW_BLOCK_INPUTS)
 
 
 def sigmoid(x):
@@ -72,7 +73,12 @@ class Reference:
         for i in range(len(sentence)):
             inputs = [sentence[j] for j in range(max(0, i - window), min(len(sentence), i + window + 1))
                       if j != i]
-            grad = self.blocks(self.syn0[inputs].copy(), sentence[i])
+            block_in = self.syn0[inputs].copy()
+            grad = np.zeros_like(block_in)
+            n_blocks = -(-len(inputs) // BLOCK_INPUTS)  # near-equal blocks, in window order
+            for b in range(n_blocks):
+                part = slice(b * len(inputs) // n_blocks, (b + 1) * len(inputs) // n_blocks)
+                grad[part] = self.blocks(block_in[part], sentence[i])
             for a, word in enumerate(inputs):
                 self.syn0[word] += grad[a]
 
@@ -117,7 +123,7 @@ class Reference:
                 self.syn0[word] += grad if mean else grad / len(context)
 
 
-def run_kernel(sg, hs, negative, cbow_mean=1, window=2, alpha=0.1, batched=0):
+def run_kernel(sg, hs, negative, cbow_mean=1, window=2, alpha=0.1, batched=0, sentence=SENTENCE):
     rng = np.random.default_rng(7)
     syn0 = rng.uniform(-0.5, 0.5, (VOCAB, DIM)).astype(np.float32)
     syn1neg = rng.uniform(-0.5, 0.5, (VOCAB, DIM)).astype(np.float32)
@@ -137,17 +143,17 @@ def run_kernel(sg, hs, negative, cbow_mean=1, window=2, alpha=0.1, batched=0):
         shrink_windows=0, batched=batched, negative_sampling=sampling, syn1neg=syn1neg,
         hierarchical_softmax=tree if hs else None, syn1=syn1))
     worker = _trainer.WorkerState(DIM, 1)
-    ids = np.array(SENTENCE, dtype=np.int32)
+    ids = np.array(sentence, dtype=np.int32)
     trained = kernel.train_batch(worker, ids, np.array([len(ids)], dtype=np.int64), alpha, alpha, True)
-    assert trained == len(SENTENCE)
+    assert trained == len(sentence)
     if sg and batched:
-        reference.skip_gram_batched(SENTENCE, window)
+        reference.skip_gram_batched(sentence, window)
     elif batched:
-        reference.cbow_batched(SENTENCE, window, cbow_mean)
+        reference.cbow_batched(sentence, window, cbow_mean)
     elif sg:
-        reference.skip_gram(SENTENCE, window)
+        reference.skip_gram(sentence, window)
     else:
-        reference.cbow(SENTENCE, window, cbow_mean)
+        reference.cbow(sentence, window, cbow_mean)
     return (syn0, syn1neg, syn1, worker.take_tallies()[1]), reference
 
 
@@ -165,6 +171,18 @@ def test_kernel_updates_match_reference(sg, hs, negative):
 @pytest.mark.parametrize("hs,negative", [(0, 2), (1, 0), (1, 3), (0, 4)])
 def test_batched_kernels_match_block_reference(sg, cbow_mean, hs, negative):
     (syn0, syn1neg, syn1, loss), ref = run_kernel(sg, hs, negative, cbow_mean, batched=1)
+    np.testing.assert_allclose(syn0, ref.syn0, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(syn1neg, ref.syn1neg, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(syn1, ref.syn1, rtol=1e-4, atol=1e-5)
+    assert loss == pytest.approx(ref.loss, rel=1e-5)
+
+
+@pytest.mark.parametrize("hs,negative", [(0, 2), (1, 0), (1, 3)])
+def test_wide_skip_gram_windows_train_in_blocks_of_ten_rows(hs, negative):
+    # window 8: up to 16 context rows, trained as two blocks of up to 8, one after the other
+    sentence = [0, 1, 2, 3, 1, 4, 0, 2, 3, 1, 0, 4, 2, 1, 3, 0, 2, 1]
+    (syn0, syn1neg, syn1, loss), ref = run_kernel(1, hs, negative, window=8, alpha=0.05,
+                                                  batched=1, sentence=sentence)
     np.testing.assert_allclose(syn0, ref.syn0, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(syn1neg, ref.syn1neg, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(syn1, ref.syn1, rtol=1e-4, atol=1e-5)

@@ -75,6 +75,22 @@ def test_vocabulary_matches_gensims_on_the_same_tokens():
                                                             theirs.corpus_total_words)
 
 
+@pytest.mark.parametrize("dtype", [np.int32, np.uint64])
+def test_dense_and_sparse_ids_are_counted_alike(dtype):
+    # small ids are counted in tables indexed by id, huge ones with a sort: same counts,
+    # same first-occurrence order, padding left out
+    rng = np.random.default_rng(5)
+    walks = rng.zipf(1.3, size=(500, 12)) % 300
+    walks[::7, 9:] = 999
+    dense = IntSequences(walks.astype(dtype), padding=999).count()
+    sparse = IntSequences(walks.astype(np.int64) + 2 ** 40, padding=999 + 2 ** 40).count()
+    assert dense[1:] == sparse[1:] == (500, int((walks != 999).sum()))
+    assert list(dense[0].items()) == [(k - 2 ** 40, c) for k, c in sparse[0].items()]
+    firsts = list(dict.fromkeys(walks[walks != 999].tolist()))
+    assert list(dense[0]) == firsts
+    assert sum(dense[0].values()) == dense[2]
+
+
 def test_padding_lengths_and_lists_of_arrays_give_the_same_sequences():
     rows = np.array([[5, 6, 7, -1], [8, -1, -1, -1], [9, 5, 6, 7]], dtype=np.int32)
     padded = IntSequences(rows, padding=-1)
