@@ -103,7 +103,8 @@ static int fw_worker_reserve(fw_worker *w, int n_in, int n_out, int dim, int neg
     w->out_rows = (float **)fw_scratch_alloc(sizeof(float *) * n_out);
     w->context_rows = (float **)fw_scratch_alloc(sizeof(float *) * n_in);
     w->ahead = (int32_t *)fw_scratch_alloc(sizeof(int32_t) * (negative + 1));
-    w->labels = (float *)fw_scratch_alloc(sizeof(float) * (n_in > n_out ? n_in : n_out));
+    /* labels, then two columns of n_in coefficients (fw_block) */
+    w->labels = (float *)fw_scratch_alloc(sizeof(float) * (2 * n_in > n_out ? 2 * n_in : n_out));
     w->coef = (float *)fw_scratch_alloc(sizeof(float) * n_in * n_out);
     w->block_grad = (float *)fw_scratch_alloc(sizeof(float) * n_in * dim);
     if (top) {

@@ -60,24 +60,54 @@ FW_INLINE void fw_block(const fw_model *m, fw_worker *w, float **in_rows, float 
                         int n_in, int n_out, int loss, float alpha, int compute_loss) {
     const int dim = m->dim;
     float *coef = w->coef;           /* n_in x n_out, row a: input a against every output */
+    float *const *out = w->out_rows;
+    /* scores, two inputs at a time against up to four outputs at a time */
+    for (int a = 0; a < n_in; a += 2) {
+        float *s0 = coef + a * n_out, *s1 = s0 + n_out;
+        int o = 0;
+        if (a + 1 < n_in) {
+            for (; o + 4 <= n_out; o += 4) fw_dots2(in_rows[a], in_rows[a + 1], out + o, 4, dim, s0 + o, s1 + o);
+            if (o + 2 <= n_out) { fw_dots2(in_rows[a], in_rows[a + 1], out + o, 2, dim, s0 + o, s1 + o); o += 2; }
+            if (o < n_out) fw_dots2(in_rows[a], in_rows[a + 1], out + o, 1, dim, s0 + o, s1 + o);
+        } else {
+            for (; o + 4 <= n_out; o += 4) fw_dots(in_rows[a], out + o, 4, dim, s0 + o);
+            if (o + 2 <= n_out) { fw_dots(in_rows[a], out + o, 2, dim, s0 + o); o += 2; }
+            if (o < n_out) fw_dots(in_rows[a], out + o, 1, dim, s0 + o);
+        }
+    }
     for (int a = 0; a < n_in; a++) {
         float *scores = coef + a * n_out;
-        int o = 0;
-        for (; o + 4 <= n_out; o += 4) fw_dot4(in_rows[a], w->out_rows + o, dim, scores + o);
-        for (; o < n_out; o++) scores[o] = fw_dot(in_rows[a], w->out_rows[o], dim);
-        for (o = 0; o < n_out; o++) {
+        for (int o = 0; o < n_out; o++) {
             float f = scores[o], label = w->labels[o];
             w->nonfinite += f != f;
             if (compute_loss) w->loss += fw_neg_log_sigmoid(label > 0.5f ? (double)f : -(double)f);
             scores[o] = fw_loss_gradient(m, loss, label, f) * alpha;
         }
     }
-    for (int a = 0; a < n_in; a++)
-        fw_axpy_rows(block_grad + (int64_t)a * dim, coef + a * n_out, w->out_rows, n_out, dim);
-    float *column = w->labels;       /* labels are no longer needed: reuse as scratch */
-    for (int o = 0; o < n_out; o++) {
-        for (int a = 0; a < n_in; a++) column[a] = coef[a * n_out + o];
-        fw_axpy_rows(w->out_rows[o], column, in_rows, n_in, dim);
+    /* input gradients, two inputs at a time */
+    int a = 0;
+    for (; a + 2 <= n_in; a += 2)
+        fw_axpy_rows2(block_grad + (int64_t)a * dim, block_grad + (int64_t)(a + 1) * dim,
+                      coef + a * n_out, coef + (a + 1) * n_out, out, n_out, dim);
+    if (a < n_in) fw_axpy_rows(block_grad + (int64_t)a * dim, coef + a * n_out, out, n_out, dim);
+    /* output updates, two outputs at a time unless they are one row (a negative drawn twice) */
+    float *column = w->labels;       /* labels are no longer needed: columns of coef */
+    int o = 0;
+    for (; o + 2 <= n_out; o += 2) {
+        for (int b = 0; b < n_in; b++) {
+            column[b] = coef[b * n_out + o];
+            column[w->block_in_cap + b] = coef[b * n_out + o + 1];
+        }
+        if (out[o] != out[o + 1]) {
+            fw_axpy_rows2(out[o], out[o + 1], column, column + w->block_in_cap, in_rows, n_in, dim);
+        } else {
+            fw_axpy_rows(out[o], column, in_rows, n_in, dim);
+            fw_axpy_rows(out[o + 1], column + w->block_in_cap, in_rows, n_in, dim);
+        }
+    }
+    if (o < n_out) {
+        for (int b = 0; b < n_in; b++) column[b] = coef[b * n_out + o];
+        fw_axpy_rows(out[o], column, in_rows, n_in, dim);
     }
 }
 

@@ -51,6 +51,9 @@ FW_INLINE float fw_fold4(fw_vec4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
 #define fw_axpy FW_VARIANT_NAME(fw_axpy)
 #define fw_dot4 FW_VARIANT_NAME(fw_dot4)
 #define fw_axpy_rows FW_VARIANT_NAME(fw_axpy_rows)
+#define fw_dots FW_VARIANT_NAME(fw_dots)
+#define fw_dots2 FW_VARIANT_NAME(fw_dots2)
+#define fw_axpy_rows2 FW_VARIANT_NAME(fw_axpy_rows2)
 
 FW_INLINE fw_vec fw_load(const float *p) { return *(const fw_uvec *)p; }
 FW_INLINE void fw_store(float *p, fw_vec v) { *(fw_uvec *)p = v; }
@@ -132,6 +135,62 @@ FW_INLINE void fw_dot4(const float *restrict x, float *const *rows, int dim, flo
         acc[3] += v * fw_load(rows[3] + k);
     }
     fw_dot_finish(x, rows, 4, k, dim, acc, out);
+}
+
+/* out[r] = x . rows[r] for the n <= 4 rows r (n a constant where this is inlined). */
+FW_INLINE void fw_dots(const float *restrict x, float *const *rows, const int n, int dim,
+                       float *out) {
+    fw_vec acc[4] = {{0}, {0}, {0}, {0}};
+    int k = 0;
+    for (; k + FW_LANES <= dim; k += FW_LANES) {
+        fw_vec v = fw_load(x + k);
+        for (int r = 0; r < n; r++) acc[r] += v * fw_load(rows[r] + k);
+    }
+    fw_dot_finish(x, rows, n, k, dim, acc, out);
+}
+
+/* out0[r] = x0 . rows[r] and out1[r] = x1 . rows[r] for the n <= 4 rows r: each piece of a
+ * row is loaded once for both inputs (n a constant where this is inlined). */
+FW_INLINE void fw_dots2(const float *restrict x0, const float *restrict x1, float *const *rows,
+                        const int n, int dim, float *out0, float *out1) {
+    fw_vec acc0[4] = {{0}, {0}, {0}, {0}}, acc1[4] = {{0}, {0}, {0}, {0}};
+    int k = 0;
+    for (; k + FW_LANES <= dim; k += FW_LANES) {
+        fw_vec v0 = fw_load(x0 + k), v1 = fw_load(x1 + k);
+        for (int r = 0; r < n; r++) {
+            fw_vec row = fw_load(rows[r] + k);
+            acc0[r] += v0 * row;
+            acc1[r] += v1 * row;
+        }
+    }
+    fw_dot_finish(x0, rows, n, k, dim, acc0, out0);
+    fw_dot_finish(x1, rows, n, k, dim, acc1, out1);
+}
+
+/* y0 += sum_t coef0[t] * rows[t] and y1 += sum_t coef1[t] * rows[t], for two different rows
+ * y0 and y1: each piece of rows[t] is loaded once for both. */
+FW_INLINE void fw_axpy_rows2(float *restrict y0, float *restrict y1, const float *coef0,
+                             const float *coef1, float *const *rows, int n, int dim) {
+    int k = 0;
+    for (; k + 2 * FW_LANES <= dim; k += 2 * FW_LANES) {
+        fw_vec a0 = fw_load(y0 + k), a1 = fw_load(y0 + k + FW_LANES);
+        fw_vec b0 = fw_load(y1 + k), b1 = fw_load(y1 + k + FW_LANES);
+        for (int t = 0; t < n; t++) {
+            fw_vec r0 = fw_load(rows[t] + k), r1 = fw_load(rows[t] + k + FW_LANES);
+            a0 += coef0[t] * r0;
+            a1 += coef0[t] * r1;
+            b0 += coef1[t] * r0;
+            b1 += coef1[t] * r1;
+        }
+        fw_store(y0 + k, a0);
+        fw_store(y0 + k + FW_LANES, a1);
+        fw_store(y1 + k, b0);
+        fw_store(y1 + k + FW_LANES, b1);
+    }
+    for (int t = 0; k < dim && t < n; t++) {  /* the rest, under 2 * FW_LANES floats */
+        fw_axpy(coef0[t], rows[t] + k, y0 + k, dim - k);
+        fw_axpy(coef1[t], rows[t] + k, y1 + k, dim - k);
+    }
 }
 
 /* y += sum_t coef[t] * rows[t]. y is read and written once; the columns of y are taken
