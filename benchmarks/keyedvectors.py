@@ -1,19 +1,31 @@
 """KeyedVectors side by side with gensim 4.4: queries, analogy evaluation, binary loading.
 
     python -m benchmarks.keyedvectors [--quick] [--repeats N]
+    python -m benchmarks.keyedvectors --pretrained [--rows N] [--repeats N]
 
 Full size: a 1,000,000 x 300 random model for queries and loading, and a model trained by
 gensim on ``default_corpus()`` for questions-words (its scores must agree to 4 decimals).
 ``--quick`` uses 100,000 x 300 and the shipped demo corpus. gensim's 1,000 single queries
 are extrapolated from a timed sample (printed in the table).
+
+``--pretrained`` measures what users of GoogleNews-sized vectors do: it writes a random
+N x 300 word2vec binary file (default 3,000,000 rows, 3.6 GB, under the temporary
+directory; deleted afterwards unless ``--keep``) in both layouts (word2vec.c's, a newline
+after each vector, and gensim's, none), converts it to fastw2v's format with
+``fastw2v convert``, then, each in a fresh process, one at a time: loads it (gensim and
+fastw2v, each layout; fastw2v's own file read and memory-mapped), asks two ``most_similar``
+queries and records the peak resident memory.
 """
 import argparse
+import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 
-from benchmarks.common import (CACHE, Timer, default_corpus, eval_path, format_table, timed,
-                               write_json)
+from benchmarks.common import (CACHE, Timer, default_corpus, eval_path, format_table, median,
+                               peak_rss_mb, timed, write_json)
 from fastw2v.keyedvectors import KeyedVectors
 
 DIM = 300
@@ -115,11 +127,177 @@ def bench_load(n, repeats):
             "fastw2v_s": ours_time, "gensim_s": gensim_time, "same_results": same}
 
 
+# ----------------------------------------------------------------- --pretrained
+
+PRETRAINED_CASES = [  # (implementation, file kind): each measured in its own process
+    ("gensim", "c"), ("fastw2v", "c"), ("gensim", "g"), ("fastw2v", "g"),
+    ("fastw2v", "fw2v"), ("fastw2v", "fw2v-mmap"), ("fastw2v", "fw2v16-mmap"),
+]
+LAYOUTS = {"c": "word2vec.c layout (newline after each vector)",
+           "g": "gensim's layout (no newline)", "fw2v": "fastw2v file, read",
+           "fw2v-mmap": "fastw2v file, mmap='r'",
+           "fw2v16-mmap": "fastw2v file, float16, mmap='r'"}
+AGREEMENT_QUERIES = 1000
+
+
+def write_pretrained(path, n, newline, block=20000):
+    """A random ``n`` x 300 word2vec binary file, keys ``w0...``, written block by block."""
+    rng = np.random.default_rng(7)
+    end = b"\n" if newline else b""
+    with open(path + ".tmp", "wb") as f:
+        f.write(b"%d %d\n" % (n, DIM))
+        for start in range(0, n, block):
+            rows = rng.standard_normal((min(block, n - start), DIM), dtype=np.float32)
+            data = rows.astype("<f4").tobytes()
+            width = 4 * DIM
+            f.write(b"".join(b"w%d " % (start + i) + data[i * width:(i + 1) * width] + end
+                             for i in range(len(rows))))
+    os.replace(path + ".tmp", path)
+
+
+def measure(impl, kind, path):
+    """One fresh-process measurement: load, two queries, peak RSS (printed as JSON)."""
+    with Timer() as load:
+        if impl == "gensim":
+            from gensim.models.keyedvectors import KeyedVectors as GensimKV
+            kv = GensimKV.load_word2vec_format(path, binary=True)
+        elif kind.startswith("fw2v"):
+            kv = KeyedVectors.load(path, mmap="r" if kind.endswith("-mmap") else None)
+        else:
+            kv = KeyedVectors.load_word2vec_format(path, binary=True)
+    with Timer() as first:
+        neighbours = kv.most_similar("w1", topn=10)
+    with Timer() as second:
+        kv.most_similar("w2", topn=10)
+    vectors_mb = kv.vectors.nbytes / 2 ** 20
+    return {"load_s": load.seconds, "first_query_s": first.seconds,
+            "second_query_s": second.seconds, "peak_rss_mb": peak_rss_mb(),
+            "vectors_mb": vectors_mb, "neighbours": [key for key, _ in neighbours]}
+
+
+def run_child(*args):
+    """Run ``--measure``/``--convert`` in a fresh interpreter; its JSON result."""
+    command = [sys.executable, "-m", "benchmarks.keyedvectors", *args]
+    out = subprocess.run(command, check=True, capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def agreement(full, half):
+    """How often float16 storage ranks as float32 does: over a sample of queries (batched),
+    the mean share of the float32 top 10 that the float16 top 10 holds, and how often the
+    first neighbour is the same (printed as JSON)."""
+    reference, compact = KeyedVectors.load(full, mmap="r"), KeyedVectors.load(half, mmap="r")
+    rng = np.random.default_rng(1)
+    sample = ["w%d" % i for i in rng.choice(len(reference), AGREEMENT_QUERIES, replace=False)]
+    expected = reference.most_similar_batch(sample, topn=10)
+    found = compact.most_similar_batch(sample, topn=10)
+    overlap = [len({k for k, _ in a} & {k for k, _ in b}) / 10 for a, b in zip(expected, found)]
+    first = [a[0][0] == b[0][0] for a, b in zip(expected, found)]
+    return {"queries": AGREEMENT_QUERIES, "overlap_at_10": float(np.mean(overlap)),
+            "same_first": float(np.mean(first))}
+
+
+def convert_child(source, target, *options):
+    """``fastw2v convert`` of ``source`` (``options`` named without their dashes): its wall
+    time and peak RSS (printed as JSON)."""
+    from fastw2v.cli import main as cli
+
+    options = ["--" + option for option in options]
+    with Timer() as t:
+        status = cli(["convert", "-q", "--binary", *options, source, target])
+    if status:
+        raise SystemExit(status)
+    return {"convert_s": t.seconds, "peak_rss_mb": peak_rss_mb(),
+            "input_mb": os.path.getsize(source) / 2 ** 20}
+
+
+def bench_pretrained(n, repeats, keep):
+    """The --pretrained table: medians of ``repeats`` fresh processes per case."""
+    directory = os.path.join(CACHE, "pretrained")
+    os.makedirs(directory, exist_ok=True)
+    paths = {kind: os.path.join(directory, "random-%dx%d-%s.bin" % (n, DIM, kind))
+             for kind in ("c", "g")}
+    paths["fw2v"] = paths["fw2v-mmap"] = os.path.join(directory, "random-%dx%d.fw2v" % (n, DIM))
+    paths["fw2v16-mmap"] = os.path.join(directory, "random-%dx%d-float16.fw2v" % (n, DIM))
+    try:
+        for kind in ("c", "g"):
+            if not os.path.exists(paths[kind]):
+                print("writing", paths[kind])
+                write_pretrained(paths[kind], n, newline=kind == "c")
+        converted = [run_child("--convert", paths["g"], paths["fw2v"]) for _ in range(repeats)]
+        run_child("--convert", paths["g"], paths["fw2v16-mmap"], "float16")
+        results = {}
+        for impl, kind in PRETRAINED_CASES:
+            runs = [run_child("--measure", impl, kind, paths[kind]) for _ in range(repeats)]
+            results[impl, kind] = {key: median([run[key] for run in runs]) if key != "neighbours"
+                                   else runs[-1][key] for key in runs[0]}
+            print(impl, kind, json.dumps(results[impl, kind]), flush=True)
+        agreed = run_child("--agreement", paths["fw2v"], paths["fw2v16-mmap"])
+    finally:
+        if not keep:
+            for path in set(paths.values()):
+                if os.path.exists(path):
+                    os.remove(path)
+    rows = []
+    for impl, kind in PRETRAINED_CASES:
+        result = results[impl, kind]
+        reference = results.get(("gensim", kind))
+        rows.append(dict(result, impl=impl, file=LAYOUTS[kind],
+                         rss_ratio=result["peak_rss_mb"] / result["vectors_mb"],
+                         load_speedup=reference["load_s"] / result["load_s"] if reference
+                         else results["gensim", "g"]["load_s"] / result["load_s"],
+                         same_neighbours=result["neighbours"]
+                         == results["gensim", "g"]["neighbours"]))
+    convert_row = {key: median([run[key] for run in converted]) for key in converted[0]}
+    convert_row["mb_per_s"] = convert_row["input_mb"] / convert_row["convert_s"]
+    return rows, convert_row, agreed
+
+
+def main_pretrained(args):
+    rows, convert_row, agreed = bench_pretrained(args.rows, args.repeats, args.keep)
+    print(format_table(rows, ["impl", "file", "load_s", "load_speedup", "first_query_s",
+                              "second_query_s", "peak_rss_mb", "rss_ratio", "same_neighbours"]))
+    print("\nfastw2v convert (gensim layout -> fastw2v): %.2f s, %.0f MB/s, peak RSS %.0f MB"
+          % (convert_row["convert_s"], convert_row["mb_per_s"], convert_row["peak_rss_mb"]))
+    print("float16 against float32, %d batched queries: top-10 overlap %.3f, same first "
+          "neighbour %.2f" % (agreed["queries"], agreed["overlap_at_10"], agreed["same_first"]))
+    for row in rows:
+        del row["neighbours"]
+    path = write_json("keyedvectors-pretrained-%d" % args.rows,
+                      {"rows": args.rows, "dim": DIM, "repeats": args.repeats,
+                       "command": "python -m benchmarks.keyedvectors --pretrained --rows %d "
+                                  "--repeats %d" % (args.rows, args.repeats),
+                       "cases": rows, "convert": convert_row, "float16_agreement": agreed})
+    print("\nwrote", path)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, demo corpus")
     parser.add_argument("--repeats", type=int, default=3, help="timed repeats (median)")
+    parser.add_argument("--pretrained", action="store_true",
+                        help="load and query a generated GoogleNews-sized file (see above)")
+    parser.add_argument("--rows", type=int, default=3_000_000, help="rows of --pretrained")
+    parser.add_argument("--keep", action="store_true", help="keep the --pretrained files")
+    parser.add_argument("--measure", nargs=3, metavar=("IMPL", "KIND", "PATH"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--convert", nargs="+", metavar="IN OUT [OPTION]", help=argparse.SUPPRESS)
+    parser.add_argument("--agreement", nargs=2, metavar=("FLOAT32", "FLOAT16"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(*args.measure)))
+        return
+    if args.convert:
+        print(json.dumps(convert_child(*args.convert)))
+        return
+    if args.agreement:
+        print(json.dumps(agreement(*args.agreement)))
+        return
+    if args.pretrained:
+        main_pretrained(args)
+        return
     n = 100_000 if args.quick else 1_000_000
     rows = bench_queries(n, args.repeats, sample=BATCH if args.quick else 100)
     analogy_row, scores = bench_analogies(args.quick, args.repeats)

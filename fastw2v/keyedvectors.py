@@ -16,7 +16,8 @@ import numpy as np
 from fastw2v import evaluation, losses, persistence, word2vec_format
 from fastw2v._fileio import MAX_VECTOR_SIZE
 from fastw2v._version import __version__
-from fastw2v.nearest import nearest, scaled_similarities, top_k, unit_rows
+from fastw2v.nearest import (cosine_scores, nearest, row_norms, scaled_similarities, top_k,
+                             unit_rows)
 from fastw2v.parameters import check_count
 
 logger = logging.getLogger(__name__)
@@ -382,9 +383,14 @@ class KeyedVectors:
         self.add_vectors(keys, weights, replace=True)
 
     def fill_norms(self, force=False):
-        """Compute the L2 norm of every vector (cached until ``force`` or the row count changes)."""
+        """Compute the L2 norm of every vector (cached until ``force`` or the row count changes).
+
+        The norms are computed block by block in compiled code (:func:`fastw2v.nearest.row_norms`),
+        with no temporary the size of the vectors; loading a word2vec binary file or a
+        fastw2v file that stores them sets them already.
+        """
         if self.norms is None or force or len(self.norms) != len(self.vectors):
-            self.norms = np.linalg.norm(self.vectors, axis=1)
+            self.norms = row_norms(self.vectors)
 
     def get_normed_vectors(self):
         """All vectors scaled to unit length, as a new 2-D array."""
@@ -715,8 +721,8 @@ class KeyedVectors:
         exclude = {self.get_index(key) for key in keys if _is_key(key)}
         if indexer is not None and isinstance(topn, int):
             return indexer.most_similar(mean, topn)
-        with np.errstate(divide="ignore", invalid="ignore"):  # zero rows never rank
-            dists = self.vectors[start:end] @ mean / self.norms[start:end]
+        # zero rows score NaN and never rank; no temporary the size of the vectors
+        dists = cosine_scores(self.vectors[start:end], mean, self.norms[start:end])
         if not topn:
             return dists
         return self._ranked(dists, topn, exclude, start)
@@ -1144,8 +1150,10 @@ class KeyedVectors:
             ``separately=None``; see above).
         ignore : collection of str
             Attributes not to store, as in gensim: ``"lifecycle_events"`` (loaded as ``[]``)
-            and ``"vectors_lockf"`` (loaded as ones). Computed attributes (``norms``...) are
-            never stored; naming anything else logs a warning and it is stored anyway.
+            and ``"vectors_lockf"`` (loaded as ones). Other computed attributes (``cum_table``...)
+            are never stored; the norms are always stored (recomputed from the vectors), so that
+            a loaded or memory-mapped file answers its first query without a pass over the
+            vectors; naming anything else logs a warning and it is stored anyway.
         pickle_protocol : int
             Accepted for gensim compatibility, no effect: nothing is pickled.
         """
@@ -1198,12 +1206,13 @@ class KeyedVectors:
         ``ignore`` may name ``"lifecycle_events"`` and ``"vectors_lockf"`` to leave out."""
         key_type = persistence.key_arrays(self.index_to_key, prefix, arrays)
         arrays[prefix + "vectors.npy"] = self.vectors
+        arrays[prefix + "norms.npy"] = row_norms(self.vectors)  # fresh: the cache may be stale
         names = sorted(self.expandos)
         for i, name in enumerate(names):
             arrays["%sexpandos/%d.npy" % (prefix, i)] = self.expandos[name]
         desc = {"vector_size": self.vector_size, "count": len(self.index_to_key),
                 "key_type": key_type, "next_index": getattr(self, "next_index", len(self)),
-                "expandos": names}
+                "expandos": names, "norms": True}
         lockf = self.vectors_lockf
         if "vectors_lockf" not in ignore and len(lockf) == len(self.vectors) \
                 and not np.all(lockf == 1.0):
@@ -1246,6 +1255,14 @@ class KeyedVectors:
                        for i, name in enumerate(names)}
         kv.next_index = persistence.integer(desc["next_index"], "next_index", high=count)
         kv.norms = None
+        if desc.get("norms", False) is not False:  # absent from files of earlier versions
+            if desc["norms"] is not True:
+                raise ValueError("norms must be true or absent, got %r" % (desc["norms"],))
+            norms = reader.array(prefix + "norms.npy", "f", (len(keys),), mmap=False)
+            if len(norms) and not (np.isfinite(norms).all() and norms.min() >= 0):
+                raise ValueError("%r: the stored norms must be finite and non-negative"
+                                 % reader.path)
+            kv.norms = norms.astype(kv.vectors.dtype, copy=False)
         if desc.get("vectors_lockf", False) is not False:
             if desc["vectors_lockf"] is not True:
                 raise ValueError("vectors_lockf must be true or absent, got %r"

@@ -21,6 +21,63 @@ _SCAN_RANGE = 16384  # keys per task of the bfloat16 first pass (threads take th
 _UNIT_SLACK = 2.0 ** -10  # unit rows are at most this much longer than 1 (float32 rounding: ~1e-7)
 
 
+_NORM_ROWS = 65536  # rows per call of the norm kernel: threads take the next block
+
+
+def row_norms(vectors, threads=None):
+    """The L2 norm of every row of ``vectors``, without a temporary of their size.
+
+    float32 and float64 rows are summed in double by a compiled kernel with the GIL released,
+    in blocks of 65,536 rows shared by ``threads`` threads (default: the CPUs this process
+    may use, at most 16); float16 rows are widened to float32 one block at a time.
+
+    Parameters
+    ----------
+    vectors : numpy.ndarray
+        2-D array of floats (a memory map is read once, in order).
+    threads : int, optional
+        Threads to use.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``len(vectors)`` norms, of the dtype of ``vectors``.
+    """
+    from fastw2v import _norms
+
+    vectors = np.asarray(vectors)
+    if vectors.ndim != 2 or vectors.dtype.kind != "f":
+        raise ValueError("row_norms needs a 2-D float array, got %s of dtype %s"
+                         % (vectors.shape, vectors.dtype))
+    out = np.empty(len(vectors), dtype=vectors.dtype)
+    native = vectors.dtype in (np.float32, np.float64) and vectors.flags.c_contiguous
+    starts = range(0, len(vectors), _NORM_ROWS)
+
+    def norms_of(start):
+        end = min(start + _NORM_ROWS, len(vectors))
+        if native:
+            _norms.row_norms_into(vectors, out, start, end)
+        else:
+            block = vectors[start:end]
+            if block.dtype in (np.float32, np.float64):
+                block = np.ascontiguousarray(block)
+            else:
+                block = widen(block, np.empty(block.shape, np.float32))
+            block_norms = np.empty(len(block), dtype=block.dtype)
+            _norms.row_norms_into(block, block_norms, 0, len(block))
+            out[start:end] = block_norms
+
+    threads = min(threads or _scan_threads(), len(starts))
+    if threads <= 1:
+        for start in starts:
+            norms_of(start)
+    else:
+        with concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="fastw2v-norms") \
+                as pool:
+            list(pool.map(norms_of, starts))
+    return out
+
+
 def unit_rows(matrix):
     """Rows scaled to unit L2 length (zero rows unchanged), as float32."""
     matrix = np.asarray(matrix, dtype=np.float64)
@@ -150,6 +207,8 @@ def _nearest_float32(chunk, vectors, norms, k, block_rows):
     for start in range(0, len(vectors), block_rows):
         block = vectors[start:start + block_rows]
         sims = buffer[:-(-len(block) // _BLOCK) * _BLOCK]
+        if block.dtype == np.float16:  # widened first: faster than numpy's mixed divide
+            block = widen(block, unit)
         with np.errstate(divide="ignore", invalid="ignore"):
             np.divide(block, norms[start:start + len(block), np.newaxis], out=unit[:len(block)],
                       casting="same_kind")
@@ -320,6 +379,64 @@ def _merge_block(sims, block_max, start, indices, best):
     first = np.searchsorted(owner[order], np.arange(columns))
     take = order[first[:, np.newaxis] + np.arange(k)]
     return candidates[take], values[take]
+
+
+_SCORE_ROWS = 1 << 16  # rows of non-float32/64 vectors converted at a time by cosine_scores
+
+
+def widen(rows, out):
+    """``rows`` as float32 in ``out[:len(rows)]`` (returned): float16 rows through the CPU's
+    F16C instructions where it has them (several times faster than numpy), others by numpy.
+
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        ``(n, dim)`` floats.
+    out : numpy.ndarray
+        ``(>= n, dim)`` C-contiguous float32 buffer.
+    """
+    from fastw2v import _half
+
+    view = out[:len(rows)]
+    if rows.dtype == np.float16 and rows.flags.c_contiguous and _half.f16c_available():
+        _half.widen_into(rows.view(np.uint16), view)
+    else:
+        view[...] = rows
+    return view
+
+
+def cosine_scores(vectors, query, norms):
+    """``vectors @ query / norms``: the cosine similarity of every row to a unit ``query``.
+
+    float32 and float64 rows are scored by one BLAS product (no temporary beyond the
+    result); other dtypes (float16) are converted to float32 ``65,536`` rows at a time.
+    Rows of zero norm score NaN.
+
+    Parameters
+    ----------
+    vectors : numpy.ndarray
+        ``(n, dim)`` rows.
+    query : numpy.ndarray
+        ``(dim,)`` unit vector.
+    norms : numpy.ndarray
+        ``(n,)`` L2 norms of the rows.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` similarities.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if vectors.dtype in (np.float32, np.float64):
+            return vectors @ query / norms
+        query = np.asarray(query, dtype=np.float32)
+        scores = np.empty(len(vectors), dtype=np.float32)
+        buffer = np.empty((min(_SCORE_ROWS, len(vectors)), vectors.shape[1]), np.float32)
+        for start in range(0, len(vectors), _SCORE_ROWS):
+            block = widen(vectors[start:start + _SCORE_ROWS], buffer)
+            np.divide(block @ query, norms[start:start + len(block)],
+                      out=scores[start:start + len(block)])
+        return scores
 
 
 def scaled_similarities(queries, vectors, norms):

@@ -143,8 +143,13 @@ def load_keys(reader, prefix, key_type="str"):
 # ----------------------------------------------------------------- writing
 
 def write_archive(path, meta, arrays):
-    """Write ``meta`` (JSON-able dict) and ``arrays`` ({member name: ndarray}) to ``path``
-    as a fastw2v archive, atomically."""
+    """Write ``meta`` (JSON-able dict) and ``arrays`` to ``path`` as a fastw2v archive,
+    atomically.
+
+    ``arrays`` maps member names, in the order they are written, to an ndarray, an
+    :class:`ArrayStream`, or a function called with no argument when its member is written
+    (after those before it) that returns the ndarray.
+    """
     path = os.fspath(path)
     if is_compressed(path):
         raise ValueError("the fastw2v format is an uncompressed archive (so that it can be "
@@ -159,7 +164,45 @@ def write_archive(path, meta, arrays):
                 _write_member(archive, fout, name, lambda out, a=array: _write_array(out, a))
 
 
+class ArrayStream:
+    """An array member written block by block, for arrays larger than memory should hold.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The array's shape.
+    dtype : numpy dtype
+        Its (numeric) dtype.
+    blocks : iterable of numpy.ndarray
+        Its data in C order, in pieces of any shape; they must add up to ``shape``.
+    """
+
+    def __init__(self, shape, dtype, blocks):
+        self.shape, self.dtype, self.blocks = tuple(shape), np.dtype(dtype), blocks
+
+    def write(self, out):
+        """Write the ``.npy`` header and the blocks to ``out``."""
+        if self.dtype.kind not in NUMERIC:
+            raise TypeError("cannot save an array of dtype %s" % self.dtype)
+        npy_format.write_array_header_1_0(out, {"descr": npy_format.dtype_to_descr(self.dtype),
+                                                "fortran_order": False, "shape": self.shape})
+        expected, written = math.prod(self.shape) * self.dtype.itemsize, 0
+        for block in self.blocks:
+            block = np.ascontiguousarray(block, dtype=self.dtype)
+            written += block.nbytes
+            if written > expected:
+                break
+            out.write(block.reshape(-1).view(np.uint8))
+        if written != expected:
+            raise ValueError("array stream of shape %s gave %s bytes, not %d"
+                             % (self.shape, "more" if written > expected else written, expected))
+
+
 def _write_array(out, array):
+    if isinstance(array, ArrayStream):
+        return array.write(out)
+    if callable(array):  # computed when written, after the members before it
+        array = array()
     array = np.asarray(array)
     if array.dtype.kind not in NUMERIC:
         raise TypeError("cannot save an array of dtype %s" % array.dtype)

@@ -7,9 +7,13 @@ after each vector; gensim 4 does not; both are read). Saved files are byte-ident
 gensim 4.4's ``save_word2vec_format``. int keys are written as decimal strings (``str(key)``,
 as gensim writes them) and read back as ints with ``key_type=int``.
 """
+import codecs
+import concurrent.futures
 import contextlib
 import io
+import locale
 import logging
+import mmap
 import os
 import shutil
 import stat
@@ -101,16 +105,16 @@ def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors=
             check_end = limit is None or int(limit) >= count
             if limit is not None:
                 count = min(count, int(limit))
+        norms = None
         if binary:
-            words, vectors = _read_binary(fin, name, count, size, header_bytes, check_end,
-                                          encoding, unicode_errors)
-            vectors = vectors.astype(datatype, copy=False)
+            words, vectors, norms = _read_binary(fin, name, count, size, header_bytes,
+                                                 check_end, encoding, unicode_errors, datatype)
         else:
             words, vectors = _read_text(fin, name, count, size, check_end, not no_header,
                                         encoding, unicode_errors, datatype)
     if key_type is int:
         words = _int_keys(words, name, binary, 1 + (not no_header))
-    return _build(cls, words, vectors, counts, name)
+    return _build(cls, words, vectors, norms, counts, name)
 
 
 _INT64_MAX = 2 ** 63 - 1
@@ -127,10 +131,11 @@ def _is_int_key(word):
     return _is_decimal(word) and (len(word) < 19 or -_INT64_MAX - 1 <= int(word) <= _INT64_MAX)
 
 
-def _int_keys(words, name, binary, first_line):
-    """``words`` as ints; a ValueError naming the first that is not a decimal integer (its
-    line of a text file, whose first vector is on ``first_line``, or its vector number)."""
-    for i, word in enumerate(words):
+def _int_keys(words, name, binary, first_line, start=0):
+    """``words`` (vectors ``start...`` of the file) as ints; a ValueError naming the first
+    that is not a decimal integer (its line of a text file, whose first vector is on
+    ``first_line``, or its vector number)."""
+    for i, word in enumerate(words, start):
         if not _is_int_key(word):
             where = "vector %d" % (i + 1) if binary else "line %d" % (first_line + i)
             raise ValueError("%s: %s: key %r is %s (key_type=int)"
@@ -176,14 +181,94 @@ def _read_header(fin, name):
     return count, size, len(line)
 
 
-def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_errors):
+class _Rows:
+    """The rows a load fills, parsed straight into the final array: allocated at the first
+    block (``capacity`` rows, at least what the block needs), grown by doubling when the
+    input's length is unknown, trimmed to the rows filled by :meth:`result`."""
+
+    def __init__(self, size, dtype, capacity, norms):
+        self.size, self.dtype, self.capacity = size, dtype, capacity
+        self.vectors = self.norms = None
+        self.with_norms = norms
+
+    def take(self, row, rows):
+        """``(vectors, norms)``: views of rows ``[row, row + rows)`` to fill (norms None
+        unless asked for)."""
+        if self.vectors is None:
+            self.vectors = np.empty((max(self.capacity, row + rows), self.size), self.dtype)
+            self.norms = np.empty(len(self.vectors), np.float32) if self.with_norms else None
+        elif row + rows > len(self.vectors):
+            grown = max(row + rows, 2 * len(self.vectors))
+            self.vectors.resize((grown, self.size), refcheck=False)
+            if self.norms is not None:
+                self.norms.resize(grown, refcheck=False)
+        return (self.vectors[row:row + rows],
+                None if self.norms is None else self.norms[row:row + rows])
+
+    def result(self, rows):
+        """``(vectors, norms)`` of the first ``rows`` rows, the spare capacity released."""
+        if self.vectors is None:
+            self.take(0, 0)
+        if len(self.vectors) != rows:
+            self.vectors.resize((rows, self.size), refcheck=False)
+            if self.norms is not None:
+                self.norms.resize(rows, refcheck=False)
+        return self.vectors, self.norms
+
+
+class Block:
+    """One reused block of float32 rows (and their norms) for :func:`binary_blocks` to
+    fill: its ``take``."""
+
+    def __init__(self, size):
+        self.vectors = np.empty((0, size), dtype=np.float32)
+        self.norms = np.empty(0, dtype=np.float32)
+
+    def take(self, row, rows):
+        """``(vectors, norms)`` of ``rows`` rows (``row`` is ignored: the block is reused)."""
+        if rows > len(self.vectors):
+            self.vectors = np.empty((rows, self.vectors.shape[1]), dtype=np.float32)
+            self.norms = np.empty(rows, dtype=np.float32)
+        return self.vectors[:rows], self.norms[:rows]
+
+
+def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_errors,
+                 datatype):
     """Parse ``count`` binary records of ``size`` floats starting at byte ``offset``.
 
-    Memory follows the data, not the header: a plain file must be long enough for what the
-    header declares before anything is allocated; other input (compressed, remote) grows the
-    vectors and the buffer as records arrive, to at most twice the bytes read. Each block is
-    read in after the incomplete record left over from the previous one. With ``check_end``,
-    whatever follows the last record must be whitespace.
+    Returns ``(words, vectors, norms)``. float32 rows on a little-endian machine are parsed
+    straight into the final array, their norms computed as they are copied; other dtypes
+    (and byte orders) go through one reused block and are converted into the final array,
+    their norms left to the first query (None). A plain file's rows are allocated once,
+    other input's (compressed, remote) grow as records arrive, to at most twice the bytes
+    read.
+    """
+    direct = np.dtype(datatype) == np.float32 and sys.byteorder == "little"
+    rows = _Rows(size, datatype, count if _bytes_left(fin) is not None else 0, norms=direct)
+    block = None if direct else Block(size)
+    words = []
+    for block_words in binary_blocks(fin, name, count, size, offset, check_end, encoding,
+                                     unicode_errors, rows.take if direct else block.take):
+        if not direct:
+            little_endian = block.vectors[:len(block_words)].view("<f4")
+            rows.take(len(words), len(block_words))[0][...] = little_endian
+        words += block_words
+    vectors, norms = rows.result(len(words))
+    return words, vectors, norms
+
+
+def binary_blocks(fin, name, count, size, offset, check_end, encoding, unicode_errors, take):
+    """Parse ``count`` binary records of ``size`` floats starting at byte ``offset``, one
+    block of input at a time.
+
+    ``take(row, rows)`` gives ``(vectors, norms)``, float32 arrays of ``rows`` rows to parse
+    vectors ``row...`` into (read them before the next block). Yields the words of each
+    block.
+
+    A plain file must be long enough for what the header declares before anything is
+    taken. Each block is read in after the incomplete record left over from the previous
+    one; its records are copied straight into the rows given. With ``check_end``, whatever
+    follows the last record must be whitespace.
     """
     from fastw2v._word2vec_format import parse_binary_records
 
@@ -194,33 +279,25 @@ def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_er
             "%s: the header declares %d vectors of size %d, at least %d bytes, but only %d "
             "bytes follow it (truncated file or wrong header?)"
             % (name, count, size, count * record_bytes, available))
-    vectors = np.empty((0 if available is None else count, size), dtype=np.float32)
     max_buffer = CHUNK_BYTES + MAX_WORD_BYTES + record_bytes + 1  # holds the longest record
-    buf = bytearray(min(CHUNK_BYTES, max_buffer))
-    words = []
+    buf = _anonymous(min(CHUNK_BYTES, max_buffer))
+    word_bytes = _anonymous(len(buf))
     filled, row = 0, 0
     while row < count:
         if filled == len(buf):  # full, without a complete record: make room for a longer one
-            buf.extend(bytes(min(len(buf), max_buffer - len(buf))))
+            buf = _anonymous(min(2 * len(buf), max_buffer), buf)
+            word_bytes = _anonymous(len(buf))
         with memoryview(buf) as view:
             received = _read_into(fin, view[filled:])
         filled += received
         rows = min(count - row, filled // record_bytes)  # the most records the buffer can hold
-        if row + rows > len(vectors):
-            vectors.resize((min(count, max(row + rows, 2 * len(vectors))), size), refcheck=False)
+        vectors, norms = take(row, rows)
         starts, ends = np.empty(rows, dtype=np.intp), np.empty(rows, dtype=np.intp)
         with memoryview(buf) as view:
-            parsed, pos, overlong = parse_binary_records(view[:filled], 0, vectors[row:row + rows],
-                                                         MAX_WORD_BYTES, starts, ends)
-        spans = list(zip(starts[:parsed].tolist(), ends[:parsed].tolist()))
-        try:
-            words += [buf[lo:hi].decode(encoding, unicode_errors) for lo, hi in spans]
-        except UnicodeDecodeError as err:
-            index = next(i for i, (lo, hi) in enumerate(spans) if not _decodes(buf[lo:hi], encoding))
-            raise ValueError("%s: word of vector %d at byte offset %d is not valid %s (%s); pass "
-                             "unicode_errors='ignore' or 'replace' to accept it"
-                             % (name, row + index + 1, offset + spans[index][0], encoding,
-                                err.reason)) from None
+            parsed, pos, overlong, used = parse_binary_records(
+                view[:filled], 0, vectors, MAX_WORD_BYTES, starts, ends, norms, word_bytes)
+        words = _decode_words(buf, word_bytes, used, starts[:parsed], ends[:parsed], name,
+                              row, offset, encoding, unicode_errors)
         row += parsed
         if overlong or (row < count and filled == max_buffer and pos == 0):
             raise ValueError("%s: no space after a word within %d bytes at byte offset %d (vector "
@@ -234,11 +311,46 @@ def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_er
         buf[:filled - pos] = buf[pos:filled]
         offset += pos
         filled -= pos
+        if parsed:
+            yield words
     if check_end:
         _check_only_whitespace(fin, bytes(buf[:filled]), name, offset, count)
-    if sys.byteorder == "big":
-        vectors.byteswap(inplace=True)
-    return words, vectors
+
+
+#: encodings in which a newline byte is always a newline: words joined by newlines decode at once
+_NEWLINE_SAFE = frozenset({"utf-8", "ascii", "latin-1", "iso8859-1", "iso8859-15", "cp1252"})
+
+
+def _anonymous(size, start=b""):
+    """A zeroed buffer of ``size`` bytes beginning with ``start``: an anonymous memory map,
+    whose pages go back to the system when it is freed (a large malloc'ed buffer may stay
+    in the process's heap after a load)."""
+    buf = mmap.mmap(-1, size)
+    buf[:len(start)] = start
+    return buf
+
+
+def _decode_words(buf, word_bytes, used, starts, ends, name, row, offset, encoding,
+                  unicode_errors):
+    """The words of one parsed block: ``word_bytes[:used]`` holds them each followed by a
+    newline, ``buf[starts[i]:ends[i]]`` is word ``i`` (vector ``row + i + 1``)."""
+    if codecs.lookup(encoding).name in _NEWLINE_SAFE:
+        try:
+            words = word_bytes[:used].decode(encoding, unicode_errors).split("\n")
+        except UnicodeDecodeError:
+            words = None
+        if words is not None and len(words) == len(starts) + 1:  # no word holds a newline
+            words.pop()
+            return words
+    spans = list(zip(starts.tolist(), ends.tolist()))
+    try:
+        return [buf[lo:hi].decode(encoding, unicode_errors) for lo, hi in spans]
+    except UnicodeDecodeError as err:
+        index = next(i for i, (lo, hi) in enumerate(spans) if not _decodes(buf[lo:hi], encoding))
+        raise ValueError("%s: word of vector %d at byte offset %d is not valid %s (%s); pass "
+                         "unicode_errors='ignore' or 'replace' to accept it"
+                         % (name, row + index + 1, offset + spans[index][0], encoding,
+                            err.reason)) from None
 
 
 def _bytes_left(fin):
@@ -266,7 +378,7 @@ def _check_only_whitespace(fin, buf, name, offset, count):
             raise ValueError("%s: data continues at byte offset %d after the %d vectors declared "
                              "in the header (wrong header or vector size?)" % (name, position, count))
         offset += len(buf)
-        buf = fin.read(CHUNK_BYTES)
+        buf = fin.read(1 << 16)  # small: a 16 MB read would stay in the heap
 
 
 def _decodes(raw, encoding):
@@ -278,10 +390,31 @@ def _decodes(raw, encoding):
 
 
 def _read_text(fin, name, count, size, check_end, header, encoding, unicode_errors, datatype):
+    """``(words, vectors)`` of up to ``count`` text lines (see :func:`text_batches`), each
+    batch copied into the final array (allocated once when the header gives the count and
+    the file is long enough for it, else grown by doubling)."""
+    available, capacity = _bytes_left(fin), 0
+    if header and count is not None:  # a line holds at least a word and size " 0"
+        capacity = min(count, 1 << 16 if available is None else available // (2 * size + 1) + 1)
+    rows, words = None, []
+    for block_words, block in text_batches(fin, name, count, size, check_end, header, encoding,
+                                           unicode_errors, datatype):
+        if rows is None:
+            rows = _Rows(block.shape[1], block.dtype, capacity, norms=False)
+        rows.take(len(words), len(block))[0][...] = block
+        words += block_words
+    if rows is None:  # no vectors: the size comes from the header
+        return words, np.empty((0, size), dtype=datatype)
+    return words, rows.result(len(words))[0]
+
+
+def text_batches(fin, name, count, size, check_end, header, encoding, unicode_errors,
+                 datatype):
     """Parse up to ``count`` text lines in batches (``count`` None: all; ``size`` None: from
-    the first line). With ``check_end``, only blank lines may follow the last vector; with
-    ``header``, fewer than ``count`` vectors is an error."""
-    words, blocks, rows, line_no = [], [], 0, int(header)
+    the first line), yielding ``(words, vectors)`` per batch. With ``check_end``, only blank
+    lines may follow the last vector; with ``header``, fewer than ``count`` vectors is an
+    error."""
+    rows, line_no = 0, int(header)
     batch, batch_start, blank, unterminated = [], line_no + 1, None, None
     for line in fin:
         line_no += 1
@@ -307,13 +440,13 @@ def _read_text(fin, name, count, size, check_end, header, encoding, unicode_erro
             batch_start = line_no
         batch.append(line)
         if len(batch) == TEXT_BATCH_LINES:
-            blocks.append(_parse_text_batch(batch, batch_start, size, words, name, encoding,
-                                            unicode_errors, datatype, unterminated))
+            yield _parse_text_batch(batch, batch_start, size, name, encoding, unicode_errors,
+                                    datatype, unterminated)
             rows += len(batch)
             batch = []
     if batch:
-        blocks.append(_parse_text_batch(batch, batch_start, size, words, name, encoding,
-                                        unicode_errors, datatype, unterminated))
+        yield _parse_text_batch(batch, batch_start, size, name, encoding, unicode_errors,
+                                datatype, unterminated)
         rows += len(batch)
     if header and rows < count:
         raise TruncatedFileError("%s: unexpected end of file after line %d: the header declares "
@@ -321,17 +454,45 @@ def _read_text(fin, name, count, size, check_end, header, encoding, unicode_erro
                                  % (name, line_no, count, rows))
     if size is None:
         raise ValueError("%s: empty file" % name)
-    vectors = np.concatenate(blocks) if blocks else np.empty((0, size), dtype=datatype)
-    return words, vectors
 
 
-def _parse_text_batch(lines, first_line, size, words, name, encoding, unicode_errors, datatype,
+def _parse_numbers(rests, values):
+    """Whether the compiled kernel parsed the numbers of ``rests`` (one line's values each)
+    into the rows of ``values``: the lines are split among threads, one per CPU (at most
+    4), each parsing its share with the GIL released."""
+    from fastw2v._word2vec_format import parse_numbers
+
+    parts = min(_cpus(), 4, max(1, len(rests) // 256))
+    bounds = [len(rests) * i // parts for i in range(parts + 1)]
+    per_line = values.shape[1]
+    shares = [(b"\n".join(rest.rstrip(b"\r\n") for rest in rests[lo:hi]),
+               values[lo:hi].reshape(-1), per_line)
+              for lo, hi in zip(bounds[:-1], bounds[1:])]
+    if parts == 1:
+        return parse_numbers(*shares[0]) >= 0
+    with concurrent.futures.ThreadPoolExecutor(parts - 1) as pool:
+        others = pool.map(lambda share: parse_numbers(*share), shares[1:])
+        first = parse_numbers(*shares[0])
+        return first >= 0 and all(count >= 0 for count in others)
+
+
+def _cpus():
+    """The CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _parse_text_batch(lines, first_line, size, name, encoding, unicode_errors, datatype,
                       unterminated=None):
-    """Append the words of ``lines`` to ``words``; return their vectors as one array.
+    """``(words, vectors)`` of ``lines``, the vectors as one array.
 
-    ``unterminated``: the number of the file's last line if it has no newline at its end
-    (too few values there mean a truncated file)."""
-    rests = []
+    Plain decimal numbers are parsed by a compiled kernel (``parse_numbers``) without the
+    GIL; a batch holding anything else (``nan``, ``1_0``, a bad value or count) by numpy,
+    which reports the first bad line. ``unterminated``: the number of the file's last line
+    if it has no newline at its end (too few values there mean a truncated file)."""
+    rests, words = [], []
     for i, line in enumerate(lines):
         word, _, rest = line.partition(b" ")
         try:
@@ -341,10 +502,16 @@ def _parse_text_batch(lines, first_line, size, words, name, encoding, unicode_er
                              "'ignore' or 'replace' to accept it"
                              % (name, first_line + i, encoding, err.reason)) from None
         rests.append(rest)
-    tokens = b" ".join(rests).split()
-    if len(tokens) == len(lines) * size:
+    room = sum(map(len, rests)) + len(rests)  # n numbers take at least 2n bytes, spaces included
+    if locale.localeconv()["decimal_point"] == "." and 2 * len(lines) * size <= room:
+        values = np.empty((len(lines), size), dtype=np.float64)
+        if _parse_numbers(rests, values):
+            return words, values.astype(datatype)
+    values = [rest.split() for rest in rests]  # numpy parses what the kernel does not
+    if all(len(line_values) == size for line_values in values):
+        tokens = [token for line_values in values for token in line_values]
         try:
-            return np.array(tokens).astype(datatype).reshape(len(lines), size)
+            return words, np.array(tokens).astype(datatype).reshape(len(lines), size)
         except ValueError:
             pass
     for i, rest in enumerate(rests):  # find and report the first bad line
@@ -365,8 +532,9 @@ def _parse_text_batch(lines, first_line, size, words, name, encoding, unicode_er
     raise AssertionError("unreachable")
 
 
-def _build(cls, words, vectors, counts, name):
-    """A ``cls`` instance holding ``words`` and ``vectors`` (duplicate words: first kept)."""
+def _build(cls, words, vectors, norms, counts, name):
+    """A ``cls`` instance holding ``words`` and ``vectors`` (duplicate words: first kept),
+    and their ``norms`` if known (else None: computed on first use)."""
     key_to_index = dict(zip(words, range(len(words))))
     if len(key_to_index) != len(words):
         keep, seen = [], set()
@@ -379,9 +547,11 @@ def _build(cls, words, vectors, counts, name):
                 keep.append(i)
         words = [words[i] for i in keep]
         vectors = vectors[keep]
+        norms = None if norms is None else norms[keep]
         key_to_index = {word: i for i, word in enumerate(words)}
     kv = cls(vectors.shape[1], 0, dtype=vectors.dtype)
     kv.vectors = np.ascontiguousarray(vectors)
+    kv.norms = norms
     kv.index_to_key = words
     kv.key_to_index = key_to_index
     kv.next_index = len(words)

@@ -1,7 +1,8 @@
 """The ``fastw2v`` command line: word2vec.c-compatible training and querying from the shell.
 
 Subcommands: ``train`` (word2vec), ``phrases`` (word2phrase), ``similar`` (distance),
-``analogy`` (word-analogy) and ``evaluate``. See ``docs/cli.md``.
+``analogy`` (word-analogy), ``evaluate`` and ``convert`` (vectors files to fastw2v's format).
+See ``docs/cli.md``.
 
 Exit status: 0 success, 1 runtime error (missing or malformed file, unknown word in batch
 queries, ...), 2 usage error (bad arguments), 130 interrupted. Errors are reported as one
@@ -11,7 +12,7 @@ import os
 import sys
 import traceback
 
-from fastw2v.cli import analogy, evaluate, phrases, similar, train
+from fastw2v.cli import analogy, convert, evaluate, phrases, similar, train
 from fastw2v.cli.arguments import ArgumentParser, UsageError, common_options
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -19,7 +20,7 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Errors expected from bad input: reported by their message alone.
 EXPECTED_ERRORS = (OSError, ValueError, KeyError, RuntimeError, FloatingPointError)
 
-SUBCOMMANDS = (train, phrases, similar, analogy, evaluate)
+SUBCOMMANDS = (train, phrases, similar, analogy, evaluate, convert)
 
 
 def build_parser():

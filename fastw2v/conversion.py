@@ -1,0 +1,237 @@
+"""Streaming conversion of word2vec-format files (and GloVe, fastText ``.vec``) to fastw2v's format.
+
+:func:`convert` parses the input one block at a time, as ``load_word2vec_format`` does.
+When the input's header gives the number of vectors, each parsed block goes straight into
+the archive's vectors member, the keys, norms and counts following it. Otherwise (a GloVe
+file), or when a key turns out to be a duplicate (so that fewer vectors are kept than the
+header says), the unique rows are spooled to a temporary file beside the output first,
+and the archive is written from the spool, block by block. Memory holds the keys, the
+per-key counts and norms and one block of vectors, whatever the size of the vectors: the
+result is the file that ``KeyedVectors.load_word2vec_format(source, ...).save(target)``
+writes.
+"""
+import logging
+import os
+import tempfile
+
+import numpy as np
+
+from fastw2v import persistence, word2vec_format
+from fastw2v._fileio import open_input
+from fastw2v.keyedvectors import KeyedVectors
+from fastw2v.nearest import row_norms
+
+logger = logging.getLogger(__name__)
+
+_SPOOL_ROWS = 1 << 14  # rows read back from the spool per block
+STORAGE_DTYPES = (np.float32, np.float16)
+
+
+def convert(source, target, binary=False, no_header=False, fvocab=None, encoding="utf8",
+            unicode_errors="strict", limit=None, key_type=str, dtype=np.float32, progress=False):
+    """Convert the word2vec-format file ``source`` into a fastw2v file ``target``.
+
+    Reads exactly what :meth:`KeyedVectors.load_word2vec_format` reads, with the same checks
+    and errors, and writes what :meth:`KeyedVectors.save` writes of the result (norms
+    included), in memory that does not grow with the vectors. GloVe files are text files
+    without a header (``no_header=True``); fastText ``.vec`` files are text files with one.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        The input (plain, ``.gz``, ``.bz2`` or a smart_open URL).
+    target : str or os.PathLike
+        The fastw2v file to write (atomically, through a temporary file).
+    binary, no_header, fvocab, encoding, unicode_errors, limit, key_type
+        As for :meth:`KeyedVectors.load_word2vec_format`.
+    dtype : {numpy.float32, numpy.float16}
+        How the vectors are stored. float16 halves the file and the memory of a load, at
+        the cost of rounding each value to 11 significant bits (see ``docs/keyedvectors.md``).
+    progress : bool
+        Show a progress bar (tqdm) on stderr, in vectors.
+
+    Returns
+    -------
+    int
+        The number of vectors written (duplicates are dropped, the first kept, as on loading).
+
+    Raises
+    ------
+    ValueError, TruncatedFileError
+        As :meth:`KeyedVectors.load_word2vec_format` raises them; the target is then left
+        as it was.
+    """
+    dtype = np.dtype(dtype)
+    if dtype not in STORAGE_DTYPES:
+        raise ValueError("dtype must be float32 or float16, got %s" % dtype)
+    if limit is not None and int(limit) < 0:
+        raise ValueError("limit must be >= 0, got %r" % (limit,))
+    if no_header and binary:
+        raise NotImplementedError("no_header only available for text-format files")
+    if key_type is not str and key_type is not int:
+        raise ValueError("key_type must be str or int, got %r" % (key_type,))
+    counts = None
+    if fvocab is not None:
+        counts = word2vec_format._read_counts(fvocab, unicode_errors)
+        if key_type is int:
+            counts = {int(word): count for word, count in counts.items()
+                      if word2vec_format._is_int_key(word)}
+    job = _Job(source, os.fspath(target), binary, no_header, encoding, unicode_errors, limit,
+               key_type, dtype, progress, counts)
+    if not no_header:
+        try:
+            return job.run(spool=False)
+        except _DuplicateKey:
+            logger.info("%s: duplicate keys: converting again through a temporary file", job.name)
+    return job.run(spool=True)
+
+
+class _DuplicateKey(Exception):
+    """A key seen before: fewer vectors will be kept than the header declares."""
+
+
+class _Job:
+    """One conversion: its arguments, and the keys, norms and rows parsed so far."""
+
+    def __init__(self, source, target, binary, no_header, encoding, unicode_errors, limit,
+                 key_type, dtype, progress, counts):
+        self.source, self.target, self.binary, self.no_header = source, target, binary, no_header
+        self.encoding, self.unicode_errors, self.limit = encoding, unicode_errors, limit
+        self.key_type, self.dtype, self.progress, self.counts = key_type, dtype, progress, counts
+        self.name = word2vec_format._name(source)
+
+    def run(self, spool):
+        """Convert, spooling the rows first or not; the number of vectors written."""
+        self.keys, self.index, self.norms, self.read, self.spool = [], {}, [], 0, spool
+        self.key_arrays = None
+        directory = os.path.dirname(os.path.abspath(self.target))
+        with open_input(self.source, "rb") as fin:
+            if self.no_header:
+                count, size, header_bytes, check_end = self.limit, None, 0, False
+            else:
+                count, size, header_bytes = word2vec_format._read_header(fin, self.name)
+                check_end = self.limit is None or int(self.limit) >= count
+                if self.limit is not None:
+                    count = min(count, int(self.limit))
+            blocks = self._blocks(fin, count, size, header_bytes, check_end)
+            if not spool:
+                vectors = persistence.ArrayStream((count, size), self.dtype, blocks)
+                self._write(count, size, vectors)
+                return count
+            with tempfile.TemporaryFile(dir=directory, prefix=".fastw2v-convert-") as file:
+                for rows in blocks:
+                    file.write(rows.reshape(-1).view(np.uint8))
+                    size = rows.shape[1]
+                vectors = persistence.ArrayStream((len(self.keys), size), self.dtype,
+                                                  _read_back(file, len(self.keys), size,
+                                                             self.dtype, self.name))
+                self._write(len(self.keys), size, vectors)
+        return len(self.keys)
+
+    def _blocks(self, fin, count, size, header_bytes, check_end):
+        """The parsed rows to store, block by block, as :meth:`_add` keeps them."""
+        bar = _progress_bar(count, self.name) if self.progress else None
+        try:
+            if self.binary:
+                block = word2vec_format.Block(size)
+                for words in word2vec_format.binary_blocks(
+                        fin, self.name, count, size, header_bytes, check_end, self.encoding,
+                        self.unicode_errors, block.take):
+                    yield self._add(words, block.vectors[:len(words)], bar)
+            else:
+                for words, vectors in word2vec_format.text_batches(
+                        fin, self.name, count, size, check_end, not self.no_header,
+                        self.encoding, self.unicode_errors, np.float32):
+                    yield self._add(words, vectors, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _add(self, words, vectors, bar):
+        """Record the keys and norms of the next ``words``; their rows to store."""
+        if self.key_type is int:
+            words = word2vec_format._int_keys(words, self.name, self.binary,
+                                              1 + (not self.no_header), start=self.read)
+        self.read += len(words)
+        if bar is not None:
+            bar.update(len(words))
+        known = len(self.keys)
+        if not self.spool:  # no duplicate expected: a duplicate starts again with a spool
+            self.index.update(zip(words, range(known, known + len(words))))
+            if len(self.index) != known + len(words):
+                raise _DuplicateKey()
+            self.keys += words
+        else:
+            keep = []
+            for i, word in enumerate(words):
+                if word in self.index:
+                    logger.warning("%s: duplicate word %r in word2vec file, ignoring all but "
+                                   "first", self.name, word)
+                else:
+                    self.index[word] = len(self.keys)
+                    self.keys.append(word)
+                    keep.append(i)
+            if len(keep) != len(words):
+                vectors = vectors[keep]
+        stored = np.ascontiguousarray(vectors, dtype=self.dtype)
+        self.norms.append(row_norms(stored))
+        return stored
+
+    def _write(self, count, size, vectors):
+        """Write the archive: the description of ``count`` keys, then ``vectors`` (an
+        ArrayStream), then the keys, norms and counts, known once the vectors are written."""
+        kv = KeyedVectors(size, 0, dtype=self.dtype)
+        placeholder = "" if self.key_type is str else 0
+        kv.index_to_key = [placeholder] * count  # the real keys are parsed with the vectors
+        kv.next_index = count
+        kv.expandos["count"] = np.empty(0, dtype=np.int64)
+        kv.add_lifecycle_event("converted", fname=self.name)
+        meta, described = kv.to_state()
+        arrays = {"vectors.npy": vectors}  # first: the other members follow from it
+        arrays.update((name, self._member(name)) for name in described if name not in arrays)
+        persistence.write_archive(self.target, meta, arrays)
+
+    def _member(self, name):
+        """A function giving the member ``name`` once the vectors are written."""
+        def member():
+            if name == "norms.npy":
+                return (np.concatenate(self.norms) if self.norms
+                        else np.empty(0, self.dtype)).astype(self.dtype, copy=False)
+            if name == "expandos/0.npy":  # the count
+                if self.counts is None:
+                    return np.arange(len(self.keys), 0, -1, dtype=np.int64)
+                missing = sum(key not in self.counts for key in self.keys)
+                if missing:
+                    logger.warning("vocabulary file is incomplete: %d words missing; their "
+                                   "count is 0", missing)
+                return np.array([self.counts.get(key, 0) for key in self.keys], dtype=np.int64)
+            if self.key_arrays is None:
+                self.key_arrays = {}
+                persistence.key_arrays(self.keys, "", self.key_arrays)
+            return self.key_arrays[name]
+        return member
+
+
+def _read_back(file, rows, size, dtype, name):
+    """The ``rows`` spooled rows of ``file``, read back ``_SPOOL_ROWS`` at a time into one
+    buffer."""
+    file.flush()
+    file.seek(0)
+    buffer = np.empty((_SPOOL_ROWS, size), dtype=dtype)
+    for start in range(0, rows, _SPOOL_ROWS):
+        block = buffer[:min(_SPOOL_ROWS, rows - start)]
+        view = memoryview(block).cast("B")
+        got = 0
+        while got < len(view):
+            received = file.readinto(view[got:])
+            if not received:
+                raise OSError("%s: the temporary spool file ended early" % name)
+            got += received
+        yield block
+
+
+def _progress_bar(total, name):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit=" vectors", unit_scale=True, dynamic_ncols=True,
+                desc=os.path.basename(name), smoothing=0.1)
