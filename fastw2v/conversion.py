@@ -64,18 +64,8 @@ def convert(source, target, binary=False, no_header=False, fvocab=None, encoding
     dtype = np.dtype(dtype)
     if dtype not in STORAGE_DTYPES:
         raise ValueError("dtype must be float32 or float16, got %s" % dtype)
-    if limit is not None and int(limit) < 0:
-        raise ValueError("limit must be >= 0, got %r" % (limit,))
-    if no_header and binary:
-        raise NotImplementedError("no_header only available for text-format files")
-    if key_type is not str and key_type is not int:
-        raise ValueError("key_type must be str or int, got %r" % (key_type,))
-    counts = None
-    if fvocab is not None:
-        counts = word2vec_format._read_counts(fvocab, unicode_errors)
-        if key_type is int:
-            counts = {int(word): count for word, count in counts.items()
-                      if word2vec_format._is_int_key(word)}
+    word2vec_format.check_options(limit, binary, no_header, key_type)
+    counts = word2vec_format.read_counts(fvocab, unicode_errors, key_type)
     job = _Job(source, os.fspath(target), binary, no_header, encoding, unicode_errors, limit,
                key_type, dtype, progress, counts)
     if not no_header:
@@ -98,7 +88,7 @@ class _Job:
         self.source, self.target, self.binary, self.no_header = source, target, binary, no_header
         self.encoding, self.unicode_errors, self.limit = encoding, unicode_errors, limit
         self.key_type, self.dtype, self.progress, self.counts = key_type, dtype, progress, counts
-        self.name = word2vec_format._name(source)
+        self.name = word2vec_format.display_name(source)
 
     def run(self, spool):
         """Convert, spooling the rows first or not; the number of vectors written."""
@@ -109,7 +99,7 @@ class _Job:
             if self.no_header:
                 count, size, header_bytes, check_end = self.limit, None, 0, False
             else:
-                count, size, header_bytes = word2vec_format._read_header(fin, self.name)
+                count, size, header_bytes = word2vec_format.read_header(fin, self.name)
                 check_end = self.limit is None or int(self.limit) >= count
                 if self.limit is not None:
                     count = min(count, int(self.limit))
@@ -150,7 +140,7 @@ class _Job:
     def _add(self, words, vectors, bar):
         """Record the keys and norms of the next ``words``; their rows to store."""
         if self.key_type is int:
-            words = word2vec_format._int_keys(words, self.name, self.binary,
+            words = word2vec_format.int_keys(words, self.name, self.binary,
                                               1 + (not self.no_header), start=self.read)
         self.read += len(words)
         if bar is not None:

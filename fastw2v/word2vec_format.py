@@ -87,21 +87,14 @@ def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors=
         (a ValueError and an EOFError, as gensim raises) The file ends before the vectors
         its header declares, or inside its last vector.
     """
-    if limit is not None and int(limit) < 0:
-        raise ValueError("limit must be >= 0, got %r" % (limit,))
-    if no_header and binary:
-        raise NotImplementedError("no_header only available for text-format files")
-    if key_type is not str and key_type is not int:
-        raise ValueError("key_type must be str or int, got %r" % (key_type,))
-    name = _name(fname)
-    counts = _read_counts(fvocab, unicode_errors) if fvocab is not None else None
-    if counts is not None and key_type is int:
-        counts = {int(word): count for word, count in counts.items() if _is_int_key(word)}
+    check_options(limit, binary, no_header, key_type)
+    name = display_name(fname)
+    counts = read_counts(fvocab, unicode_errors, key_type)
     with open_input(fname, "rb") as fin:
         if no_header:
             count, size, header_bytes, check_end = limit, None, 0, False
         else:
-            count, size, header_bytes = _read_header(fin, name)
+            count, size, header_bytes = read_header(fin, name)
             check_end = limit is None or int(limit) >= count
             if limit is not None:
                 count = min(count, int(limit))
@@ -113,7 +106,7 @@ def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors=
             words, vectors = _read_text(fin, name, count, size, check_end, not no_header,
                                         encoding, unicode_errors, datatype)
     if key_type is int:
-        words = _int_keys(words, name, binary, 1 + (not no_header))
+        words = int_keys(words, name, binary, 1 + (not no_header))
     return _build(cls, words, vectors, norms, counts, name)
 
 
@@ -131,7 +124,7 @@ def _is_int_key(word):
     return _is_decimal(word) and (len(word) < 19 or -_INT64_MAX - 1 <= int(word) <= _INT64_MAX)
 
 
-def _int_keys(words, name, binary, first_line, start=0):
+def int_keys(words, name, binary, first_line, start=0):
     """``words`` (vectors ``start...`` of the file) as ints; a ValueError naming the first
     that is not a decimal integer (its line of a text file, whose first vector is on
     ``first_line``, or its vector number)."""
@@ -144,13 +137,30 @@ def _int_keys(words, name, binary, first_line, start=0):
     return [int(word) for word in words]
 
 
-def _name(fname):
+def display_name(fname):
+    """How messages name ``fname``: its path, or an open file's name."""
     if hasattr(fname, "read"):
         return str(getattr(fname, "name", "<file>"))
     return os.fspath(fname)
 
 
-def _read_counts(fvocab, unicode_errors):
+def check_options(limit, binary, no_header, key_type):
+    """Refuse a negative ``limit``, ``no_header`` with ``binary`` and a ``key_type`` other
+    than str or int, as loading and converting do."""
+    if limit is not None and int(limit) < 0:
+        raise ValueError("limit must be >= 0, got %r" % (limit,))
+    if no_header and binary:
+        raise NotImplementedError("no_header only available for text-format files")
+    if key_type is not str and key_type is not int:
+        raise ValueError("key_type must be str or int, got %r" % (key_type,))
+
+
+def read_counts(fvocab, unicode_errors, key_type=str):
+    """The counts of word2vec.c's vocabulary file ``fvocab`` (``"word count"`` lines) as a
+    dict, keys of ``key_type`` (int: words that are not decimal integers left out); None
+    when ``fvocab`` is None."""
+    if fvocab is None:
+        return None
     counts = {}
     with open_input(fvocab, "rb") as fin:
         for line_no, line in enumerate(fin, 1):
@@ -159,12 +169,14 @@ def _read_counts(fvocab, unicode_errors):
                 continue
             if len(parts) != 2 or not parts[1].lstrip("-").isdigit():
                 raise ValueError("%s: line %d: expected 'word count', got %r"
-                                 % (_name(fvocab), line_no, line[:80]))
+                                 % (display_name(fvocab), line_no, line[:80]))
             counts[parts[0]] = int(parts[1])
+    if key_type is int:
+        counts = {int(word): count for word, count in counts.items() if _is_int_key(word)}
     return counts
 
 
-def _read_header(fin, name):
+def read_header(fin, name):
     """``(count, size, header length in bytes)`` from the first line."""
     line = fin.readline(1024)
     if not line:

@@ -1,4 +1,5 @@
 """Pretrained vectors: both binary layouts, norms computed while loading, stored and used."""
+import io
 import json
 import zipfile
 
@@ -190,23 +191,16 @@ def test_stored_norms_must_match_the_vectors(tmp_path, vectors):
     kv.save(path)
     with zipfile.ZipFile(path) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
-    import io
-    buffer = io.BytesIO()
-    np.save(buffer, np.ones(3, np.float32))
-    members["norms.npy"] = buffer.getvalue()
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    with pytest.raises(ValueError, match="norms.npy has shape"):
-        KeyedVectors.load(path)
-    for crafted in ([1, 1, np.nan, 1, 0, 1, 1], [1, 1, -1, 1, 0, 1, 1]):  # crafted: refused
+    for norms, message in [(np.ones(3), "norms.npy has shape"),  # crafted files: refused
+                           ([1, 1, np.nan, 1, 0, 1, 1], "must be finite and non-negative"),
+                           ([1, 1, -1, 1, 0, 1, 1], "must be finite and non-negative")]:
         buffer = io.BytesIO()
-        np.save(buffer, np.array(crafted, np.float32))
+        np.save(buffer, np.array(norms, np.float32))
         members["norms.npy"] = buffer.getvalue()
         with zipfile.ZipFile(path, "w") as archive:
             for name, data in members.items():
                 archive.writestr(name, data)
-        with pytest.raises(ValueError, match="stored norms must be finite and non-negative"):
+        with pytest.raises(ValueError, match=message):
             KeyedVectors.load(path)
 
 
