@@ -605,7 +605,7 @@ class KeyedVectors:
         keys = _key_list(keys, "keys")
         if len(keys) == 0:
             raise ValueError("cannot compute mean with no input")
-        dtype = self.vectors.dtype
+        dtype = np.result_type(self.vectors.dtype, np.float32)  # float16 rows: a float32 sum
         if weights is None:
             weights = np.ones(len(keys), dtype=dtype)
         elif not isinstance(weights, np.ndarray):

@@ -233,6 +233,9 @@ def test_float16_storage_round_trips_and_ranks_as_float32(tmp_path):
     agree = [len({k for k, _ in compact.most_similar(w, topn=7)}
                  & {k for k, _ in reference.most_similar(w, topn=7)}) / 7 for w in sample]
     assert np.mean(agree) >= 0.95
+    mean = compact.get_mean_vector(sample)  # summed in float32, not in float16
+    assert mean.dtype == np.float32
+    np.testing.assert_allclose(mean, reference.get_mean_vector(sample), atol=1e-3)
     batched = compact.most_similar_batch(sample, topn=7)  # float16 blocks, float32 products
     agree = [len({k for k, _ in found} & {k for k, _ in reference.most_similar(w, topn=7)}) / 7
              for w, found in zip(sample, batched)]
