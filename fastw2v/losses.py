@@ -6,9 +6,9 @@ tree of the vocabulary. Both follow gensim 4 and word2vec.c. Their compiled side
 ``_loss_ns.h`` and ``_loss_hs.h``; a ``fastw2v._trainer.KernelConfig`` takes one of each, or
 both.
 """
-import heapq
-
 import numpy as np
+
+from fastw2v import _huffman
 
 # Inner nodes nearest the Huffman root, which lie on nearly every word's path, that each
 # worker thread trains in a copy of its own and merges every 64 predictions when there are
@@ -28,16 +28,21 @@ def alias_table(counts, ns_exponent=0.75):
     weights = np.asarray(counts, dtype=np.float64) ** ns_exponent
     n = len(weights)
     scaled = weights * (n / weights.sum())
-    prob = np.ones(n, dtype=np.float64)
-    alias = np.arange(n, dtype=np.int32)
-    small = [i for i in range(n) if scaled[i] < 1.0]
-    large = [i for i in range(n) if scaled[i] >= 1.0]
+    # Vose's pairing, stacks popped from their ends, in Python floats (as float64 rounds)
+    small = np.flatnonzero(scaled < 1.0).tolist()
+    large = np.flatnonzero(scaled >= 1.0).tolist()
+    residual = scaled.tolist()
+    paired, partner = [], []
     while small and large:
         s, g = small.pop(), large.pop()
-        prob[s] = scaled[s]
-        alias[s] = g
-        scaled[g] -= 1.0 - scaled[s]
-        (small if scaled[g] < 1.0 else large).append(g)
+        paired.append(s)
+        partner.append(g)
+        residual[g] -= 1.0 - residual[s]
+        (small if residual[g] < 1.0 else large).append(g)
+    prob = np.ones(n, dtype=np.float64)
+    alias = np.arange(n, dtype=np.int32)
+    prob[paired] = np.asarray(residual)[paired]  # a word's residual is final once paired
+    alias[paired] = partner
     prob = np.minimum(np.round(prob * 2.0 ** 32), 2.0 ** 32 - 1)
     return prob.astype(np.uint32), alias
 
@@ -49,21 +54,11 @@ def alias_table(counts, ns_exponent=0.75):
 HUFFMAN_TIES = ("gensim", "index")
 
 
-class _CountOnly:
-    """A heap item compared by its count alone, as gensim's ``Heapitem``: among equal counts,
-    the heap's own order decides, exactly as in gensim."""
-
-    __slots__ = ("count", "node")
-
-    def __init__(self, count, node):
-        self.count, self.node = count, node
-
-    def __lt__(self, other):
-        return self.count < other.count
-
-
 def huffman_codes(counts, ties="gensim"):
     """Huffman codes of every word, as gensim builds them (``ties``: see :data:`HUFFMAN_TIES`).
+
+    Built in compiled code (``_huffman.pyx``), in a heap that moves as gensim's ``heapq``
+    heap: O(n log n).
 
     Returns
     -------
@@ -77,42 +72,7 @@ def huffman_codes(counts, ties="gensim"):
     n = len(counts)
     if n < 2:
         return np.zeros(n + 1, dtype=np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32)
-    if ties == "gensim":
-        make, unpack = _CountOnly, lambda item: (item.count, item.node)
-    else:
-        make, unpack = (lambda count, node: (count, node)), tuple
-    heap = [make(int(c), i) for i, c in enumerate(counts)]
-    heapq.heapify(heap)
-    parent = np.zeros(2 * n - 1, dtype=np.int64)
-    bit = np.zeros(2 * n - 1, dtype=np.uint8)
-    for inner in range(n - 1):
-        count1, node1 = unpack(heapq.heappop(heap))
-        count2, node2 = unpack(heapq.heappop(heap))
-        node = n + inner
-        parent[node1], parent[node2] = node, node
-        bit[node2] = 1
-        heapq.heappush(heap, make(count1 + count2, node))
-    root = 2 * n - 2
-    # depth of every node, top-down: an inner node is always created after its children
-    depth = np.zeros(2 * n - 1, dtype=np.int64)
-    for node in range(root - 1, -1, -1):
-        depth[node] = depth[parent[node]] + 1
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(depth[:n], out=offsets[1:])
-    codes = np.empty(offsets[-1], dtype=np.uint8)
-    points = np.empty(offsets[-1], dtype=np.int32)
-    # climb from all leaves at once, writing each path from its end back to its start
-    node = np.arange(n)
-    position = offsets[1:] - 1
-    active = node != root
-    while active.any():
-        node, position = node[active], position[active]
-        codes[position] = bit[node]
-        points[position] = parent[node] - n
-        node = parent[node]
-        position = position - 1
-        active = node != root
-    return offsets, codes, points
+    return _huffman.huffman_tree(np.ascontiguousarray(counts, dtype=np.int64), ties == "index")
 
 
 class NegativeSampling:

@@ -158,6 +158,8 @@ def effective_min_count(raw_counts, min_count, max_final_vocab=None):
 
 def select_words(raw_counts, min_count, trim_rule=None):
     """The words (in first-seen order) that survive ``min_count`` and ``trim_rule``."""
+    if trim_rule is None:
+        return [w for w, c in raw_counts.items() if c >= min_count]
     return [w for w, c in raw_counts.items() if keep_vocab_item(w, c, min_count, trim_rule)]
 
 
