@@ -235,6 +235,13 @@ class KeyedVectors:
         (gensim's "no-op" default) applies its value to every row.
     lifecycle_events : list of dict or None
         gensim's event log (see :meth:`add_lifecycle_event`), saved and loaded with the vectors.
+    output_vectors : numpy.ndarray or None
+        The output vectors of the model that trained these vectors, one row per key (a
+        :class:`~fastw2v.Word2Vec` model's ``syn1neg``), which ``most_similar(...,
+        space="in-out")`` ranks. A model keeps its ``wv.output_vectors`` pointing at its own
+        ``syn1neg`` (None when it trains without negative sampling); standalone vectors have
+        None unless assigned. Never saved with the vectors (:meth:`save`, word2vec.c files):
+        they are the model's, saved by ``Word2Vec.save``.
 
     Notes
     -----
@@ -257,6 +264,7 @@ class KeyedVectors:
     """
 
     mapfile_path = None
+    output_vectors = None
 
     def __init__(self, vector_size, count=0, dtype=np.float32, mapfile_path=None):
         if int(vector_size) <= 0:
@@ -666,8 +674,25 @@ class KeyedVectors:
                   for i in best if i + offset not in exclude and dists[i] > -np.inf]
         return result[:topn]
 
+    def _checked_output_vectors(self):
+        """:attr:`output_vectors`, checked to hold one row of ``vector_size`` per key."""
+        output = self.output_vectors
+        if output is None:
+            raise ValueError(
+                "space='in-out' needs output vectors (a word2vec model's syn1neg) and these "
+                "KeyedVectors have none: query model.wv of a Word2Vec model trained with "
+                "negative sampling (negative > 0; hierarchical softmax alone keeps no output "
+                "vector per word), or assign wv.output_vectors an array of shape (%d, %d)"
+                % (len(self.vectors), self.vector_size))
+        output = np.asarray(output)
+        if output.shape != (len(self.vectors), self.vector_size) or output.dtype.kind != "f":
+            raise ValueError("output_vectors must be a float array of shape (%d, %d), one row "
+                             "per key, got %s of shape %s"
+                             % (len(self.vectors), self.vector_size, output.dtype, output.shape))
+        return output
+
     def most_similar(self, positive=None, negative=None, topn=10, clip_start=0, clip_end=None,
-                     restrict_vocab=None, indexer=None):
+                     restrict_vocab=None, indexer=None, space="in"):
         """Top-N keys most similar (cosine) to the weighted mean of the query keys/vectors.
 
         Parameters
@@ -683,7 +708,16 @@ class KeyedVectors:
             Search only the first ``restrict_vocab`` rows (overrides the clip range; 0 or
             None searches all).
         indexer : object, optional
-            An approximate-neighbour index with ``most_similar(vector, topn)``.
+            An approximate-neighbour index with ``most_similar(vector, topn)`` (default space
+            only).
+        space : {"in", "in-out"}
+            What the query is compared with. ``"in"`` (the default, gensim's only behaviour):
+            the keys' input vectors, which rank substitutes, keys seen in similar contexts
+            (film ~ movie). ``"in-out"``: the keys' :attr:`output_vectors`, which rank keys
+            seen *together with* the query (film ~ director): the cosine of the query's
+            (unit) input vector with each output vector, the IN-OUT similarity of Nalisnick
+            et al. (2016), "Improving document ranking with dual word embeddings". See
+            ``docs/similar-words.md``.
 
         Returns
         -------
@@ -694,14 +728,35 @@ class KeyedVectors:
         ------
         TypeError, ValueError
             A count that is not an int >= 0, a term that is neither a key nor a finite vector
-            of ``vector_size`` numbers.
+            of ``vector_size`` numbers, an unknown ``space``; ``space="in-out"`` without
+            :attr:`output_vectors` or with an ``indexer``.
         KeyError
             A key that is not present.
+
+        Notes
+        -----
+        The output vectors belong to the model, not to the vectors: negative sampling trains
+        them (``Word2Vec.syn1neg``), and gensim's KeyedVectors, word2vec.c files and
+        ``wv.save`` hold the input vectors only. fastw2v still offers the in-out space here,
+        on ``model.wv``, because that is where a gensim user asks for neighbours: the model
+        keeps ``wv.output_vectors`` referring to its ``syn1neg`` (the same array, no copy,
+        followed through training, vocabulary updates and ``Word2Vec.load``), while
+        ``wv.save`` and the files of the vectors stay as they were. Vectors without a
+        model (loaded from a vectors file, or of a model trained with ``negative=0``) raise
+        a ValueError naming what is needed, and can be given output vectors by assigning
+        :attr:`output_vectors`.
         """
         topn = check_count(topn, "topn")
         restrict_vocab = check_count(restrict_vocab, "restrict_vocab")
         start, end = self._clip(check_count(clip_start, "clip_start"),
                                 check_count(clip_end, "clip_end"), restrict_vocab)
+        if space not in ("in", "in-out"):
+            raise ValueError("space must be 'in' or 'in-out', got %r" % (space,))
+        if space == "in-out":
+            output = self._checked_output_vectors()
+            if indexer is not None:
+                raise ValueError("an indexer searches the input vectors: it cannot answer "
+                                 "space='in-out'")
         if topn == 0:
             return []
         keys, weights = [], []
@@ -722,7 +777,11 @@ class KeyedVectors:
         if indexer is not None and isinstance(topn, int):
             return indexer.most_similar(mean, topn)
         # zero rows score NaN and never rank; no temporary the size of the vectors
-        dists = cosine_scores(self.vectors[start:end], mean, self.norms[start:end])
+        if space == "in-out":  # the output rows' norms: not cached, training changes them
+            rows = output[start:end]
+            dists = cosine_scores(rows, mean, row_norms(rows))
+        else:
+            dists = cosine_scores(self.vectors[start:end], mean, self.norms[start:end])
         if not topn:
             return dists
         return self._ranked(dists, topn, exclude, start)

@@ -248,6 +248,36 @@ class Word2Vec:
                        epochs=self.epochs, start_alpha=self.alpha, end_alpha=self.min_alpha,
                        compute_loss=compute_loss, callbacks=callbacks)
 
+    @property
+    def wv(self):
+        """The word vectors (:class:`~fastw2v.KeyedVectors`). Their ``output_vectors``
+        refer to this model's :attr:`syn1neg`, for ``wv.most_similar(..., space="in-out")``."""
+        return self._wv
+
+    @wv.setter
+    def wv(self, wv):
+        self._wv = wv
+        self._link_output_vectors()
+
+    @property
+    def syn1neg(self):
+        """Negative sampling's output weights, one row per word (no rows when ``negative``
+        is 0); ``wv.output_vectors`` refers to this array."""
+        return self._syn1neg
+
+    @syn1neg.setter
+    def syn1neg(self, weights):
+        self._syn1neg = weights
+        self._link_output_vectors()
+
+    def _link_output_vectors(self):
+        """Point ``wv.output_vectors`` at :attr:`syn1neg` (None while it has no rows): run
+        whenever either is assigned, so the link survives new arrays (``prepare_weights``,
+        ``load``, ``reset_from``) without a copy and never goes stale."""
+        wv, syn1neg = getattr(self, "_wv", None), getattr(self, "_syn1neg", None)
+        if wv is not None:
+            wv.output_vectors = syn1neg if syn1neg is not None and len(syn1neg) else None
+
     def __str__(self):
         return "%s<vocab=%d, vector_size=%d, alpha=%g>" % (
             type(self).__name__, len(self.wv), self.vector_size, self.alpha)
@@ -426,10 +456,10 @@ class Word2Vec:
             counts = np.array([self.raw_vocab.get(w, 1) for w in words], dtype=np.int64)
             if self.sorted_vocab:
                 order = vocab.descending_frequency_order(counts)
-                words = [words[i] for i in order]
+                words = [words[i] for i in order.tolist()]
                 counts = counts[order]
             wv.index_to_key = words
-            wv.key_to_index = {w: i for i, w in enumerate(words)}
+            wv.key_to_index = dict(zip(words, range(len(words))))
             wv.expandos = {"count": counts}
         wv._derived_vecattrs = _HuffmanVecattrs(self._huffman_ties) if self.hs else None
         self._tables = None
@@ -842,6 +872,10 @@ class Word2Vec:
         """Refuse to train on weights holding NaN or infinity, naming the array and word."""
         for name, array in (("wv.vectors", self.wv.vectors), ("syn1neg", self.syn1neg),
                             ("syn1", self.syn1)):
+            step = max(1, (1 << 22) // max(1, array.shape[1] if array.ndim == 2 else 1))
+            if all(np.isfinite(array[start:start + step]).all()  # in blocks: no full-size mask
+                   for start in range(0, len(array), step)):
+                continue
             finite = np.isfinite(array).all(axis=1)
             if not finite.all():
                 row = int(np.argmin(finite))
