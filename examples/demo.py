@@ -1,5 +1,10 @@
-"""`make demo`: train on the shipped Wikipedia slice, then query and evaluate the vectors."""
+"""`make demo`: train on the shipped Wikipedia slice, then query and evaluate the vectors.
+
+With matplotlib installed (``pip install "fastw2v[plot]"``) it also draws the loss per epoch
+and a map of a few words, as PNG files in ``build/demo/`` (ignored by git).
+"""
 import gzip
+import importlib.util
 import logging
 import os
 import shutil
@@ -8,9 +13,15 @@ import time
 
 import fastw2v
 from fastw2v import Word2Vec
+from fastw2v.callbacks import LossLogger
 from fastw2v.datasets import questions_words_path
 
-CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "enwiki-demo.txt.gz")
+EXAMPLES = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(EXAMPLES, "enwiki-demo.txt.gz")
+PICTURES = os.path.join(os.path.dirname(EXAMPLES), "build", "demo")
+MAP_WORDS = ["king", "queen", "man", "woman", "prince", "princess", "paris", "france", "berlin",
+             "germany", "rome", "italy", "london", "england", "computer", "software", "music",
+             "guitar", "war", "army"]
 
 
 def main():
@@ -23,8 +34,10 @@ def main():
         print("\ntraining skip-gram on %s (%.1f MB of English Wikipedia, text8 format)"
               % (os.path.basename(CORPUS), os.path.getsize(corpus) / 1e6))
         start = time.perf_counter()
+        loss_logger = LossLogger()
         model = Word2Vec(corpus_file=corpus, vector_size=100, window=5, min_count=5, sg=1,
-                         negative=5, epochs=5, workers=os.cpu_count() or 2)
+                         negative=5, epochs=5, workers=os.cpu_count() or 2, compute_loss=True,
+                         callbacks=[loss_logger])
         elapsed = time.perf_counter() - start
     print("%d words in the vocabulary, %d raw words x %d epochs in %.1fs (%.0f words/s)\n"
           % (len(model.wv), model.corpus_total_words, model.epochs, elapsed,
@@ -44,6 +57,26 @@ def main():
     print("\nGoogle analogy accuracy (questions-words, 30k vocabulary): %.1f%% (%d of %d questions "
           "with all four words known)" % (100 * score, len(total["correct"]),
                                           len(total["correct"]) + len(total["incorrect"])))
+    save_pictures(model, loss_logger)
+
+
+def save_pictures(model, loss_logger, directory=PICTURES):
+    """Draw the loss per epoch and a PCA map of MAP_WORDS into ``directory``, if matplotlib
+    is installed; returns the paths written (none without matplotlib)."""
+    if importlib.util.find_spec("matplotlib") is None:
+        print("\nno pictures: matplotlib is not installed (pip install \"fastw2v[plot]\")")
+        return []
+    from fastw2v import plot
+    os.makedirs(directory, exist_ok=True)
+    loss_png = os.path.join(directory, "loss.png")
+    map_png = os.path.join(directory, "word-map.png")
+    plot.plot_history(loss_logger, path=loss_png,
+                      title="skip-gram on %s" % os.path.basename(CORPUS))
+    words = [word for word in MAP_WORDS if word in model.wv]
+    plot.plot_words(model.wv, words, path=map_png)
+    print("\npictures: the loss per epoch in %s, a map of %d words in %s"
+          % (loss_png, len(words), map_png))
+    return [loss_png, map_png]
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The ``fastw2v`` command line: word2vec.c-compatible training and querying from the shell.
 
 Subcommands: ``train`` (word2vec), ``phrases`` (word2phrase), ``similar`` (distance),
-``analogy`` (word-analogy), ``evaluate`` and ``convert`` (vectors files to fastw2v's format).
+``analogy`` (word-analogy), ``evaluate``, ``convert`` (vectors files to fastw2v's format) and
+``export-projector`` (TensorBoard Embedding Projector TSV files).
 See ``docs/cli.md``.
 
 Exit status: 0 success, 1 runtime error (missing or malformed file, unknown word in batch
@@ -12,7 +13,7 @@ import os
 import sys
 import traceback
 
-from fastw2v.cli import analogy, convert, evaluate, phrases, similar, train
+from fastw2v.cli import analogy, convert, evaluate, export_projector, phrases, similar, train
 from fastw2v.cli.arguments import ArgumentParser, UsageError, common_options
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -20,7 +21,7 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Errors expected from bad input: reported by their message alone.
 EXPECTED_ERRORS = (OSError, ValueError, KeyError, RuntimeError, FloatingPointError)
 
-SUBCOMMANDS = (train, phrases, similar, analogy, evaluate, convert)
+SUBCOMMANDS = (train, phrases, similar, analogy, evaluate, convert, export_projector)
 
 
 def build_parser():
