@@ -4,8 +4,6 @@ import os
 import re
 import secrets
 
-from smart_open import open as smart_open
-
 try:
     import fcntl
 except ImportError:  # Windows: a temporary file in use cannot be removed there anyway
@@ -15,7 +13,7 @@ except ImportError:  # Windows: a temporary file in use cannot be removed there 
 MAX_VECTOR_SIZE = 2**31 - 1
 
 #: Suffixes of the compressed files smart_open reads (and ``atomic_write`` writes: .gz, .bz2).
-COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".lz4", ".xz", ".zst")
 
 
 def is_compressed(path):
@@ -36,7 +34,20 @@ def open_input(uri, mode="rb", **kwargs):
     """
     if hasattr(uri, "read"):
         return contextlib.nullcontext(uri)
-    return smart_open(os.fspath(uri) if isinstance(uri, os.PathLike) else uri, mode, **kwargs)
+    uri = os.fspath(uri) if isinstance(uri, os.PathLike) else uri
+    if isinstance(uri, str) and "://" not in uri and not is_compressed(uri):
+        if "b" not in mode:  # a plain local file, opened as smart_open would open it
+            kwargs.setdefault("encoding", "utf-8")
+        return open(os.path.expanduser(uri), mode, **kwargs)
+    return smart_open(uri, mode, **kwargs)
+
+
+def smart_open(uri, mode, **kwargs):
+    """smart_open's ``open``, imported on first use: it brings in about 18 MB of modules
+    (requests among them) that reading plain local files does not need."""
+    from smart_open import open as open_uri
+
+    return open_uri(uri, mode, **kwargs)
 
 
 @contextlib.contextmanager
@@ -61,11 +72,14 @@ def atomic_write(path, mode="wb", **kwargs):
     basename = os.path.basename(path)
     remove_abandoned_temporaries(directory, basename)
     compression = os.path.splitext(path)[1]
-    transport = {"compression": compression if compression in (".gz", ".bz2") else "disable"}
     fd, tmp_path = _create_locked_temporary(directory, basename)
     try:
         try:
-            with smart_open(tmp_path, mode, **transport, **kwargs) as fout:
+            if compression in (".gz", ".bz2"):
+                output = smart_open(tmp_path, mode, compression=compression, **kwargs)
+            else:
+                output = open(tmp_path, mode, **kwargs)
+            with output as fout:
                 yield fout
             os.fsync(fd)
             if fcntl is not None:  # renamed under the lock (Windows renames no open file)

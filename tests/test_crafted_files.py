@@ -240,10 +240,14 @@ def test_an_unsupported_zip_version_is_refused(path):
     (b'{"format": "fastw2v", "format_version": 1, "x": ' + b"[" * 100000 + b"]" * 100000 + b"}",
      "maximum recursion depth exceeded while decoding a JSON array from a unicode string"),
     (b'{"format": "fastw2v", "format_version": ' + b"9" * 5000 + b"}",
-     "Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits; "
-     "use sys.set_int_max_str_digits() to increase the limit"),
+     None),  # the interpreter's own message (its wording differs between Python versions)
 ])
 def test_json_too_deep_or_too_long_is_refused(path, text, message):
+    if message is None:
+        try:
+            int("9" * 5000)
+        except ValueError as exc:
+            message = str(exc)
     repack(path, dict(members(path), **{"fastw2v.json": text}))
     assert refused(Word2Vec.load, path) == \
         "%r: its fastw2v.json is corrupt (%s)" % (str(path), message)
