@@ -98,16 +98,33 @@ def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors=
             check_end = limit is None or int(limit) >= count
             if limit is not None:
                 count = min(count, int(limit))
-        norms = None
+        keys, norms = _Keys(), None
         if binary:
-            words, vectors, norms = _read_binary(fin, name, count, size, header_bytes,
-                                                 check_end, encoding, unicode_errors, datatype)
+            vectors, norms = _read_binary(fin, name, count, size, header_bytes, check_end,
+                                          encoding, unicode_errors, datatype, keys)
         else:
-            words, vectors = _read_text(fin, name, count, size, check_end, not no_header,
-                                        encoding, unicode_errors, datatype)
+            vectors = _read_text(fin, name, count, size, check_end, not no_header, encoding,
+                                 unicode_errors, datatype, keys)
+    words, key_to_index = keys.words, keys.index
     if key_type is int:
-        words = int_keys(words, name, binary, 1 + (not no_header))
-    return _build(cls, words, vectors, norms, counts, name)
+        words, key_to_index = int_keys(words, name, binary, 1 + (not no_header)), None
+    return _build(cls, words, vectors, norms, counts, name, key_to_index)
+
+
+class _Keys:
+    """The keys of a load in file order, and the index of each, both built block by block as
+    the blocks are read: the index dict then grows while the vectors are still being filled,
+    not on top of them all at the end (for 3M keys it briefly holds ~30 MB more while it
+    grows). A key seen twice is indexed at its last place here; :func:`_build` redoes the
+    index then."""
+
+    def __init__(self):
+        self.words, self.index = [], {}
+
+    def add(self, words):
+        start = len(self.words)
+        self.words += words
+        self.index.update(zip(words, range(start, start + len(words))))
 
 
 _INT64_MAX = 2 ** 63 - 1
@@ -245,10 +262,10 @@ class Block:
 
 
 def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_errors,
-                 datatype):
+                 datatype, keys):
     """Parse ``count`` binary records of ``size`` floats starting at byte ``offset``.
 
-    Returns ``(words, vectors, norms)``. float32 rows on a little-endian machine are parsed
+    Returns ``(vectors, norms)``, the words added to ``keys`` (a :class:`_Keys`). float32 rows on a little-endian machine are parsed
     straight into the final array, their norms computed as they are copied; other dtypes
     (and byte orders) go through one reused block and are converted into the final array,
     their norms left to the first query (None). A plain file's rows are allocated once,
@@ -258,15 +275,13 @@ def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_er
     direct = np.dtype(datatype) == np.float32 and sys.byteorder == "little"
     rows = _Rows(size, datatype, count if _bytes_left(fin) is not None else 0, norms=direct)
     block = None if direct else Block(size)
-    words = []
     for block_words in binary_blocks(fin, name, count, size, offset, check_end, encoding,
                                      unicode_errors, rows.take if direct else block.take):
         if not direct:
             little_endian = block.vectors[:len(block_words)].view("<f4")
-            rows.take(len(words), len(block_words))[0][...] = little_endian
-        words += block_words
-    vectors, norms = rows.result(len(words))
-    return words, vectors, norms
+            rows.take(len(keys.words), len(block_words))[0][...] = little_endian
+        keys.add(block_words)
+    return rows.result(len(keys.words))
 
 
 def binary_blocks(fin, name, count, size, offset, check_end, encoding, unicode_errors, take):
@@ -401,23 +416,25 @@ def _decodes(raw, encoding):
         return False
 
 
-def _read_text(fin, name, count, size, check_end, header, encoding, unicode_errors, datatype):
-    """``(words, vectors)`` of up to ``count`` text lines (see :func:`text_batches`), each
+def _read_text(fin, name, count, size, check_end, header, encoding, unicode_errors, datatype,
+               keys):
+    """The vectors of up to ``count`` text lines (see :func:`text_batches`), their words
+    added to ``keys`` (a :class:`_Keys`); each
     batch copied into the final array (allocated once when the header gives the count and
     the file is long enough for it, else grown by doubling)."""
     available, capacity = _bytes_left(fin), 0
     if header and count is not None:  # a line holds at least a word and size " 0"
         capacity = min(count, 1 << 16 if available is None else available // (2 * size + 1) + 1)
-    rows, words = None, []
+    rows = None
     for block_words, block in text_batches(fin, name, count, size, check_end, header, encoding,
                                            unicode_errors, datatype):
         if rows is None:
             rows = _Rows(block.shape[1], block.dtype, capacity, norms=False)
-        rows.take(len(words), len(block))[0][...] = block
-        words += block_words
+        rows.take(len(keys.words), len(block))[0][...] = block
+        keys.add(block_words)
     if rows is None:  # no vectors: the size comes from the header
-        return words, np.empty((0, size), dtype=datatype)
-    return words, rows.result(len(words))[0]
+        return np.empty((0, size), dtype=datatype)
+    return rows.result(len(keys.words))[0]
 
 
 def text_batches(fin, name, count, size, check_end, header, encoding, unicode_errors,
@@ -544,10 +561,12 @@ def _parse_text_batch(lines, first_line, size, name, encoding, unicode_errors, d
     raise AssertionError("unreachable")
 
 
-def _build(cls, words, vectors, norms, counts, name):
+def _build(cls, words, vectors, norms, counts, name, key_to_index=None):
     """A ``cls`` instance holding ``words`` and ``vectors`` (duplicate words: first kept),
-    and their ``norms`` if known (else None: computed on first use)."""
-    key_to_index = dict(zip(words, range(len(words))))
+    and their ``norms`` if known (else None: computed on first use). ``key_to_index``: the
+    index of ``words`` if built already."""
+    if key_to_index is None:
+        key_to_index = dict(zip(words, range(len(words))))
     if len(key_to_index) != len(words):
         keep, seen = [], set()
         for i, word in enumerate(words):
