@@ -109,12 +109,14 @@ clean:
 # venv of its own, runs the test suite (python itself is not instrumented: libasan is preloaded).
 # matplotlib is left out: its own extensions abort under the preloaded runtime as it is
 # imported (not in fastw2v's code), so the plot tests and the pages' plot examples skip here.
+# dask is left out too: its LocalCluster tests would start worker processes under the
+# preloaded runtime, so the distributed tests skip here.
 SANITIZE_VENV ?= .venv-sanitize
 sanitize:
 	$(PYTHON) -m venv $(SANITIZE_VENV)
 	$(SANITIZE_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(SANITIZE_VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
-	$(SANITIZE_VENV)/bin/python -m pip uninstall --quiet --yes matplotlib
+	$(SANITIZE_VENV)/bin/python -m pip uninstall --quiet --yes matplotlib dask distributed
 	FASTW2V_SANITIZE=1 $(SANITIZE_VENV)/bin/python -m pip install --quiet --no-build-isolation --force-reinstall --no-deps .
 	cd tests && LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" \
 	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

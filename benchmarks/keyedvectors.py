@@ -2,6 +2,7 @@
 
     python -m benchmarks.keyedvectors [--quick] [--repeats N]
     python -m benchmarks.keyedvectors --pretrained [--rows N] [--repeats N]
+    python -m benchmarks.keyedvectors --convert-speed BINARY_FILE [--repeats N]
 
 Full size: a 1,000,000 x 300 random model for queries and loading, and a model trained by
 gensim on ``default_corpus()`` for questions-words (its scores must agree to 4 decimals).
@@ -14,7 +15,8 @@ directory; deleted afterwards unless ``--keep``) in both layouts (word2vec.c's, 
 after each vector, and gensim's, none), converts it to fastw2v's format with
 ``fastw2v convert``, then, each in a fresh process, one at a time: loads it (gensim and
 fastw2v, each layout; fastw2v's own file read and memory-mapped), asks two ``most_similar``
-queries and records the peak resident memory.
+queries and records the peak resident memory. ``fastw2v convert`` is timed against a plain
+copy of the same file (``--convert-speed FILE`` does only that, for any binary file).
 """
 import argparse
 import json
@@ -212,6 +214,62 @@ def convert_child(source, target, *options):
             "input_mb": os.path.getsize(source) / 2 ** 20}
 
 
+def copy_child(source, target):
+    """A plain copy of ``source`` to ``target``, as ``dd bs=16M conv=fsync`` makes it: the
+    speed of the disk (and page cache) for what ``convert`` reads and writes (printed as
+    JSON)."""
+    buffer = bytearray(1 << 24)
+    with Timer() as t:
+        with open(source, "rb") as fin, open(target, "wb") as fout:
+            while True:
+                received = fin.readinto(buffer)
+                if not received:
+                    break
+                fout.write(memoryview(buffer)[:received])
+            fout.flush()
+            os.fsync(fout.fileno())
+    return {"copy_s": t.seconds}
+
+
+def evict(path):
+    """Drop ``path`` from the page cache (as if fresh from disk; needs no privileges)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def convert_speed(source, target, repeats):
+    """``fastw2v convert`` of ``source`` against a plain copy of it, side by side: for an
+    input in the page cache (warm) and one evicted from it (cold), ``repeats`` pairs each,
+    in fresh processes, the order alternating, ``target`` removed before each run. Medians
+    of the times and of the per-pair ratios."""
+    result = {"input_mb": os.path.getsize(source) / 2 ** 20}
+    for cache in ("warm", "cold"):
+        pairs = []
+        for repeat in range(repeats):
+            runs = {}
+            for kind in (("convert", "copy") if repeat % 2 == 0 else ("copy", "convert")):
+                if os.path.exists(target):
+                    os.remove(target)
+                if cache == "cold":
+                    evict(source)
+                else:
+                    with open(source, "rb") as fin:  # in the page cache
+                        while fin.read(1 << 24):
+                            pass
+                runs[kind] = run_child("--" + kind, source, target)
+            pairs.append(dict(runs["convert"], **runs["copy"]))
+        for key in ("convert_s", "copy_s", "peak_rss_mb"):
+            result["%s_%s" % (cache, key)] = median([pair[key] for pair in pairs])
+        result[cache + "_convert_over_copy"] = median([pair["convert_s"] / pair["copy_s"]
+                                                       for pair in pairs])
+        result[cache + "_pairs"] = [[pair["convert_s"], pair["copy_s"]] for pair in pairs]
+    os.remove(target)
+    return result
+
+
 def bench_pretrained(n, repeats, keep):
     """The --pretrained table: medians of ``repeats`` fresh processes per case."""
     directory = os.path.join(CACHE, "pretrained")
@@ -225,7 +283,8 @@ def bench_pretrained(n, repeats, keep):
             if not os.path.exists(paths[kind]):
                 print("writing", paths[kind])
                 write_pretrained(paths[kind], n, newline=kind == "c")
-        converted = [run_child("--convert", paths["g"], paths["fw2v"]) for _ in range(repeats)]
+        convert_row = convert_speed(paths["g"], paths["fw2v"], repeats)
+        run_child("--convert", paths["g"], paths["fw2v"])
         run_child("--convert", paths["g"], paths["fw2v16-mmap"], "float16")
         results = {}
         for impl, kind in PRETRAINED_CASES:
@@ -249,8 +308,6 @@ def bench_pretrained(n, repeats, keep):
                          else results["gensim", "g"]["load_s"] / result["load_s"],
                          same_neighbours=result["neighbours"]
                          == results["gensim", "g"]["neighbours"]))
-    convert_row = {key: median([run[key] for run in converted]) for key in converted[0]}
-    convert_row["mb_per_s"] = convert_row["input_mb"] / convert_row["convert_s"]
     return rows, convert_row, agreed
 
 
@@ -258,8 +315,7 @@ def main_pretrained(args):
     rows, convert_row, agreed = bench_pretrained(args.rows, args.repeats, args.keep)
     print(format_table(rows, ["impl", "file", "load_s", "load_speedup", "first_query_s",
                               "second_query_s", "peak_rss_mb", "rss_ratio", "same_neighbours"]))
-    print("\nfastw2v convert (gensim layout -> fastw2v): %.2f s, %.0f MB/s, peak RSS %.0f MB"
-          % (convert_row["convert_s"], convert_row["mb_per_s"], convert_row["peak_rss_mb"]))
+    print_convert(convert_row)
     print("float16 against float32, %d batched queries: top-10 overlap %.3f, same first "
           "neighbour %.2f" % (agreed["queries"], agreed["overlap_at_10"], agreed["same_first"]))
     for row in rows:
@@ -272,6 +328,19 @@ def main_pretrained(args):
     print("\nwrote", path)
 
 
+def print_convert(row):
+    """Print :func:`convert_speed`'s result."""
+    print("\nfastw2v convert (gensim layout -> fastw2v, %.0f MB) against a plain copy, medians:"
+          % row["input_mb"])
+    for cache in ("warm", "cold"):
+        print("  input %s: convert %.2f s (%.0f MB/s, peak RSS %.0f MB), copy %.2f s: "
+              "convert / copy %.2f" % (
+                  "in the page cache" if cache == "warm" else "evicted from the page cache",
+                  row[cache + "_convert_s"], row["input_mb"] / row[cache + "_convert_s"],
+                  row[cache + "_peak_rss_mb"], row[cache + "_copy_s"],
+                  row[cache + "_convert_over_copy"]))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, demo corpus")
@@ -282,7 +351,11 @@ def main(argv=None):
     parser.add_argument("--keep", action="store_true", help="keep the --pretrained files")
     parser.add_argument("--measure", nargs=3, metavar=("IMPL", "KIND", "PATH"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--convert-speed", metavar="BINARY_FILE",
+                        help="only time `fastw2v convert` of this word2vec binary file against "
+                             "a plain copy of it (--repeats pairs, warm and cold)")
     parser.add_argument("--convert", nargs="+", metavar="IN OUT [OPTION]", help=argparse.SUPPRESS)
+    parser.add_argument("--copy", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--agreement", nargs=2, metavar=("FLOAT32", "FLOAT16"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -291,6 +364,17 @@ def main(argv=None):
         return
     if args.convert:
         print(json.dumps(convert_child(*args.convert)))
+        return
+    if args.copy:
+        print(json.dumps(copy_child(*args.copy)))
+        return
+    if args.convert_speed:
+        row = convert_speed(args.convert_speed, args.convert_speed + ".fw2v", args.repeats)
+        print_convert(row)
+        name = "convert-speed-%s" % os.path.basename(args.convert_speed)
+        print("\nwrote", write_json(name, dict(row, repeats=args.repeats, command=(
+            "python -m benchmarks.keyedvectors --convert-speed %s --repeats %d"
+            % (args.convert_speed, args.repeats)))))
         return
     if args.agreement:
         print(json.dumps(agreement(*args.agreement)))

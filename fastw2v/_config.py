@@ -1,5 +1,7 @@
 """How this copy of fastw2v was built and what it runs here: compile flags, the kernel variant,
 the nearest-neighbour search and the BLAS that numpy's matrix products use."""
+from __future__ import annotations
+
 import os
 import platform
 import sys
@@ -7,9 +9,10 @@ import sys
 from fastw2v._version import __version__
 
 
-def build_info():
+def build_info() -> dict[str, object]:
     """Describe the build and what runs on this machine, as a dict."""
-    info = {"fastw2v": __version__, "python": sys.version.split()[0], "machine": platform.machine()}
+    info: dict[str, object] = {"fastw2v": __version__, "python": sys.version.split()[0],
+                               "machine": platform.machine()}
     try:
         from fastw2v import _trainer, cpu
     except ImportError as exc:  # the extension was not compiled
@@ -27,7 +30,7 @@ def build_info():
     return info
 
 
-def _numpy_blas():
+def _numpy_blas() -> str:
     """The BLAS numpy's matrix products call, with the OpenBLAS core type when one is forced."""
     import numpy as np
 
@@ -40,7 +43,7 @@ def _numpy_blas():
     return name + (", OPENBLAS_CORETYPE=%s" % coretype if coretype else "")
 
 
-def show_config():
+def show_config() -> None:
     """Print how fastw2v was built (the same as ``python -m fastw2v --version``)."""
     for key, value in build_info().items():
         print("%-16s %s" % (key + ":", value))

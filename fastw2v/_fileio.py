@@ -1,13 +1,19 @@
 """File helpers shared by every reader and writer: smart_open input, atomic output."""
+from __future__ import annotations
+
 import contextlib
 import os
 import re
 import secrets
+from collections.abc import Iterator
+from typing import IO, Any
+
+from fastw2v._types import PathType
 
 try:
     import fcntl
 except ImportError:  # Windows: a temporary file in use cannot be removed there anyway
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 #: The largest vector size a file may declare: the compiled kernels index a vector with a C int.
 MAX_VECTOR_SIZE = 2**31 - 1
@@ -16,12 +22,13 @@ MAX_VECTOR_SIZE = 2**31 - 1
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".lz4", ".xz", ".zst")
 
 
-def is_compressed(path):
+def is_compressed(path: str) -> bool:
     """Whether ``path`` (str) names a compressed file, by its suffix."""
     return path.endswith(COMPRESSED_SUFFIXES)
 
 
-def open_input(uri, mode="rb", **kwargs):
+def open_input(uri: PathType | IO[Any], mode: str = "rb",
+               **kwargs: Any) -> contextlib.AbstractContextManager[Any]:
     """Open a local path, ``.gz``/``.bz2`` file or remote URL for reading.
 
     Parameters
@@ -42,7 +49,7 @@ def open_input(uri, mode="rb", **kwargs):
     return smart_open(uri, mode, **kwargs)
 
 
-def smart_open(uri, mode, **kwargs):
+def smart_open(uri: str, mode: str, **kwargs: Any) -> Any:
     """smart_open's ``open``, imported on first use: it brings in about 18 MB of modules
     (requests among them) that reading plain local files does not need."""
     from smart_open import open as open_uri
@@ -51,7 +58,7 @@ def smart_open(uri, mode, **kwargs):
 
 
 @contextlib.contextmanager
-def atomic_write(path, mode="wb", **kwargs):
+def atomic_write(path: PathType, mode: str = "wb", **kwargs: Any) -> Iterator[Any]:
     """Write ``path`` through a temporary file in the same directory, renamed into place.
 
     The temporary file, ``.<name>.<random hex>.tmp``, is created with the permissions a plain
@@ -95,13 +102,13 @@ def atomic_write(path, mode="wb", **kwargs):
         raise
 
 
-def _temporary_pattern(basename):
+def _temporary_pattern(basename: str) -> re.Pattern[str]:
     """The names of ``atomic_write``'s temporary files for ``basename`` (and, 8 random
     characters, of fastw2v 0.1.0's ``tempfile.mkstemp``)."""
     return re.compile(re.escape("." + basename + ".") + r"([0-9a-f]{16}|[a-z0-9_]{8})\.tmp")
 
 
-def _create_locked_temporary(directory, basename):
+def _create_locked_temporary(directory: str, basename: str) -> tuple[int, str]:
     """Create and lock a new temporary file for ``basename``: ``(fd, path)``.
 
     A cleaner may remove the file between its creation and the lock; it is then made again.
@@ -123,7 +130,7 @@ def _create_locked_temporary(directory, basename):
         os.close(fd)
 
 
-def remove_abandoned_temporaries(directory, basename):
+def remove_abandoned_temporaries(directory: str, basename: str) -> list[str]:
     """Remove the temporary files of ``atomic_write`` to ``basename`` whose writer is dead.
 
     A live writer holds its file's lock; the lock of a dead one is free. Does nothing where
@@ -159,7 +166,7 @@ def remove_abandoned_temporaries(directory, basename):
     return removed
 
 
-def _fsync_directory(directory):
+def _fsync_directory(directory: str) -> None:
     """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -4,14 +4,23 @@ A callback is any object with some of ``on_train_begin``, ``on_epoch_begin``,
 ``on_epoch_end`` and ``on_train_end``, each called with the model; gensim's
 ``CallbackAny2Vec`` subclasses work unchanged.
 """
+from __future__ import annotations
+
 import logging
 import os
 import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from fastw2v._types import PathType
+
+if TYPE_CHECKING:
+    from fastw2v.word2vec import Word2Vec
 
 logger = logging.getLogger(__name__)
 
 
-def notify(callbacks, event, model):
+def notify(callbacks: Iterable[object], event: str, model: Word2Vec) -> None:
     """Call ``event`` (``"on_epoch_end"``...) of every callback that has it, with ``model``."""
     for callback in callbacks:
         method = getattr(callback, event, None)
@@ -22,16 +31,16 @@ def notify(callbacks, event, model):
 class CallbackAny2Vec:
     """Base class for training callbacks; override the hooks you need."""
 
-    def on_train_begin(self, model):
+    def on_train_begin(self, model: Word2Vec) -> None:
         pass
 
-    def on_epoch_begin(self, model):
+    def on_epoch_begin(self, model: Word2Vec) -> None:
         pass
 
-    def on_epoch_end(self, model):
+    def on_epoch_end(self, model: Word2Vec) -> None:
         pass
 
-    def on_train_end(self, model):
+    def on_train_end(self, model: Word2Vec) -> None:
         pass
 
 
@@ -44,10 +53,10 @@ class LossLogger(CallbackAny2Vec):
         ``{"epoch": n, "loss": float}`` for each epoch trained with this callback.
     """
 
-    def __init__(self):
-        self.history = []
+    def __init__(self) -> None:
+        self.history: list[dict[str, Any]] = []
 
-    def on_epoch_end(self, model):
+    def on_epoch_end(self, model: Word2Vec) -> None:
         if not model.compute_loss:
             raise RuntimeError("LossLogger needs the model to train with compute_loss=True")
         loss = model.training_loss[-1]
@@ -73,16 +82,17 @@ class EvaluationCallback(CallbackAny2Vec):
         ``{"epoch", "analogy_accuracy", "pearson", "spearman", "oov_ratio"}`` per epoch.
     """
 
-    def __init__(self, analogies=None, word_pairs=None, restrict_vocab=30000):
+    def __init__(self, analogies: PathType | None = None, word_pairs: PathType | None = None,
+                 restrict_vocab: int = 30000) -> None:
         if analogies is None and word_pairs is None:
             raise ValueError("give an analogy file, a word-pair file, or both")
         self.analogies = analogies
         self.word_pairs = word_pairs
         self.restrict_vocab = restrict_vocab
-        self.history = []
+        self.history: list[dict[str, Any]] = []
 
-    def on_epoch_end(self, model):
-        record = {"epoch": model.epochs_trained}
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        record: dict[str, Any] = {"epoch": model.epochs_trained}
         if self.analogies is not None:
             score, _ = model.wv.evaluate_word_analogies(self.analogies,
                                                         restrict_vocab=self.restrict_vocab)
@@ -120,7 +130,8 @@ class CheckpointCallback(CallbackAny2Vec):
         ``{"epoch": completed epochs of the run, "seconds": time the save took}`` per save.
     """
 
-    def __init__(self, path, every_epochs=1, every_seconds=None):
+    def __init__(self, path: PathType, every_epochs: int | None = 1,
+                 every_seconds: float | None = None) -> None:
         if every_epochs is None and every_seconds is None:
             raise ValueError("give every_epochs, every_seconds, or both")
         if every_epochs is not None and (not isinstance(every_epochs, int) or every_epochs < 1):
@@ -131,13 +142,14 @@ class CheckpointCallback(CallbackAny2Vec):
         self.path = os.fspath(path)
         self.every_epochs = every_epochs
         self.every_seconds = every_seconds
-        self.history = []
-        self._last_save = None
-
-    def on_train_begin(self, model):
+        self.history: list[dict[str, Any]] = []
         self._last_save = time.monotonic()
 
-    def on_epoch_end(self, model):
+    def on_train_begin(self, model: Word2Vec) -> None:
+        self._last_save = time.monotonic()
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        assert model.train_state is not None  # (set by train() before any epoch)
         completed = model.train_state["completed"]
         due = self.every_epochs is not None and completed % self.every_epochs == 0
         if self.every_seconds is not None:

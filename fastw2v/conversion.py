@@ -10,15 +10,21 @@ per-key counts and norms and one block of vectors, whatever the size of the vect
 result is the file that ``KeyedVectors.load_word2vec_format(source, ...).save(target)``
 writes.
 """
+from __future__ import annotations
+
 import logging
 import os
 import tempfile
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from fastw2v import persistence, word2vec_format
 from fastw2v._fileio import open_input
 from fastw2v.keyedvectors import KeyedVectors
+from fastw2v._types import FloatArray, Key, PathType
 from fastw2v.nearest import row_norms
 
 logger = logging.getLogger(__name__)
@@ -27,8 +33,11 @@ _SPOOL_ROWS = 1 << 14  # rows read back from the spool per block
 STORAGE_DTYPES = (np.float32, np.float16)
 
 
-def convert(source, target, binary=False, no_header=False, fvocab=None, encoding="utf8",
-            unicode_errors="strict", limit=None, key_type=str, dtype=np.float32, progress=False):
+def convert(source: PathType, target: PathType, binary: bool = False, no_header: bool = False,
+            fvocab: PathType | None = None, encoding: str = "utf8",
+            unicode_errors: str = "strict", limit: int | None = None,
+            key_type: type[str] | type[int] = str, dtype: npt.DTypeLike = np.float32,
+            progress: bool = False) -> int:
     """Convert the word2vec-format file ``source`` into a fastw2v file ``target``.
 
     Reads exactly what :meth:`KeyedVectors.load_word2vec_format` reads, with the same checks
@@ -83,61 +92,75 @@ class _DuplicateKey(Exception):
 class _Job:
     """One conversion: its arguments, and the keys, norms and rows parsed so far."""
 
-    def __init__(self, source, target, binary, no_header, encoding, unicode_errors, limit,
-                 key_type, dtype, progress, counts):
+    def __init__(self, source: PathType, target: str, binary: bool, no_header: bool,
+                 encoding: str, unicode_errors: str, limit: int | None,
+                 key_type: type[str] | type[int], dtype: np.dtype[Any], progress: bool,
+                 counts: dict[Key, int] | None) -> None:
         self.source, self.target, self.binary, self.no_header = source, target, binary, no_header
         self.encoding, self.unicode_errors, self.limit = encoding, unicode_errors, limit
         self.key_type, self.dtype, self.progress, self.counts = key_type, dtype, progress, counts
         self.name = word2vec_format.display_name(source)
 
-    def run(self, spool):
+    def run(self, spool: bool) -> int:
         """Convert, spooling the rows first or not; the number of vectors written."""
-        self.keys, self.index, self.norms, self.read, self.spool = [], {}, [], 0, spool
-        self.key_arrays = None
+        self.keys: list[Key] = []
+        self.norms: list[FloatArray] = []
+        self.read, self.spool = 0, spool
+        self.hashes: list[np.ndarray] = []  # the keys' hashes, without a spool
+        self.seen: set[Key] = set()  # the keys, with one
+        self.key_arrays: dict[str, persistence.Member] | None = None
         directory = os.path.dirname(os.path.abspath(self.target))
         with open_input(self.source, "rb") as fin:
             if self.no_header:
                 count, size, header_bytes, check_end = self.limit, None, 0, False
             else:
-                count, size, header_bytes = word2vec_format.read_header(fin, self.name)
+                count, size_read, header_bytes = word2vec_format.read_header(fin, self.name)
+                size = size_read
                 check_end = self.limit is None or int(self.limit) >= count
                 if self.limit is not None:
                     count = min(count, int(self.limit))
             blocks = self._blocks(fin, count, size, header_bytes, check_end)
             if not spool:
+                assert count is not None and size is not None  # from the header
                 vectors = persistence.ArrayStream((count, size), self.dtype, blocks)
                 self._write(count, size, vectors)
                 return count
             with tempfile.TemporaryFile(dir=directory, prefix=".fastw2v-convert-") as file:
                 for rows in blocks:
-                    file.write(rows.reshape(-1).view(np.uint8))
+                    file.write(rows.reshape(-1).view(np.uint8).data)
                     size = rows.shape[1]
+                assert size is not None  # from the first line of a file without a header
                 vectors = persistence.ArrayStream((len(self.keys), size), self.dtype,
                                                   _read_back(file, len(self.keys), size,
                                                              self.dtype, self.name))
                 self._write(len(self.keys), size, vectors)
         return len(self.keys)
 
-    def _blocks(self, fin, count, size, header_bytes, check_end):
+    def _blocks(self, fin: IO[bytes], count: int | None, size: int | None, header_bytes: int,
+                check_end: bool) -> Iterator[np.ndarray]:
         """The parsed rows to store, block by block, as :meth:`_add` keeps them."""
         bar = _progress_bar(count, self.name) if self.progress else None
         try:
-            if self.binary:
-                block = word2vec_format.Block(size)
+            if self.binary:  # one block is written while the other is parsed into
+                assert count is not None and size is not None  # binary files have a header
+                blocks = [word2vec_format.Block(size), word2vec_format.Block(size)]
                 for words in word2vec_format.binary_blocks(
                         fin, self.name, count, size, header_bytes, check_end, self.encoding,
-                        self.unicode_errors, block.take):
-                    yield self._add(words, block.vectors[:len(words)], bar)
+                        self.unicode_errors, lambda row, rows: blocks[0].take(row, rows)):
+                    yield self._add(words, blocks[0].vectors[:len(words)], bar)
+                    blocks.reverse()
             else:
                 for words, vectors in word2vec_format.text_batches(
                         fin, self.name, count, size, check_end, not self.no_header,
                         self.encoding, self.unicode_errors, np.float32):
                     yield self._add(words, vectors, bar)
+            if not self.spool:
+                self._check_unique()
         finally:
             if bar is not None:
                 bar.close()
 
-    def _add(self, words, vectors, bar):
+    def _add(self, words: list[Any], vectors: np.ndarray, bar: Any) -> np.ndarray:
         """Record the keys and norms of the next ``words``; their rows to store."""
         if self.key_type is int:
             words = word2vec_format.int_keys(words, self.name, self.binary,
@@ -145,20 +168,17 @@ class _Job:
         self.read += len(words)
         if bar is not None:
             bar.update(len(words))
-        known = len(self.keys)
-        if not self.spool:  # no duplicate expected: a duplicate starts again with a spool
-            self.index.update(zip(words, range(known, known + len(words))))
-            if len(self.index) != known + len(words):
-                raise _DuplicateKey()
+        if not self.spool:  # no duplicate expected: checked at the end (_check_unique)
+            self.hashes.append(np.fromiter(map(hash, words), np.int64, len(words)))
             self.keys += words
         else:
             keep = []
             for i, word in enumerate(words):
-                if word in self.index:
+                if word in self.seen:
                     logger.warning("%s: duplicate word %r in word2vec file, ignoring all but "
                                    "first", self.name, word)
                 else:
-                    self.index[word] = len(self.keys)
+                    self.seen.add(word)
                     self.keys.append(word)
                     keep.append(i)
             if len(keep) != len(words):
@@ -167,7 +187,15 @@ class _Job:
         self.norms.append(row_norms(stored))
         return stored
 
-    def _write(self, count, size, vectors):
+    def _check_unique(self) -> None:
+        """Raise _DuplicateKey if a key was read twice: the keys' hashes are sorted and
+        compared (much faster than a dict of the keys), the keys themselves only when two
+        hashes are equal."""
+        hashes = np.sort(np.concatenate(self.hashes)) if self.hashes else np.empty(0)
+        if np.any(hashes[1:] == hashes[:-1]) and len(set(self.keys)) != len(self.keys):
+            raise _DuplicateKey()
+
+    def _write(self, count: int, size: int, vectors: persistence.ArrayStream) -> None:
         """Write the archive: the description of ``count`` keys, then ``vectors`` (an
         ArrayStream), then the keys, norms and counts, known once the vectors are written."""
         kv = KeyedVectors(size, 0, dtype=self.dtype)
@@ -177,13 +205,13 @@ class _Job:
         kv.expandos["count"] = np.empty(0, dtype=np.int64)
         kv.add_lifecycle_event("converted", fname=self.name)
         meta, described = kv.to_state()
-        arrays = {"vectors.npy": vectors}  # first: the other members follow from it
+        arrays: dict[str, persistence.Member] = {"vectors.npy": vectors}  # the others follow
         arrays.update((name, self._member(name)) for name in described if name not in arrays)
         persistence.write_archive(self.target, meta, arrays)
 
-    def _member(self, name):
+    def _member(self, name: str) -> Callable[[], np.ndarray]:
         """A function giving the member ``name`` once the vectors are written."""
-        def member():
+        def member() -> np.ndarray:
             if name == "norms.npy":
                 return (np.concatenate(self.norms) if self.norms
                         else np.empty(0, self.dtype)).astype(self.dtype, copy=False)
@@ -198,19 +226,23 @@ class _Job:
             if self.key_arrays is None:
                 self.key_arrays = {}
                 persistence.key_arrays(self.keys, "", self.key_arrays)
-            return self.key_arrays[name]
+            key_array = self.key_arrays[name]
+            assert isinstance(key_array, np.ndarray)  # key_arrays gives arrays
+            return key_array
         return member
 
 
-def _read_back(file, rows, size, dtype, name):
-    """The ``rows`` spooled rows of ``file``, read back ``_SPOOL_ROWS`` at a time into one
-    buffer."""
+def _read_back(file: Any, rows: int, size: int, dtype: np.dtype[Any],
+               name: str) -> Iterator[np.ndarray]:
+    """The ``rows`` spooled rows of ``file``, read back ``_SPOOL_ROWS`` at a time into two
+    buffers in turn (one is written while the other is read into)."""
     file.flush()
     file.seek(0)
-    buffer = np.empty((_SPOOL_ROWS, size), dtype=dtype)
+    buffers = [np.empty((_SPOOL_ROWS, size), dtype=dtype) for _ in range(2)]
     for start in range(0, rows, _SPOOL_ROWS):
-        block = buffer[:min(_SPOOL_ROWS, rows - start)]
-        view = memoryview(block).cast("B")
+        buffers.reverse()
+        block = buffers[0][:min(_SPOOL_ROWS, rows - start)]
+        view = block.data.cast("B")
         got = 0
         while got < len(view):
             received = file.readinto(view[got:])
@@ -220,7 +252,7 @@ def _read_back(file, rows, size, dtype, name):
         yield block
 
 
-def _progress_bar(total, name):
+def _progress_bar(total: int | None, name: str) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, unit=" vectors", unit_scale=True, dynamic_ncols=True,

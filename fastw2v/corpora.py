@@ -4,14 +4,29 @@ Each reads plain and compressed (``.gz``, ``.bz2``, ``.xz``) files and remote UR
 smart_open, and can be iterated any number of times (one pass builds the vocabulary, one
 pass trains each epoch).
 """
+from __future__ import annotations
+
 import collections
 import io
 import itertools
 import logging
 import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any
 
 from fastw2v import _phrased_text, _reading, _words
 from fastw2v._fileio import is_compressed, open_input
+from fastw2v._types import PathType
+
+if TYPE_CHECKING:
+    from fastw2v.phrases import FrozenPhrases, Phrases
+
+#: ``(path, start, end)``: a byte range of whole sentences of a file.
+ByteRange = tuple[str, int, int]
+#: What a file's sentence ranges depend on (see ``CompiledSource._bounds_key``).
+_BoundsKey = tuple[str, int, int, int, bool, int]
+#: ``progress(sentences, words, word types)`` of counting (see ``CompiledSource.count``).
+CountProgress = Callable[[int, int, int], None]
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +35,7 @@ _TRAINING_RANGE_BYTES = 1 << 20  # training reads plain local files in ranges of
 _STREAM_CHUNK_BYTES = 1 << 20  # and compressed or remote ones in chunks of this, decompressed
 
 
-def plain_local_path(source):
+def plain_local_path(source: object) -> str | None:
     """The path of ``source`` when it is an uncompressed local file, else None."""
     if not isinstance(source, (str, os.PathLike)):
         return None
@@ -54,13 +69,14 @@ class CompiledSource:
         A phrase model joining each sentence's phrases (``model[reader]``), after the cut.
     """
 
-    def __init__(self, paths, by_line, max_sentence_length, phrases=None):
+    def __init__(self, paths: Iterable[PathType], by_line: bool, max_sentence_length: int,
+                 phrases: Phrases | FrozenPhrases | None = None) -> None:
         self.paths = [os.fspath(path) for path in paths]
         self.by_line = bool(by_line)
         self.max_sentence_length = int(max_sentence_length)
         self.phrases = phrases
 
-    def with_phrases(self, model):
+    def with_phrases(self, model: Phrases | FrozenPhrases) -> CompiledSource | None:
         """This text with ``model``'s phrases joined, or None if compiled code cannot join
         them as ``model[sentence]`` does (a delimiter of more than one character)."""
         if len(model.delimiter) != 1:
@@ -68,20 +84,24 @@ class CompiledSource:
         return CompiledSource(self.paths, self.by_line, self.max_sentence_length, model)
 
     @property
-    def in_ranges(self):
+    def in_ranges(self) -> bool:
         """Whether the workers read this text in byte ranges: every file is a plain local
         file, and no phrases are joined (those are read as one stream)."""
         return (self.phrases is None
                 and all(plain_local_path(path) is not None for path in self.paths))
 
-    def transform(self, words=None):
+    def transform(self, words: _words.WordHash | None = None) -> _phrased_text.PhraseFeed:
         """The phrases as compiled code joins them (a ``PhraseFeed``): training, writing the
         ids of the vocabulary ``words``; counting (``words`` None), counting its output."""
+        assert self.phrases is not None, "a text without phrases has no transform"
         return _phrased_text.PhraseFeed(self.phrases, words)
 
-    def count(self, max_vocab_size=None):
+    def count(self, max_vocab_size: int | None = None, progress: CountProgress | None = None,
+              ) -> tuple[dict[str, int], int, int]:
         """``({word: count}, sentences, words)``, exactly as iterating the reader counts them;
-        with ``max_vocab_size``, pruned as gensim prunes while scanning (not with phrases)."""
+        with ``max_vocab_size``, pruned as gensim prunes while scanning (not with phrases).
+        ``progress(sentences, words, word types)``, if given, is called before the first
+        chunk and after each (of about 1 MB), with the counts so far."""
         if self.phrases is not None:
             if max_vocab_size:
                 raise ValueError("phrased text is counted without pruning")
@@ -89,6 +109,8 @@ class CompiledSource:
         table = _words.WordHash()
         sentences = total = 0
         min_reduce = 1
+        if progress is not None:
+            progress(0, 0, 0)
         for path in self.paths:
             stream = _reading.TextStream(table, self.max_sentence_length, self.by_line, path)
             stream.min_reduce = min_reduce
@@ -98,6 +120,9 @@ class CompiledSource:
                 stream.record_bounds(_TRAINING_RANGE_BYTES)
             for chunk, last in self.chunks(path):
                 stream.count(chunk, last, max_vocab_size or 0)
+                if progress is not None:
+                    progress(sentences + stream.sentences, total + stream.total_words,
+                             len(table))
             total += stream.total_words
             sentences += stream.sentences
             min_reduce = stream.min_reduce
@@ -106,7 +131,7 @@ class CompiledSource:
         words, counts = table.words_and_counts()
         return dict(zip(words, counts.tolist())), sentences, total
 
-    def _count_phrased(self):
+    def _count_phrased(self) -> tuple[dict[str, int], int, int]:
         """``count`` with phrases: the sentences cut as training cuts them, then joined."""
         feed = self.transform()
         sentences = total = 0
@@ -118,10 +143,10 @@ class CompiledSource:
             sentences += stream.sentences
         return feed.counts(), sentences, total
 
-    def ranges(self):
+    def ranges(self) -> list[ByteRange]:
         """``(path, start, end)`` byte ranges of whole sentences, about 1 MB each (plain
         local files only: see :attr:`in_ranges`)."""
-        ranges = []
+        ranges: list[ByteRange] = []
         for path in self.paths:
             key = self._bounds_key(path, os.stat(path))
             bounds = _BOUNDS.get(key)
@@ -131,13 +156,13 @@ class CompiledSource:
             ranges.extend((path, start, end) for start, end in zip(bounds[:-1], bounds[1:]))
         return ranges
 
-    def _bounds_key(self, path, stat):
+    def _bounds_key(self, path: str, stat: os.stat_result) -> _BoundsKey:
         """What a file's sentence ranges depend on: the file as it is, and the cut."""
         return (os.path.abspath(path), stat.st_size, stat.st_mtime_ns, self.max_sentence_length,
                 self.by_line, _TRAINING_RANGE_BYTES)
 
     @staticmethod
-    def chunks(path):
+    def chunks(path: str) -> Iterator[tuple[bytes, bool]]:
         """The text of ``path`` (decompressed) as ``(bytes, last)`` chunks of about 1 MB."""
         with open_input(path, "rb") as fin:
             chunk = fin.read(_STREAM_CHUNK_BYTES)
@@ -150,11 +175,11 @@ class CompiledSource:
 
 # Range starts of recently counted or read files (then their sizes), by _bounds_key: counting
 # a plain file for the vocabulary finds them on the way, so training need not read it first.
-_BOUNDS = collections.OrderedDict()
+_BOUNDS: collections.OrderedDict[_BoundsKey, list[int]] = collections.OrderedDict()
 _BOUNDS_KEPT = 64
 
 
-def _remember_bounds(key, bounds):
+def _remember_bounds(key: _BoundsKey, bounds: list[int]) -> list[int]:
     _BOUNDS[key] = bounds
     _BOUNDS.move_to_end(key)
     while len(_BOUNDS) > _BOUNDS_KEPT:
@@ -166,12 +191,15 @@ class _InvalidUTF8(UnicodeDecodeError):
     """Invalid UTF-8 in a corpus: a UnicodeDecodeError (as gensim raises, and so a ValueError)
     whose message names the file and the byte offset in it (of the decompressed text)."""
 
-    def __str__(self):
+    source: object
+    offset: int | None
+
+    def __str__(self) -> str:
         where = "" if self.offset is None else " near byte %d" % self.offset
         return "%s is not valid UTF-8%s: %s" % (self.source, where, self.reason)
 
 
-def _invalid_utf8(exc, source, offset):
+def _invalid_utf8(exc: UnicodeDecodeError, source: object, offset: int | None) -> _InvalidUTF8:
     """The error to raise for ``exc``, a UnicodeDecodeError of bytes that start at ``offset``
     of ``source`` (None if unknown)."""
     error = _InvalidUTF8(exc.encoding, exc.object, exc.start, exc.end, exc.reason)
@@ -179,7 +207,7 @@ def _invalid_utf8(exc, source, offset):
     return error
 
 
-def _position(fin):
+def _position(fin: IO[Any]) -> int | None:
     """``fin.tell()``, or None for a stream that cannot tell."""
     try:
         return fin.tell()
@@ -200,24 +228,25 @@ class LineSentence:
         Read only the first ``limit`` lines.
     """
 
-    def __init__(self, source, max_sentence_length=MAX_WORDS_IN_BATCH, limit=None):
+    def __init__(self, source: PathType | IO[Any], max_sentence_length: int = MAX_WORDS_IN_BATCH,
+                 limit: int | None = None) -> None:
         self.source = source
         self.max_sentence_length = max_sentence_length
         self.limit = limit
 
-    def compiled_source(self):
+    def compiled_source(self) -> CompiledSource | None:
         """How compiled code reads this corpus (:class:`CompiledSource`), or None when it
         must be read in Python (an open file object, or a ``limit``)."""
         if not isinstance(self.source, (str, os.PathLike)) or self.limit is not None:
             return None
         return CompiledSource([self.source], True, self.max_sentence_length)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[list[str]]:
         if hasattr(self.source, "seek"):
             self.source.seek(0)
         size = self.max_sentence_length
         with open_input(self.source, "rb") as fin:
-            lines = itertools.islice(fin, self.limit)
+            lines: Iterator[Any] = itertools.islice(fin, self.limit)  # bytes, or str of text
             if isinstance(fin, io.TextIOBase):  # an open text file, which gensim takes too
                 lines = (line.encode("utf8") for line in lines)
             # this loop is most of the time of reading: no function calls or copies in it
@@ -248,17 +277,18 @@ class Text8Corpus:
     does; the file is read in 1 MB chunks, never whole.
     """
 
-    def __init__(self, fname, max_sentence_length=MAX_WORDS_IN_BATCH):
+    def __init__(self, fname: PathType, max_sentence_length: int = MAX_WORDS_IN_BATCH) -> None:
         self.fname = fname
         self.max_sentence_length = max_sentence_length
 
-    def compiled_source(self):
+    def compiled_source(self) -> CompiledSource:
         """How compiled code reads this corpus (:class:`CompiledSource`)."""
         return CompiledSource([self.fname], False, self.max_sentence_length)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[list[str]]:
         size = self.max_sentence_length
-        sentence, rest, offset = [], b"", 0  # offset: of ``rest`` in the file
+        sentence: list[str] = []
+        rest, offset = b"", 0  # offset: of ``rest`` in the file
         with open_input(self.fname, "rb") as fin:
             while True:
                 chunk = fin.read(_TEXT8_READ_BYTES)
@@ -289,7 +319,8 @@ class PathLineSentences:
         A directory (all its files are read, sorted by name) or a single file.
     """
 
-    def __init__(self, source, max_sentence_length=MAX_WORDS_IN_BATCH, limit=None):
+    def __init__(self, source: PathType, max_sentence_length: int = MAX_WORDS_IN_BATCH,
+                 limit: int | None = None) -> None:
         self.source = os.fspath(source)
         self.max_sentence_length = max_sentence_length
         self.limit = limit
@@ -299,17 +330,19 @@ class PathLineSentences:
             self.input_files = sorted(
                 os.path.join(self.source, name) for name in os.listdir(self.source)
                 if os.path.isfile(os.path.join(self.source, name)))
-            logger.info("PathLineSentences: %d files in %s", len(self.input_files), self.source)
+            logger.info("reading directory %s", self.source)
         else:
             raise ValueError("input is neither a file nor a directory: %s" % self.source)
+        logger.info("files read into PathLineSentences:%s", "\n".join(self.input_files))
 
-    def compiled_source(self):
+    def compiled_source(self) -> CompiledSource | None:
         """How compiled code reads this corpus (:class:`CompiledSource`), or None with a
         ``limit``."""
         if self.limit is not None:
             return None
         return CompiledSource(self.input_files, True, self.max_sentence_length)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[list[str]]:
         for path in self.input_files:
+            logger.info("reading file %s", path)
             yield from LineSentence(path, self.max_sentence_length, self.limit)

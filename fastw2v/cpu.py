@@ -7,7 +7,10 @@ before fastw2v is imported forces that variant, so that every compiled path can 
 one machine; the bfloat16 search (``most_similar_batch(..., bf16=True)``) belongs to
 ``x86-64-v4`` and is off under the other two.
 """
+from __future__ import annotations
+
 import os
+from collections.abc import Mapping
 
 from fastw2v import _trainer, _nearest
 
@@ -15,12 +18,12 @@ ENVIRONMENT_VARIABLE = "FASTW2V_CPU_VARIANT"
 VARIANTS = tuple(_trainer.VARIANTS)  # from the most portable to the widest
 
 
-def best_variant():
+def best_variant() -> str:
     """The widest variant this CPU runs."""
     return [name for name in VARIANTS if _trainer.cpu_runs(name)][-1]
 
 
-def requested_variant(environ=os.environ):
+def requested_variant(environ: Mapping[str, str] = os.environ) -> str:
     """The variant ``FASTW2V_CPU_VARIANT`` names (checked), or the best one when it is unset."""
     name = environ.get(ENVIRONMENT_VARIABLE, "").strip()
     if not name:
@@ -35,7 +38,7 @@ def requested_variant(environ=os.environ):
     return name
 
 
-def use(name):
+def use(name: str) -> None:
     """Train with variant ``name`` from now on (one of ``VARIANTS`` that this CPU runs)."""
     global active
     if name not in VARIANTS or not _trainer.cpu_runs(name):
@@ -44,10 +47,10 @@ def use(name):
     active = name
 
 
-def bf16_search_available():
+def bf16_search_available() -> bool:
     """Whether ``bf16=True`` searches take the bfloat16 first pass here."""
     return active == "x86-64-v4" and _nearest.bf16_supported()
 
 
-active = None
-use(requested_variant())
+active = requested_variant()  # the variant that runs: see use()
+use(active)

@@ -7,42 +7,63 @@ Vectors with int keys (node or item ids) read the files' words as ints: a token 
 decimal integer (ASCII digits, an optional leading "-") is that int key, any other token is
 out of vocabulary. ``case_insensitive`` has no effect on them.
 """
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 
 from fastw2v._fileio import open_input
+from fastw2v._types import Key, PathType
 from fastw2v.nearest import nearest
 from fastw2v.parameters import check_count
+
+if TYPE_CHECKING:
+    from fastw2v.keyedvectors import KeyedVectors
+
+#: An analogy question ``(a, b, c, expected)``: "a is to b as c is to expected".
+Question = tuple[Key, Key, Key, Key]
+
+
+class AnalogySection(TypedDict):
+    """A section of :func:`evaluate_word_analogies`' result."""
+
+    section: str
+    correct: list[Question]
+    incorrect: list[Question]
 
 logger = logging.getLogger(__name__)
 
 ANSWERS_CONSIDERED = 5  # gensim looks at the top 5 predictions, skipping question words
 
 
-def _int_keyed(kv):
+def _int_keyed(kv: KeyedVectors) -> bool:
     """Whether the keys of ``kv`` are ints."""
     first = next((key for key in kv.key_to_index if key is not None), None)
     return isinstance(first, (int, np.integer)) and not isinstance(first, bool)
 
 
-def _int_token(token):
+def _int_token(token: str) -> Key:
     """``token`` as an int if it is a decimal integer, else as it is (an unknown word)."""
     token = token.strip()
     digits = token[1:] if token[:1] == "-" else token
     return int(token) if digits.isascii() and digits.isdecimal() else token
 
 
-def _ok_vocab(kv, restrict_vocab, case_insensitive):
+def _ok_vocab(kv: KeyedVectors, restrict_vocab: int | None,
+              case_insensitive: bool) -> dict[Key, int]:
     """Map of (upper-cased) key -> row over the first ``restrict_vocab`` keys; first wins."""
     restrict_vocab = check_count(restrict_vocab, "restrict_vocab")
     ok_keys = kv.index_to_key[:restrict_vocab]
     if case_insensitive and not _int_keyed(kv):
-        return {key.upper(): kv.get_index(key) for key in reversed(ok_keys)}
+        return {str(key).upper(): kv.get_index(key) for key in reversed(ok_keys)}
     return {key: kv.get_index(key) for key in reversed(ok_keys)}
 
 
-def read_analogies(path, case_insensitive=True, int_keys=False):
+def read_analogies(path: PathType, case_insensitive: bool = True,
+                   int_keys: bool = False) -> list[tuple[str, list[tuple[int, Question]]]]:
     """Parse an analogy file into sections of questions.
 
     Lines ``: name`` start a section; other lines hold four words (lines with any other
@@ -54,7 +75,7 @@ def read_analogies(path, case_insensitive=True, int_keys=False):
     list of (str, list of (int, tuple of 4 str or int))
         Section names with their ``(line_number, question)`` pairs.
     """
-    sections = []
+    sections: list[tuple[str, list[tuple[int, Question]]]] = []
     with open_input(path, "rb") as fin:
         for line_no, raw in enumerate(fin):
             try:
@@ -70,16 +91,19 @@ def read_analogies(path, case_insensitive=True, int_keys=False):
             if len(words) != 4:
                 logger.info("Skipping invalid line #%i in %s", line_no, path)
                 continue
+            keys: list[Key] = list(words)
             if int_keys:
-                words = [_int_token(word) for word in words]
+                keys = [_int_token(word) for word in words]
             elif case_insensitive:
-                words = [word.upper() for word in words]
-            sections[-1][1].append((line_no, tuple(words)))
+                keys = [word.upper() for word in words]
+            sections[-1][1].append((line_no, (keys[0], keys[1], keys[2], keys[3])))
     return sections
 
 
-def _analogy_query_vectors(kv, rows):
+def _analogy_query_vectors(kv: KeyedVectors,
+                           rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
     """Unit query vectors ``b + c - a`` of unit key vectors, rounded as gensim rounds them."""
+    assert kv.norms is not None
     unit = kv.vectors[rows] / kv.norms[rows][..., np.newaxis]  # (n, 3, dim): rows are a, b, c
     mean = unit[:, 1] + unit[:, 2]
     mean -= unit[:, 0]
@@ -89,7 +113,8 @@ def _analogy_query_vectors(kv, rows):
     return (mean * (1.0 / lengths)).astype(np.float32)
 
 
-def _predictions(kv, rows, restrict_vocab):
+def _predictions(kv: KeyedVectors, rows: npt.NDArray[np.int64],
+                 restrict_vocab: int | None) -> list[list[int]]:
     """Top candidate rows of each question (best first), as gensim's ``most_similar`` sees them.
 
     For each question, the ``5 + 3`` best rows of the first ``restrict_vocab`` are taken,
@@ -97,6 +122,7 @@ def _predictions(kv, rows, restrict_vocab):
     """
     end = min(restrict_vocab, len(kv.vectors)) if restrict_vocab else len(kv.vectors)
     queries = _analogy_query_vectors(kv, rows)
+    assert kv.norms is not None
     best, sims = nearest(queries, kv.vectors[:end], kv.norms[:end], ANSWERS_CONSIDERED + 3)
     predictions = []
     for question_rows, candidates, scores in zip(rows.tolist(), best.tolist(), sims.tolist()):
@@ -105,7 +131,7 @@ def _predictions(kv, rows, restrict_vocab):
     return predictions
 
 
-def _section_score(section):
+def _section_score(section: AnalogySection) -> float:
     correct, incorrect = len(section["correct"]), len(section["incorrect"])
     if correct + incorrect == 0:
         return 0.0
@@ -114,8 +140,10 @@ def _section_score(section):
     return score
 
 
-def evaluate_word_analogies(kv, analogies, restrict_vocab=300000, case_insensitive=True,
-                            dummy4unknown=False, similarity_function="most_similar"):
+def evaluate_word_analogies(kv: KeyedVectors, analogies: PathType, restrict_vocab: int = 300000,
+                            case_insensitive: bool = True, dummy4unknown: bool = False,
+                            similarity_function: str = "most_similar",
+                            ) -> tuple[float, list[AnalogySection]]:
     """Accuracy of ``kv`` on an analogy file ("a is to b as c is to d"), like gensim 4.
 
     Each question is answered by the 3CosAdd nearest key to ``b - a + c`` among the first
@@ -148,6 +176,8 @@ def evaluate_word_analogies(kv, analogies, restrict_vocab=300000, case_insensiti
         raise ValueError("similarity_function must be 'most_similar', got %r" % (similarity_function,))
     int_keys = _int_keyed(kv)
     ok_vocab = _ok_vocab(kv, restrict_vocab, case_insensitive)
+    logger.info("Evaluating word analogies for top %i words in the model on %s",
+                restrict_vocab, analogies)
     parsed = read_analogies(analogies, case_insensitive, int_keys)
     kv.fill_norms()
 
@@ -159,39 +189,44 @@ def evaluate_word_analogies(kv, analogies, restrict_vocab=300000, case_insensiti
                     dtype=np.int64).reshape(-1, 3)
     predictions = iter(_predictions(kv, rows, restrict_vocab))
 
-    sections = []
-    for name, questions in parsed:
-        section = {"section": name, "correct": [], "incorrect": []}
-        for _, question in questions:
+    sections: list[AnalogySection] = []
+    for name, numbered in parsed:
+        section: AnalogySection = {"section": name, "correct": [], "incorrect": []}
+        for _, question in numbered:
             a, b, c, expected = question
             if not all(word in ok_vocab for word in question):
                 if dummy4unknown:
                     section["incorrect"].append(question)
                 continue
-            predicted = None
+            predicted: Key | None = None
             for row in next(predictions):
                 key = kv.index_to_key[row]
-                predicted = key.upper() if case_insensitive and not int_keys else key
+                predicted = str(key).upper() if case_insensitive and not int_keys else key
                 if predicted in ok_vocab and predicted not in (a, b, c):
                     break
             section["correct" if predicted == expected else "incorrect"].append(question)
         _section_score(section)
         sections.append(section)
 
-    total_section = {
+    total_section: AnalogySection = {
         "section": "Total accuracy",
         "correct": [q for s in sections for q in s["correct"]],
         "incorrect": [q for s in sections for q in s["incorrect"]],
     }
     logger.info("Quadruplets with out-of-vocabulary words: %.1f%%",
                 100.0 * (len(questions) - len(known)) / len(questions))
+    if not dummy4unknown:
+        logger.info("NB: analogies containing OOV words were skipped from evaluation! To change "
+                    "this behavior, use \"dummy4unknown=True\"")
     score = _section_score(total_section)
     sections.append(total_section)
     return score, sections
 
 
-def evaluate_word_pairs(kv, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
-                        case_insensitive=True, dummy4unknown=False):
+def evaluate_word_pairs(kv: KeyedVectors, pairs: PathType, delimiter: str = "\t",
+                        encoding: str = "utf8", restrict_vocab: int = 300000,
+                        case_insensitive: bool = True, dummy4unknown: bool = False,
+                        ) -> tuple[tuple[float, float], tuple[float, float], float]:
     """Correlation of ``kv``'s cosine similarities with human scores, like gensim 4.
 
     Parameters
@@ -222,18 +257,25 @@ def evaluate_word_pairs(kv, pairs, delimiter="\t", encoding="utf8", restrict_voc
     """
     int_keys = _int_keyed(kv)
     ok_vocab = _ok_vocab(kv, restrict_vocab, case_insensitive)
-    gold, left, right, oov = [], [], [], 0
+    gold: list[float] = []
+    left: list[int] = []
+    right: list[int] = []
+    oov = 0
     with open_input(pairs, "r", encoding=encoding) as fin:
         for line_no, line in enumerate(fin):
             if not line or line.startswith("#"):
                 continue
+            a: Key
+            b: Key
             try:
-                a, b, sim = line.split(delimiter)
+                first, second, score = line.split(delimiter)
                 if int_keys:
-                    a, b = _int_token(a), _int_token(b)
+                    a, b = _int_token(first), _int_token(second)
                 elif case_insensitive:
-                    a, b = a.upper(), b.upper()
-                sim = float(sim)
+                    a, b = first.upper(), second.upper()
+                else:
+                    a, b = first, second
+                sim = float(score)
             except (ValueError, TypeError):
                 logger.info("Skipping invalid line #%d in %s", line_no, pairs)
                 continue
@@ -243,6 +285,8 @@ def evaluate_word_pairs(kv, pairs, delimiter="\t", encoding="utf8", restrict_voc
                     gold.append(sim)
                     left.append(-1)
                     right.append(-1)
+                else:
+                    logger.info("Skipping line #%d with OOV words: %s", line_no, line.strip())
                 continue
             gold.append(sim)
             left.append(ok_vocab[a])
@@ -250,13 +294,14 @@ def evaluate_word_pairs(kv, pairs, delimiter="\t", encoding="utf8", restrict_voc
     if not gold:
         raise ValueError("No valid similarity judgements found in %s: either invalid format or "
                          "all are out-of-vocabulary in %s" % (pairs, kv))
-    left, right = np.array(left), np.array(right)
+    rows_a, rows_b = np.array(left), np.array(right)
     model = np.zeros(len(gold), dtype=np.float32)
-    known = left >= 0
+    known = rows_a >= 0
     if known.any():
         kv.fill_norms()
-        vec_a = kv.vectors[left[known]] / kv.norms[left[known], np.newaxis]
-        vec_b = kv.vectors[right[known]] / kv.norms[right[known], np.newaxis]
+        assert kv.norms is not None
+        vec_a = kv.vectors[rows_a[known]] / kv.norms[rows_a[known], np.newaxis]
+        vec_b = kv.vectors[rows_b[known]] / kv.norms[rows_b[known], np.newaxis]
         model[known] = np.einsum("ij,ij->i", vec_a, vec_b)
     from scipy import stats  # imported here: it takes most of a second, every import fastw2v
 

@@ -26,6 +26,8 @@ The records are then converted to the state fastw2v's own files hold (``meta`` a
 arrays), served by a :class:`StateReader` to the classes' ``from_state``, so an imported
 model passes every check a fastw2v file passes.
 """
+from __future__ import annotations
+
 import _compat_pickle
 import bz2
 import gzip
@@ -36,6 +38,7 @@ import os
 import pickle
 import re
 import warnings
+from typing import Any
 
 import numpy as np
 from numpy.lib import format as npy_format
@@ -107,6 +110,7 @@ class Record:
     """
 
     gensim_name = "?"
+    fields: dict[str, Any]
 
     def __new__(cls, *args, **kwargs):
         if args or kwargs:
@@ -316,7 +320,7 @@ _OBJECT = _Marker("builtins.object")
 _ORIGINAL_SCORER = _Marker("gensim.models.phrases.original_scorer")
 _NPMI_SCORER = _Marker("gensim.models.phrases.npmi_scorer")
 
-_RECORD_CLASSES = {}
+_RECORD_CLASSES: dict[str, type[Record]] = {}
 
 
 def _record_class(kind, name):
@@ -655,7 +659,8 @@ class _Vectors:
         path = self.path
         if not isinstance(vocab, dict):
             raise ValueError("%r: the gensim vectors have no vocabulary" % path)
-        attrs, codes, points, seen = {}, [None] * n, [None] * n, set()
+        attrs: dict[str, Any] = {}
+        codes, points, seen = [None] * n, [None] * n, set()
         for key, entry in vocab.items():
             if not isinstance(entry, Record):
                 raise ValueError("%r: invalid vocabulary entry for %r" % (path, key))
@@ -714,7 +719,7 @@ def keyedvectors_state(record, path):
         vectors = _vectors_of_model(record, path)
     else:
         vectors = _Vectors(record, path)
-    arrays = {}
+    arrays: dict[str, persistence.Member] = {}
     desc = vectors.describe(arrays, "", vectors.expandos, vectors.vectors)
     return {"class": "KeyedVectors", "keyedvectors": desc}, arrays
 
@@ -746,7 +751,7 @@ def word2vec_state(record, path, cls):
     })
     defaults = {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
                 if p.default is not inspect.Parameter.empty}
-    params = {}
+    params: dict[str, Any] = {}
     for name in cls.SAVED_PARAMS:
         value = given.get(name)
         params[name] = defaults.get(name) if value is None else value
@@ -771,7 +776,7 @@ def word2vec_state(record, path, cls):
         "train_state": None,
     }
     state = {name: state[name] for name in cls.SAVED_STATE if name in state}
-    arrays = {}
+    arrays: dict[str, persistence.Member] = {}
     meta = {"class": "Word2Vec", "params": params, "state": state, "huffman_ties": "gensim",
             "wv": vectors.describe(arrays, "wv/", ["count"],
                                    vectors.vectors.astype(np.float32, copy=False))}
@@ -861,7 +866,8 @@ def _phrase_settings(record, path):
 def _phrase_keys(keys, delimiter):
     """Split gensim's phrase strings into fastw2v's atoms (gensim's keys are the atoms
     joined by the delimiter): ``(words, word ids, lengths, atoms)`` over all the keys."""
-    words, ids = [], {}
+    words: list[str] = []
+    ids: dict[str, int] = {}
 
     def word_id(word):
         if word not in ids:
@@ -869,7 +875,8 @@ def _phrase_keys(keys, delimiter):
             words.append(word)
         return ids[word]
 
-    lengths, atoms = [], []
+    lengths: list[int] = []
+    atoms: list[int] = []
     for key in keys:
         parts = key.split(delimiter)
         lengths.append(len(parts))
@@ -885,7 +892,8 @@ def phrases_state(record, path):
     vocab = fields.get("vocab")
     if not isinstance(vocab, dict):
         raise ValueError("%r: the gensim Phrases model has no vocab" % path)
-    unigrams, ngrams = {}, {}
+    unigrams: dict[str, int] = {}
+    ngrams: dict[str, int] = {}
     for key, count in vocab.items():
         key, count = _text(key), _int(count, "a phrase count", path)
         if not isinstance(key, str):
@@ -956,10 +964,12 @@ class StateReader:
     """``(meta, arrays)`` in memory behind :class:`fastw2v.persistence.ArchiveReader`'s
     interface (``path``, ``meta``, ``array``, ``invalid_metadata``), for ``from_state``."""
 
-    invalid_metadata = persistence.ArchiveReader.invalid_metadata
-
     def __init__(self, path, meta, arrays, mmap=None):
         self.path, self.meta, self.arrays, self.mmap = path, meta, arrays, mmap
+
+    def invalid_metadata(self):
+        """As ``ArchiveReader.invalid_metadata``."""
+        return persistence.invalid_metadata(self.path)
 
     def __enter__(self):
         return self
@@ -1008,8 +1018,8 @@ def _is_subclass(cls, base):
     return isinstance(cls, type) and issubclass(cls, base)
 
 
-_KIND_NAMES = {"word2vec": "Word2Vec", "keyedvectors": "KeyedVectors", "phrases": "Phrases",
-               "frozenphrases": "FrozenPhrases"}
+_KIND_NAMES: dict[str | None, str] = {"word2vec": "Word2Vec", "keyedvectors": "KeyedVectors",
+                                      "phrases": "Phrases", "frozenphrases": "FrozenPhrases"}
 
 
 def load(cls, path, mmap=None, scoring=None):

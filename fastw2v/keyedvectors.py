@@ -1,4 +1,6 @@
 """Word vectors: storage, lookup and queries (gensim 4 ``KeyedVectors`` API)."""
+from __future__ import annotations
+
 import copy
 import datetime
 import difflib
@@ -8,19 +10,39 @@ import platform
 import reprlib
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from numbers import Integral, Real
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, TypeVar, Union, cast, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from fastw2v import evaluation, losses, persistence, word2vec_format
 from fastw2v._fileio import MAX_VECTOR_SIZE
+from fastw2v._types import FloatArray, Key, KeyLike, PathType
 from fastw2v._version import __version__
 from fastw2v.nearest import (cosine_scores, nearest, row_norms, scaled_similarities, top_k,
                              unit_rows)
 from fastw2v.parameters import check_count
 
+if TYPE_CHECKING:
+    from typing import TypeGuard  # (Python 3.10)
+
 logger = logging.getLogger(__name__)
+
+_KV = TypeVar("_KV", bound="KeyedVectors")
+#: A query term: a key, or a vector.
+Term = Union[KeyLike, npt.ArrayLike]
+#: A ranked answer: ``(key, cosine similarity)`` pairs, best first.
+Ranked = list[tuple[Key, float]]
+#: gensim's lifecycle event: a JSON-able dict.
+Event = dict[str, Any]
+
+
+class Indexer(Protocol):
+    """An approximate nearest-neighbour index, as gensim's ``AnnoyIndexer``."""
+
+    def most_similar(self, vector: FloatArray, num_neighbors: int) -> Ranked: ...
 
 _KEY_TYPES = (str, int, np.integer)
 _INT64_RANGE = (-2 ** 63, 2 ** 63)  # int keys are saved as int64
@@ -30,12 +52,12 @@ _SUGGEST_AMONG = 5000  # near-spelling suggestions look at this many (most frequ
 class MissingKeyError(KeyError):
     """A key is not in the vocabulary; the message suggests near spellings (computed lazily)."""
 
-    def __init__(self, key, keys=()):
+    def __init__(self, key: object, keys: Sequence[Key | None] = ()) -> None:
         super().__init__(key)
         self.key = key
         self._keys = keys
 
-    def __str__(self):
+    def __str__(self) -> str:
         message = "Key %r not present in vocabulary" % (self.key,)
         key_type = _first_key_type(self._keys)
         if key_type is not None and not isinstance(self.key, key_type):
@@ -48,7 +70,7 @@ class MissingKeyError(KeyError):
         return message
 
 
-def _first_key_type(keys):
+def _first_key_type(keys: Iterable[Key | None]) -> type[str] | type[int] | None:
     """``str`` or ``int``: the type of the first key of ``keys`` (a list, possibly with None
     slots, or a dict); None if there is none."""
     for key in keys[:64] if isinstance(keys, list) else keys:
@@ -57,39 +79,39 @@ def _first_key_type(keys):
     return None
 
 
-def _describe(value):
+def _describe(value: object) -> str:
     """``value`` for an error message: a short repr and its type."""
     return "%s (%s)" % (reprlib.repr(value), type(value).__name__)
 
 
-def _is_key(value):
+def _is_key(value: object) -> TypeGuard[KeyLike]:
     """Whether ``value`` has a key type (str or int; bool is not taken for an int)."""
     return isinstance(value, _KEY_TYPES) and not isinstance(value, bool)
 
 
-def _key_type_error(key, name="key"):
+def _key_type_error(key: object, name: str = "key") -> TypeError:
     return TypeError("%s must be a str or int, got %s" % (name, _describe(key)))
 
 
-def _plain_key(key):
+def _plain_key(key: Any) -> Key:
     """A key as stored: numpy integers become the same Python int (numpy strs, the same str)."""
     if type(key) is str or type(key) is int:
         return key
     return str(key) if isinstance(key, str) else int(key)
 
 
-def _kind(key):
+def _kind(key: object) -> str:
     return "str" if isinstance(key, str) else "int"
 
 
-def _mixed_key_error(key_type, key, name=None):
+def _mixed_key_error(key_type: type, key: object, name: str | None = None) -> TypeError:
     """The TypeError for adding ``key`` to vectors whose keys are ``key_type`` (str or int)."""
     return TypeError("this KeyedVectors has %s keys; got the %s key %s%s (a KeyedVectors has one "
                      "key type, str or int)" % (key_type.__name__, _kind(key), reprlib.repr(key),
                                                 " at %s" % name if name else ""))
 
 
-def _key_list(keys, name):
+def _key_list(keys: Any, name: str) -> list[Any]:
     """``keys`` (any iterable but a str or bytes) as a list; TypeError naming ``name`` otherwise."""
     if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable) \
             or (isinstance(keys, np.ndarray) and keys.ndim == 0):
@@ -104,8 +126,11 @@ NEVER_STORED = frozenset({"norms", "vectors_norm", "syn0norm", "cum_table", "map
                           "random", "callbacks", "trim_rule", "hashfxn"})
 
 
-def add_lifecycle_event(obj, event_name, log_level=logging.INFO, **event):
-    """gensim's ``SaveLoad.add_lifecycle_event`` for ``obj`` (see :meth:`KeyedVectors.add_lifecycle_event`)."""
+def add_lifecycle_event(obj: Any, event_name: str, log_level: int | Literal[False] = logging.INFO,
+                        **event: Any) -> None:
+    """gensim's ``SaveLoad.add_lifecycle_event`` for ``obj`` (see
+    :meth:`KeyedVectors.add_lifecycle_event`), logged by the logger of the module of ``obj``'s
+    class (``fastw2v.word2vec`` for a model)."""
     event_dict = copy.deepcopy(event)
     event_dict["datetime"] = datetime.datetime.now().isoformat()
     event_dict["fastw2v"] = __version__
@@ -115,12 +140,13 @@ def add_lifecycle_event(obj, event_name, log_level=logging.INFO, **event):
     if not hasattr(obj, "lifecycle_events"):
         obj.lifecycle_events = []
     if log_level:
-        logger.log(log_level, "%s lifecycle event %s", type(obj).__name__, event_dict)
+        logging.getLogger(type(obj).__module__).log(log_level, "%s lifecycle event %s",
+                                                    type(obj).__name__, event_dict)
     if obj.lifecycle_events is not None:
         obj.lifecycle_events.append(event_dict)
 
 
-def saved_events(events):
+def saved_events(events: Iterable[Event] | None) -> list[Event] | None:
     """``lifecycle_events`` as JSON values for a saved file (anything else becomes its str)."""
     if events is None:
         return None
@@ -128,7 +154,7 @@ def saved_events(events):
                                  default=str, allow_nan=True))
 
 
-def loaded_events(events):
+def loaded_events(events: Any) -> list[Event] | None:
     """The ``lifecycle_events`` of a file, checked to be None or a list of JSON objects."""
     if events is not None and not (isinstance(events, list)
                                    and all(isinstance(event, dict) for event in events)):
@@ -137,7 +163,8 @@ def loaded_events(events):
     return events
 
 
-def save_ignored(obj, separately, sep_limit, ignore, pickle_protocol, droppable):
+def save_ignored(obj: object, separately: object, sep_limit: object, ignore: Any,
+                 pickle_protocol: object, droppable: Collection[str]) -> set[str]:
     """Check gensim's ``save()`` options; return the names of ``ignore`` to leave out.
 
     ``separately``, ``sep_limit`` and ``pickle_protocol`` have no effect in fastw2v's format
@@ -168,7 +195,7 @@ def save_ignored(obj, separately, sep_limit, ignore, pickle_protocol, droppable)
     return ignore & set(droppable)
 
 
-def _check_fname(fname_or_handle):
+def _check_fname(fname_or_handle: PathType | IO[Any]) -> PathType:
     if hasattr(fname_or_handle, "write"):
         raise TypeError("fastw2v saves to a path (written atomically, so that it can be "
                         "memory-mapped), not to an open file object")
@@ -182,14 +209,16 @@ class _HuffmanVecattrs:
 
     NAMES = ("code", "point")
 
-    def __init__(self, ties="gensim"):
+    def __init__(self, ties: str = "gensim") -> None:
         self.ties = ties
-        self._counts = None
-        self._tables = None
+        self._counts: npt.NDArray[Any] | None = None
+        self._tables: tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8],
+                            npt.NDArray[np.int32]] | None = None
 
-    def get(self, kv, attr, index):
+    def get(self, kv: KeyedVectors, attr: str, index: int) -> npt.NDArray[Any]:
         counts = kv.expandos["count"]
-        if self._counts is not counts or len(self._tables[0]) != len(counts) + 1:
+        if self._tables is None or self._counts is not counts \
+                or len(self._tables[0]) != len(counts) + 1:
             self._tables = losses.huffman_codes(counts, self.ties)
             self._counts = counts
         offsets, codes, points = self._tables
@@ -198,11 +227,11 @@ class _HuffmanVecattrs:
             return codes[start:end].copy()
         return points[start:end].astype(np.uint32)
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> _HuffmanVecattrs:
         return _HuffmanVecattrs(self.ties)
 
 
-def _ensure_list(value):
+def _ensure_list(value: Any) -> list[Any]:
     """Wrap a single key or vector (or any non-list) in a list; split a 2-D array into its rows."""
     if value is None:
         return []
@@ -263,44 +292,52 @@ class KeyedVectors:
     them as decimal strings (``load_word2vec_format(..., key_type=int)`` reads them back).
     """
 
-    mapfile_path = None
-    output_vectors = None
+    mapfile_path: str | None = None
+    output_vectors: FloatArray | None = None
 
-    def __init__(self, vector_size, count=0, dtype=np.float32, mapfile_path=None):
+    def __init__(self, vector_size: int, count: int = 0, dtype: npt.DTypeLike = np.float32,
+                 mapfile_path: str | None = None) -> None:
         if int(vector_size) <= 0:
             raise ValueError("vector_size must be a positive integer, got %r" % (vector_size,))
         self.vector_size = int(vector_size)
-        self.index_to_key = [None] * count
+        # the keys by row; preallocated rows hold None until add_vector() fills them
+        self.index_to_key: list[Key] = cast("list[Key]", [None] * count)
         self.next_index = 0  # where add_vector() puts the next key in a preallocated instance
-        self.key_to_index = {}
-        self.vectors = np.zeros((count, self.vector_size), dtype=dtype)
-        self.norms = None
-        self.expandos = {}
+        self.key_to_index: dict[Key, int] = {}
+        self.vectors: FloatArray = np.zeros((count, self.vector_size), dtype=dtype)
+        self.norms: FloatArray | None = None
+        self.expandos: dict[str, npt.NDArray[Any]] = {}
         self.mapfile_path = mapfile_path
-        self.lifecycle_events = []
-        self._vectors_lockf = None
-        self._derived_vecattrs = None
+        self.lifecycle_events: list[Event] | None = []
+        self._vectors_lockf: npt.NDArray[np.float32] | None = None
+        self._derived_vecattrs: _HuffmanVecattrs | None = None
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "%s<vector_size=%d, %d keys>" % (type(self).__name__, self.vector_size, len(self))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.index_to_key)
 
-    def __contains__(self, key):
+    def __contains__(self, key: object) -> bool:
         return self.has_index_for(key)
 
     @property
-    def key_type(self):
+    def key_type(self) -> type[str] | type[int] | None:
         """The type of the keys, ``str`` or ``int`` (None while there is no key)."""
         return _first_key_type(self.key_to_index) if self.key_to_index \
             else _first_key_type(self.index_to_key)
 
-    def has_index_for(self, key):
+    def has_index_for(self, key: object) -> bool:
         """Whether ``key`` (or, with str keys, an in-range integer index) has a vector."""
         return self.get_index(key, -1) >= 0
 
-    def get_index(self, key, default=None):
+    @overload
+    def get_index(self, key: object, default: None = None) -> int: ...
+
+    @overload
+    def get_index(self, key: object, default: int) -> int: ...
+
+    def get_index(self, key: object, default: int | None = None) -> int:
         """Row index of ``key``.
 
         A key takes precedence. An int that is not a key but a valid row number is returned
@@ -313,26 +350,26 @@ class KeyedVectors:
             if default is not None:
                 return default
             raise _key_type_error(key)
-        index = self.key_to_index.get(key, -1)
+        index = self.key_to_index.get(key, -1)  # type: ignore[arg-type]  # (numpy ints too)
         if index >= 0:
             return index
         if not isinstance(key, str):
-            key = int(key)
+            key = int(key)  # numpy ints as ints
             if 0 <= key < len(self.index_to_key) and self.key_type is not int:
                 return key
         if default is not None:
             return default
         raise MissingKeyError(key, self.index_to_key)
 
-    def _check_new_keys(self, keys, name="keys"):
+    def _check_new_keys(self, keys: Sequence[Any], name: str | None = "keys") -> list[Key]:
         """``keys`` as stored (numpy ints as ints), checked to be keys of this one key type."""
         key_type = self.key_type
         if keys and key_type in (None, str) and all(type(key) is str for key in keys):
-            return keys  # the common cases first, fast
+            return list(keys) if not isinstance(keys, list) else keys  # the common cases first
         if keys and key_type in (None, int) and all(type(key) is int for key in keys) \
                 and _INT64_RANGE[0] <= min(keys) and max(keys) < _INT64_RANGE[1]:
-            return keys
-        plain = []
+            return list(keys) if not isinstance(keys, list) else keys
+        plain: list[Key] = []
         for position, key in enumerate(keys):
             where = "%s[%d]" % (name, position) if name else None
             if not _is_key(key):
@@ -347,24 +384,24 @@ class KeyedVectors:
                                     % (name, name, _kind(plain[0]), reprlib.repr(plain[0]), where,
                                        _kind(key), reprlib.repr(key)))
                 raise _mixed_key_error(key_type, key, where)
-            if key_type is int and not _INT64_RANGE[0] <= key < _INT64_RANGE[1]:
+            if isinstance(key, int) and not _INT64_RANGE[0] <= key < _INT64_RANGE[1]:
                 raise ValueError("int keys must fit in 64 bits (they are saved as int64), got %d%s"
                                  % (key, " at %s" % where if where else ""))
             plain.append(key)
         return plain
 
-    def get_vector(self, key, norm=False):
+    def get_vector(self, key: KeyLike, norm: bool = False) -> FloatArray:
         """The vector of ``key`` as a read-only 1-D array (unit length if ``norm``)."""
         index = self.get_index(key)
         if norm:
-            self.fill_norms()
-            result = self.vectors[index] / self.norms[index]
+            norms = self.fill_norms()
+            result = self.vectors[index] / norms[index]
         else:
             result = self.vectors[index]
         result.setflags(write=False)
         return result
 
-    def _vector(self, vector, name="query vector"):
+    def _vector(self, vector: npt.ArrayLike, name: str = "query vector") -> npt.NDArray[Any]:
         """``vector`` as a 1-D array, checked to hold ``vector_size`` finite numbers."""
         array = np.asarray(vector)
         if array.dtype.kind not in "iuf" or array.ndim == 0:
@@ -375,12 +412,12 @@ class KeyedVectors:
             raise ValueError("%s contains NaN or infinite values" % name)
         return array
 
-    def __getitem__(self, keys):
+    def __getitem__(self, keys: KeyLike | Iterable[KeyLike]) -> FloatArray:
         if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
-            return self.get_vector(keys)  # one key (get_index refuses a wrong type)
+            return self.get_vector(keys)  # type: ignore[arg-type]  # (get_index checks it)
         return self.vectors[[self.get_index(key) for key in keys]]
 
-    def __setitem__(self, keys, weights):
+    def __setitem__(self, keys: KeyLike | list[KeyLike], weights: npt.ArrayLike) -> None:
         """Add or replace the vectors of ``keys`` (``add_vectors(..., replace=True)``): one
         key (str or int) and its vector, or a list of keys and their vectors."""
         if _is_key(keys):
@@ -390,32 +427,32 @@ class KeyedVectors:
             weights = np.asarray(weights).reshape(1, -1)
         self.add_vectors(keys, weights, replace=True)
 
-    def fill_norms(self, force=False):
+    def fill_norms(self, force: bool = False) -> FloatArray:
         """Compute the L2 norm of every vector (cached until ``force`` or the row count changes).
 
         The norms are computed block by block in compiled code (:func:`fastw2v.nearest.row_norms`),
         with no temporary the size of the vectors; loading a word2vec binary file or a
-        fastw2v file that stores them sets them already.
+        fastw2v file that stores them sets them already. Returns them (``norms``).
         """
         if self.norms is None or force or len(self.norms) != len(self.vectors):
             self.norms = row_norms(self.vectors)
+        return self.norms
 
-    def get_normed_vectors(self):
+    def get_normed_vectors(self) -> FloatArray:
         """All vectors scaled to unit length, as a new 2-D array."""
-        self.fill_norms()
-        return self.vectors / self.norms[..., np.newaxis]
+        return self.vectors / self.fill_norms()[..., np.newaxis]
 
-    def unit_normalize_all(self):
+    def unit_normalize_all(self) -> None:
         """Scale every vector to unit length in place (training cannot continue afterwards)."""
-        self.fill_norms()
-        self.vectors /= self.norms[..., np.newaxis]
+        self.vectors /= self.fill_norms()[..., np.newaxis]
         self.norms = np.ones(len(self.vectors), dtype=self.vectors.dtype)
 
-    def allocate_vecattrs(self, attrs=None, types=None):
+    def allocate_vecattrs(self, attrs: Iterable[str] | None = None,
+                          types: Iterable[npt.DTypeLike] | None = None) -> None:
         """Make sure each named per-key attribute array has one slot per key."""
-        attrs = list(self.expandos) if attrs is None else list(attrs)
-        types = [self.expandos[attr].dtype for attr in attrs] if types is None else list(types)
-        for attr, dtype in zip(attrs, types):
+        names = list(self.expandos) if attrs is None else list(attrs)
+        dtypes = [self.expandos[attr].dtype for attr in names] if types is None else list(types)
+        for attr, dtype in zip(names, dtypes):
             old = self.expandos.get(attr)
             if old is not None and len(old) == len(self.index_to_key):
                 continue
@@ -424,7 +461,7 @@ class KeyedVectors:
                 new[: min(len(old), len(new))] = old[: len(new)]
             self.expandos[attr] = new
 
-    def get_vecattr(self, key, attr):
+    def get_vecattr(self, key: KeyLike, attr: str) -> Any:
         """The value of per-key attribute ``attr`` (e.g. ``"count"``) for ``key``.
 
         The vectors of a hierarchical-softmax ``Word2Vec`` model also answer ``"code"`` (the
@@ -438,13 +475,13 @@ class KeyedVectors:
             return derived.get(self, attr, index)
         return self.expandos[attr][index].item()
 
-    def set_vecattr(self, key, attr, val):
+    def set_vecattr(self, key: KeyLike, attr: str, val: Any) -> None:
         """Set per-key attribute ``attr`` of ``key`` to ``val``."""
         self.allocate_vecattrs([attr], [np.asarray(val).dtype])
         self.expandos[attr][self.get_index(key)] = val
 
     @property
-    def vectors_lockf(self):
+    def vectors_lockf(self) -> npt.NDArray[np.float32]:
         lockf = getattr(self, "_vectors_lockf", None)
         rows = len(self.vectors)
         if lockf is None or len(lockf) != rows:
@@ -457,15 +494,15 @@ class KeyedVectors:
         return lockf
 
     @vectors_lockf.setter
-    def vectors_lockf(self, value):
-        value = np.asarray(value, dtype=np.float32)
-        if value.ndim != 1:
-            raise ValueError("vectors_lockf must be a 1-D array, got shape %s" % (value.shape,))
-        if not np.isfinite(value).all():
+    def vectors_lockf(self, value: npt.ArrayLike) -> None:
+        lockf = np.asarray(value, dtype=np.float32)
+        if lockf.ndim != 1:
+            raise ValueError("vectors_lockf must be a 1-D array, got shape %s" % (lockf.shape,))
+        if not np.isfinite(lockf).all():
             raise ValueError("vectors_lockf contains NaN or infinite values")
-        self._vectors_lockf = value
+        self._vectors_lockf = lockf
 
-    def resize_vectors(self, seed=0):
+    def resize_vectors(self, seed: int = 0) -> None:
         """Make ``vectors`` match ``index_to_key``: new rows random (as gensim draws them),
         extra rows dropped; per-key attributes and ``vectors_lockf`` follow.
 
@@ -487,7 +524,8 @@ class KeyedVectors:
         self.allocate_vecattrs()
         self.norms = None
 
-    def add_lifecycle_event(self, event_name, log_level=logging.INFO, **event):
+    def add_lifecycle_event(self, event_name: str,
+                            log_level: int | Literal[False] = logging.INFO, **event: Any) -> None:
         """Append an event to ``lifecycle_events`` (and log it at ``log_level``), as gensim does.
 
         The event dict gets ``datetime``, ``fastw2v`` (the version; gensim records ``gensim``),
@@ -505,7 +543,7 @@ class KeyedVectors:
         """
         add_lifecycle_event(self, event_name, log_level, **event)
 
-    def sort_by_descending_frequency(self):
+    def sort_by_descending_frequency(self) -> None:
         """Reorder keys, vectors and attributes so the highest ``count`` comes first."""
         if not len(self):
             return
@@ -523,7 +561,7 @@ class KeyedVectors:
         self.key_to_index = {key: i for i, key in enumerate(self.index_to_key)}
         self.norms = None
 
-    def add_vector(self, key, vector):
+    def add_vector(self, key: KeyLike, vector: npt.ArrayLike) -> int:
         """Add one key and its vector, in the next preallocated slot if any; return its index."""
         key, = self._check_new_keys([key], None)
         vector = self._vector(vector, "vector")
@@ -541,7 +579,8 @@ class KeyedVectors:
         self.next_index = target + 1
         return target
 
-    def add_vectors(self, keys, weights, extras=None, replace=False):
+    def add_vectors(self, keys: KeyLike | Iterable[KeyLike], weights: npt.ArrayLike,
+                    extras: dict[str, npt.ArrayLike] | None = None, replace: bool = False) -> None:
         """Append keys and their vectors; existing keys keep their vector unless ``replace``.
 
         Parameters
@@ -555,24 +594,28 @@ class KeyedVectors:
             Overwrite the vectors (and extras) of keys already present.
         """
         if _is_key(keys):
-            keys = self._check_new_keys([keys], None)
-            weights = np.asarray(weights).reshape(1, -1)
+            new_keys = self._check_new_keys([keys], None)
+            rows = np.asarray(weights).reshape(1, -1)
         else:
-            keys = self._check_new_keys(_key_list(keys, "keys"))
-        weights = np.asarray(weights, dtype=self.vectors.dtype)
-        if weights.ndim != 2 or weights.shape != (len(keys), self.vector_size):
+            new_keys = self._check_new_keys(_key_list(keys, "keys"))
+            rows = np.asarray(weights)
+        rows = np.asarray(rows, dtype=self.vectors.dtype)
+        if rows.ndim != 2 or rows.shape != (len(new_keys), self.vector_size):
             raise ValueError("expected %d vectors of size %d, got an array of shape %s"
-                             % (len(keys), self.vector_size, weights.shape))
-        finite = np.isfinite(weights).all(axis=1)
+                             % (len(new_keys), self.vector_size, rows.shape))
+        finite = np.isfinite(rows).all(axis=1)
         if not finite.all():
             raise ValueError("the vector of key %r contains NaN or infinite values"
-                             % (keys[np.argmin(finite)],))
-        extras = {attr: np.asarray(values) for attr, values in (extras or {}).items()}
-        for attr, values in extras.items():
-            if len(values) != len(keys):
-                raise ValueError("extras[%r] has %d values for %d keys" % (attr, len(values), len(keys)))
-        existing, new, seen = [], [], set()
-        for position, key in enumerate(keys):
+                             % (new_keys[np.argmin(finite)],))
+        values_of = {attr: np.asarray(values) for attr, values in (extras or {}).items()}
+        for attr, values in values_of.items():
+            if len(values) != len(new_keys):
+                raise ValueError("extras[%r] has %d values for %d keys"
+                                 % (attr, len(values), len(new_keys)))
+        existing: list[int] = []
+        new: list[int] = []
+        seen: set[Key] = set()
+        for position, key in enumerate(new_keys):
             if key in self.key_to_index:
                 existing.append(position)
             elif key not in seen:
@@ -580,22 +623,24 @@ class KeyedVectors:
                 new.append(position)
         start = len(self.index_to_key)
         for position in new:
-            self.key_to_index[keys[position]] = len(self.index_to_key)
-            self.index_to_key.append(keys[position])
-        self.vectors = np.ascontiguousarray(np.vstack((self.vectors, weights[new])))
-        self.allocate_vecattrs(list(self.expandos) + list(extras),
-                               [a.dtype for a in self.expandos.values()] + [v.dtype for v in extras.values()])
-        for attr, values in extras.items():
+            self.key_to_index[new_keys[position]] = len(self.index_to_key)
+            self.index_to_key.append(new_keys[position])
+        self.vectors = np.ascontiguousarray(np.vstack((self.vectors, rows[new])))
+        self.allocate_vecattrs(list(self.expandos) + list(values_of),
+                               [a.dtype for a in self.expandos.values()]
+                               + [v.dtype for v in values_of.values()])
+        for attr, values in values_of.items():
             self.expandos[attr][start:] = values[new]
         if replace and existing:
-            rows = [self.key_to_index[keys[position]] for position in existing]
-            self.vectors[rows] = weights[existing]
-            for attr, values in extras.items():
-                self.expandos[attr][rows] = values[existing]
+            targets = [self.key_to_index[new_keys[position]] for position in existing]
+            self.vectors[targets] = rows[existing]
+            for attr, values in values_of.items():
+                self.expandos[attr][targets] = values[existing]
         self.norms = None
 
-    def get_mean_vector(self, keys, weights=None, pre_normalize=True, post_normalize=False,
-                        ignore_missing=True):
+    def get_mean_vector(self, keys: Iterable[Term], weights: npt.ArrayLike | None = None,
+                        pre_normalize: bool = True, post_normalize: bool = False,
+                        ignore_missing: bool = True) -> FloatArray:
         """Weighted mean of the vectors of ``keys`` (keys or raw vectors).
 
         Parameters
@@ -610,21 +655,23 @@ class KeyedVectors:
         ignore_missing : bool
             Skip missing keys instead of raising KeyError.
         """
-        keys = _key_list(keys, "keys")
-        if len(keys) == 0:
+        terms = _key_list(keys, "keys")
+        if len(terms) == 0:
             raise ValueError("cannot compute mean with no input")
         dtype = np.result_type(self.vectors.dtype, np.float32)  # float16 rows: a float32 sum
         if weights is None:
-            weights = np.ones(len(keys), dtype=dtype)
+            factors = np.ones(len(terms), dtype=dtype)
         elif not isinstance(weights, np.ndarray):
-            weights = np.array(weights, dtype=dtype)
-        if weights.shape != (len(keys),):
+            factors = np.array(weights, dtype=dtype)
+        else:
+            factors = weights
+        if factors.shape != (len(terms),):
             raise ValueError("keys and weights array must have same number of elements")
-        if not np.isfinite(weights).all():
+        if not np.isfinite(factors).all():
             raise ValueError("weights contain NaN or infinite values")
         mean = np.zeros(self.vector_size, dtype)
         total_weight = 0
-        for position, (key, weight) in enumerate(zip(keys, weights)):
+        for position, (key, weight) in enumerate(zip(terms, factors)):
             if isinstance(key, np.ndarray):
                 mean += weight * self._vector(key, "keys[%d]" % position)
             elif self.has_index_for(key):
@@ -647,7 +694,7 @@ class KeyedVectors:
 
     # ---- similarity queries -------------------------------------------------------------
 
-    def _term(self, term, name):
+    def _term(self, term: Term, name: str) -> Any:
         """A query term: a key as it is, anything else as a checked vector (with int keys, an
         integer array is refused: it is more likely keys than a vector)."""
         if _is_key(term):
@@ -657,16 +704,18 @@ class KeyedVectors:
                             "(array.tolist()) and vectors as float arrays" % name)
         return self._vector(term, name)
 
-    def _terms(self, items, name):
+    def _terms(self, items: Any, name: str) -> list[Any]:
         """The terms of a ``positive`` or ``negative`` argument (a term or a list of them)."""
         return [self._term(item, "%s[%d]" % (name, i)) for i, item in enumerate(_ensure_list(items))]
 
-    def _clip(self, clip_start, clip_end, restrict_vocab):
+    def _clip(self, clip_start: int, clip_end: int | None,
+              restrict_vocab: int | None) -> tuple[int, int]:
         if restrict_vocab:
             return 0, min(int(restrict_vocab), len(self.vectors))
         return clip_start, min(clip_end or len(self.vectors), len(self.vectors))
 
-    def _ranked(self, dists, topn, exclude, offset=0):
+    def _ranked(self, dists: FloatArray, topn: int, exclude: Collection[int],
+                offset: int = 0) -> Ranked:
         """(key, similarity) pairs of the best ``topn`` of ``dists``, skipping the rows in
         ``exclude`` and NaN similarities (keys of zero norm)."""
         best = top_k(dists[np.newaxis, :], topn + len(exclude))[0]
@@ -674,7 +723,7 @@ class KeyedVectors:
                   for i in best if i + offset not in exclude and dists[i] > -np.inf]
         return result[:topn]
 
-    def _checked_output_vectors(self):
+    def _checked_output_vectors(self) -> FloatArray:
         """:attr:`output_vectors`, checked to hold one row of ``vector_size`` per key."""
         output = self.output_vectors
         if output is None:
@@ -691,8 +740,25 @@ class KeyedVectors:
                              % (len(self.vectors), self.vector_size, output.dtype, output.shape))
         return output
 
-    def most_similar(self, positive=None, negative=None, topn=10, clip_start=0, clip_end=None,
-                     restrict_vocab=None, indexer=None, space="in"):
+    @overload
+    def most_similar(self, positive: Term | Iterable[Any] | None = None,
+                     negative: Term | Iterable[Any] | None = None, topn: int = 10,
+                     clip_start: int = 0, clip_end: int | None = None,
+                     restrict_vocab: int | None = None, indexer: Indexer | None = None,
+                     space: Literal["in", "in-out"] = "in") -> Ranked: ...
+
+    @overload
+    def most_similar(self, positive: Term | Iterable[Any] | None = None,
+                     negative: Term | Iterable[Any] | None = None, *, topn: None,
+                     clip_start: int = 0, clip_end: int | None = None,
+                     restrict_vocab: int | None = None, indexer: Indexer | None = None,
+                     space: Literal["in", "in-out"] = "in") -> FloatArray: ...
+
+    def most_similar(self, positive: Term | Iterable[Any] | None = None,
+                     negative: Term | Iterable[Any] | None = None, topn: int | None = 10,
+                     clip_start: int = 0, clip_end: int | None = None,
+                     restrict_vocab: int | None = None, indexer: Indexer | None = None,
+                     space: Literal["in", "in-out"] = "in") -> Ranked | FloatArray:
         """Top-N keys most similar (cosine) to the weighted mean of the query keys/vectors.
 
         Parameters
@@ -759,7 +825,8 @@ class KeyedVectors:
                                  "space='in-out'")
         if topn == 0:
             return []
-        keys, weights = [], []
+        keys: list[Any] = []
+        weights: list[float] = []
         for name, sign, items in (("positive", 1.0, positive), ("negative", -1.0, negative)):
             for i, item in enumerate(_ensure_list(items)):
                 term, weight = item, sign
@@ -770,7 +837,7 @@ class KeyedVectors:
                     term, weight = item
                 keys.append(self._term(term, "%s[%d]" % (name, i)))
                 weights.append(weight)
-        self.fill_norms()
+        norms = self.fill_norms()
         mean = self.get_mean_vector(keys, np.array(weights, dtype=np.float64), pre_normalize=True,
                                     post_normalize=True, ignore_missing=False)
         exclude = {self.get_index(key) for key in keys if _is_key(key)}
@@ -781,12 +848,24 @@ class KeyedVectors:
             rows = output[start:end]
             dists = cosine_scores(rows, mean, row_norms(rows))
         else:
-            dists = cosine_scores(self.vectors[start:end], mean, self.norms[start:end])
+            dists = cosine_scores(self.vectors[start:end], mean, norms[start:end])
         if not topn:
             return dists
         return self._ranked(dists, topn, exclude, start)
 
-    def most_similar_batch(self, queries, topn=10, restrict_vocab=None, bf16=False):
+    @overload
+    def most_similar_batch(self, queries: Iterable[Term] | npt.NDArray[Any], topn: int = 10,
+                           restrict_vocab: int | None = None, bf16: bool = False,
+                           ) -> list[Ranked]: ...
+
+    @overload
+    def most_similar_batch(self, queries: Iterable[Term] | npt.NDArray[Any], topn: None,
+                           restrict_vocab: int | None = None, bf16: bool = False,
+                           ) -> FloatArray: ...
+
+    def most_similar_batch(self, queries: Iterable[Term] | npt.NDArray[Any],
+                           topn: int | None = 10, restrict_vocab: int | None = None,
+                           bf16: bool = False) -> list[Ranked] | FloatArray:
         """Nearest keys of many queries at once, through matrix-matrix products.
 
         Equivalent to ``[most_similar(positive=[q], topn=topn) for q in queries]``, but
@@ -813,46 +892,87 @@ class KeyedVectors:
         list of list of (str, float) or numpy.ndarray
             One best-first result list per query, each without its own query key.
         """
-        queries = _key_list(queries, "queries")
+        terms = _key_list(queries, "queries")
         topn = check_count(topn, "topn")
         _, end = self._clip(0, None, check_count(restrict_vocab, "restrict_vocab"))
         if topn == 0:
-            return [[] for _ in queries]
-        self.fill_norms()
-        rows, exclude = [], []
-        for i, query in enumerate(queries):
-            query = self._term(query, "queries[%d]" % i)
-            if _is_key(query):
-                index = self.get_index(query)
-                rows.append(self.vectors[index] / self.norms[index])
+            return [[] for _ in terms]
+        norms = self.fill_norms()
+        rows: list[npt.NDArray[Any]] = []
+        exclude: list[int] = []
+        for i, query in enumerate(terms):
+            term = self._term(query, "queries[%d]" % i)
+            if _is_key(term):
+                index = self.get_index(term)
+                rows.append(self.vectors[index] / norms[index])
                 exclude.append(index)
             else:
-                rows.append(query)
+                rows.append(term)
                 exclude.append(-1)
         if not rows or end == 0:  # nothing to rank, or no keys to rank
             return np.empty((len(rows), end), np.float32) if topn is None else [[] for _ in rows]
         matrix = unit_rows(np.vstack(rows))
         if not topn:
-            return scaled_similarities(matrix, self.vectors[:end], self.norms[:end])
-        indices, sims = nearest(matrix, self.vectors[:end], self.norms[:end], topn + 1, bf16=bf16)
+            return scaled_similarities(matrix, self.vectors[:end], norms[:end])
+        indices, sims = nearest(matrix, self.vectors[:end], norms[:end], topn + 1, bf16=bf16)
         keys = self.index_to_key
         return [[(keys[i], s) for i, s in zip(row, row_sims) if i != skip and s > -np.inf][:topn]
                 for row, row_sims, skip in zip(indices.tolist(), sims.tolist(), exclude)]
 
-    def similar_by_key(self, key, topn=10, restrict_vocab=None):
+    @overload
+    def similar_by_key(self, key: KeyLike, topn: int = 10,
+                       restrict_vocab: int | None = None) -> Ranked: ...
+
+    @overload
+    def similar_by_key(self, key: KeyLike, topn: None,
+                       restrict_vocab: int | None = None) -> FloatArray: ...
+
+    def similar_by_key(self, key: KeyLike, topn: int | None = 10,
+                       restrict_vocab: int | None = None) -> Ranked | FloatArray:
         """Top-N keys most similar to ``key``."""
         return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
 
-    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+    @overload
+    def similar_by_word(self, word: KeyLike, topn: int = 10,
+                        restrict_vocab: int | None = None) -> Ranked: ...
+
+    @overload
+    def similar_by_word(self, word: KeyLike, topn: None,
+                        restrict_vocab: int | None = None) -> FloatArray: ...
+
+    def similar_by_word(self, word: KeyLike, topn: int | None = 10,
+                        restrict_vocab: int | None = None) -> Ranked | FloatArray:
         """Top-N keys most similar to ``word`` (:meth:`similar_by_key`)."""
         return self.similar_by_key(word, topn, restrict_vocab)
 
-    def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
-        """Top-N keys most similar to ``vector``."""
-        vector = self._vector(vector, "vector")
-        return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
+    @overload
+    def similar_by_vector(self, vector: npt.ArrayLike, topn: int = 10,
+                          restrict_vocab: int | None = None) -> Ranked: ...
 
-    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+    @overload
+    def similar_by_vector(self, vector: npt.ArrayLike, topn: None,
+                          restrict_vocab: int | None = None) -> FloatArray: ...
+
+    def similar_by_vector(self, vector: npt.ArrayLike, topn: int | None = 10,
+                          restrict_vocab: int | None = None) -> Ranked | FloatArray:
+        """Top-N keys most similar to ``vector``."""
+        checked = self._vector(vector, "vector")
+        return self.most_similar(positive=[checked], topn=topn, restrict_vocab=restrict_vocab)
+
+    @overload
+    def most_similar_cosmul(self, positive: Term | Iterable[Any] | None = None,
+                            negative: Term | Iterable[Any] | None = None, topn: int = 10,
+                            restrict_vocab: int | None = None) -> Ranked: ...
+
+    @overload
+    def most_similar_cosmul(self, positive: Term | Iterable[Any] | None = None,
+                            negative: Term | Iterable[Any] | None = None, *, topn: None,
+                            restrict_vocab: int | None = None) -> FloatArray: ...
+
+    def most_similar_cosmul(self, positive: Term | Iterable[Any] | None = None,
+                            negative: Term | Iterable[Any] | None = None,
+                            topn: int | None = 10,
+                            restrict_vocab: int | None = None) -> Ranked | FloatArray:
         """Top-N keys by the multiplicative 3CosMul objective (Levy and Goldberg, 2014).
 
         Similarities are shifted to [0, 1]; the score is the product over ``positive`` divided
@@ -863,64 +983,66 @@ class KeyedVectors:
         _, end = self._clip(0, None, check_count(restrict_vocab, "restrict_vocab"))
         if topn == 0:
             return []
-        positive, negative = self._terms(positive, "positive"), self._terms(negative, "negative")
-        if not positive:
+        plus, minus = self._terms(positive, "positive"), self._terms(negative, "negative")
+        if not plus:
             raise ValueError("cannot compute similarity with no input")
-        self.fill_norms()
-        exclude = {self.get_index(k) for k in positive + negative if _is_key(k)}
+        norms = self.fill_norms()
+        exclude = {self.get_index(k) for k in plus + minus if _is_key(k)}
 
-        def shifted(term):
-            if _is_key(term):
-                term = self.get_vector(term, norm=True)
-            return (1 + self.vectors[:end] @ term / self.norms[:end]) / 2
+        def shifted(term: Any) -> FloatArray:
+            vector = self.get_vector(term, norm=True) if _is_key(term) else term
+            return (1 + self.vectors[:end] @ vector / norms[:end]) / 2
 
-        numerator = np.prod([shifted(t) for t in positive], axis=0)
-        denominator = np.prod([shifted(t) for t in negative], axis=0) if negative else 1.0
+        numerator = np.prod([shifted(t) for t in plus], axis=0)
+        denominator = np.prod([shifted(t) for t in minus], axis=0) if minus else 1.0
         dists = numerator / (denominator + 0.000001)
         if not topn:
             return dists
         return self._ranked(dists, topn, exclude)
 
-    def rank_by_centrality(self, words, use_norm=True):
+    def rank_by_centrality(self, words: Iterable[KeyLike],
+                           use_norm: bool = True) -> list[tuple[float, Key]]:
         """``(similarity, key)`` pairs ranked by similarity to the centroid of ``words``.
 
         Missing keys are left out (with a warning), as in gensim.
         """
-        words = _key_list(words, "words")
-        for position, word in enumerate(words):
+        given = _key_list(words, "words")
+        for position, word in enumerate(given):
             if not _is_key(word) and word not in self:
                 raise _key_type_error(word, "words[%d]" % position)
-        used = [_plain_key(word) for word in words if word in self]  # numpy ints as ints
-        if len(used) != len(words):
+        used = [_plain_key(word) for word in given if word in self]  # numpy ints as ints
+        if len(used) != len(given):
             logger.warning("vectors for words %s are not present in the model, ignoring these words",
-                           set(words) - set(used))
+                           set(given) - set(used))
         if not used:
             raise ValueError("cannot select a word from an empty list")
         vectors = np.vstack([self.get_vector(word, norm=use_norm) for word in used]).astype(np.float32)
         mean = self.get_mean_vector(vectors, post_normalize=True)
         return sorted(zip(vectors @ mean, used), reverse=True)
 
-    def doesnt_match(self, words):
+    def doesnt_match(self, words: Iterable[KeyLike]) -> Key:
         """The key of ``words`` furthest from the mean of them all."""
         return self.rank_by_centrality(words)[-1][1]
 
     @staticmethod
-    def cosine_similarities(vector_1, vectors_all):
+    def cosine_similarities(vector_1: npt.ArrayLike, vectors_all: npt.ArrayLike) -> FloatArray:
         """Cosine similarity between ``vector_1`` and each row of ``vectors_all``."""
-        norm = np.linalg.norm(vector_1)
-        all_norms = np.linalg.norm(vectors_all, axis=1)
-        return (vectors_all @ vector_1) / (norm * all_norms)
+        vector, rows = np.asarray(vector_1), np.asarray(vectors_all)
+        norm = np.linalg.norm(vector)
+        all_norms = np.linalg.norm(rows, axis=1)
+        return (rows @ vector) / (norm * all_norms)
 
-    def distances(self, word_or_vector, other_words=()):
+    def distances(self, word_or_vector: Term,
+                  other_words: Iterable[KeyLike] = ()) -> FloatArray:
         """Cosine distances from a key or vector to ``other_words`` (all keys if empty)."""
         vector = self._term(word_or_vector, "word_or_vector")
         if _is_key(vector):
             vector = self.get_vector(vector)
-        other_words = _key_list(other_words, "other_words")
-        others = self[other_words] if other_words else self.vectors
+        others_keys = _key_list(other_words, "other_words")
+        others = self[others_keys] if others_keys else self.vectors
         return 1 - self.cosine_similarities(vector, others)
 
-    def similarity(self, w1, w2):
+    def similarity(self, w1: KeyLike, w2: KeyLike) -> np.floating:
         """Cosine similarity of two keys (exactly 1.0 for a key and itself, unless its vector
         is zero)."""
         v1, v2 = self.get_vector(w1), self.get_vector(w2)
@@ -929,11 +1051,12 @@ class KeyedVectors:
             return self.vectors.dtype.type(1.0)  # not 0.99999994, however the vector rounds
         return np.dot(v1 / norm1, v2 / np.linalg.norm(v2))
 
-    def distance(self, w1, w2):
+    def distance(self, w1: KeyLike, w2: KeyLike) -> np.floating:
         """Cosine distance (1 - similarity) of two keys: exactly 0 for a key and itself."""
         return 1 - self.similarity(w1, w2)
 
-    def wmdistance(self, document1, document2, norm=True):
+    def wmdistance(self, document1: Iterable[KeyLike], document2: Iterable[KeyLike],
+                   norm: bool = True) -> float:
         """Word Mover's Distance between two documents, as gensim computes it.
 
         Needs POT (``pip install pot``), imported as ``ot``, as gensim does. Out-of-vocabulary
@@ -961,10 +1084,10 @@ class KeyedVectors:
                               "imported as 'ot': pip install pot") from err
         from scipy.spatial.distance import cdist
 
-        document1, document2 = _key_list(document1, "document1"), _key_list(document2, "document2")
-        len_pre_oov1, len_pre_oov2 = len(document1), len(document2)
-        document1 = [token for token in document1 if token in self]
-        document2 = [token for token in document2 if token in self]
+        given1, given2 = _key_list(document1, "document1"), _key_list(document2, "document2")
+        len_pre_oov1, len_pre_oov2 = len(given1), len(given2)
+        document1 = [token for token in given1 if token in self]
+        document2 = [token for token in given2 if token in self]
         diff1, diff2 = len_pre_oov1 - len(document1), len_pre_oov2 - len(document2)
         if diff1 > 0 or diff2 > 0:
             logger.info("Removed %d and %d OOV words from document 1 and 2 (respectively).",
@@ -973,7 +1096,7 @@ class KeyedVectors:
             logger.warning("At least one of the documents had no words that were in the vocabulary.")
             return float("inf")
         # token ids as gensim's Dictionary([document1, document2]) numbers them
-        token_ids = {}
+        token_ids: dict[Any, int] = {}
         for document in (document1, document2):
             for token in sorted(set(document) - set(token_ids), key=lambda t: (str(type(t)), t)):
                 token_ids[token] = len(token_ids)
@@ -990,47 +1113,47 @@ class KeyedVectors:
             logger.info("The distance matrix is all zeros. Aborting (returning inf).")
             return float("inf")
 
-        def nbow(document):
+        def nbow(document: list[Any]) -> npt.NDArray[np.float64]:
             d = np.zeros(vocab_len, dtype=np.double)
             for token in document:
                 d[token_ids[token]] += 1
             return d / float(len(document))
 
-        return emd2(nbow(document1), nbow(document2), distance_matrix)
+        return float(emd2(nbow(document1), nbow(document2), distance_matrix))
 
-    def n_similarity(self, ws1, ws2):
+    def n_similarity(self, ws1: Iterable[KeyLike], ws2: Iterable[KeyLike]) -> np.floating:
         """Cosine similarity of the means of two lists of keys.
 
         An empty list raises ZeroDivisionError, as in gensim; a missing key raises KeyError
         (gensim >= 4.2 would silently leave it out).
         """
-        ws1, ws2 = _key_list(ws1, "ws1"), _key_list(ws2, "ws2")
-        if not (ws1 and ws2):
+        keys1, keys2 = _key_list(ws1, "ws1"), _key_list(ws2, "ws2")
+        if not (keys1 and keys2):
             raise ZeroDivisionError("At least one of the passed list is empty.")
-        mean1 = self.get_mean_vector(ws1, pre_normalize=False, ignore_missing=False)
-        mean2 = self.get_mean_vector(ws2, pre_normalize=False, ignore_missing=False)
+        mean1 = self.get_mean_vector(keys1, pre_normalize=False, ignore_missing=False)
+        mean2 = self.get_mean_vector(keys2, pre_normalize=False, ignore_missing=False)
         return np.dot(mean1 / np.linalg.norm(mean1), mean2 / np.linalg.norm(mean2))
 
-    def most_similar_to_given(self, key1, keys_list):
+    def most_similar_to_given(self, key1: KeyLike, keys_list: Iterable[KeyLike]) -> Key:
         """The key of ``keys_list`` most similar to ``key1``."""
-        keys_list = _key_list(keys_list, "keys_list")
-        if not keys_list:
+        candidates = _key_list(keys_list, "keys_list")
+        if not candidates:
             raise ValueError("keys_list is empty")
-        best = keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
+        best = candidates[int(np.argmax([self.similarity(key1, key) for key in candidates]))]
         return _plain_key(best)  # a numpy int as the int
 
-    def closer_than(self, key1, key2):
+    def closer_than(self, key1: KeyLike, key2: KeyLike) -> list[Key]:
         """All keys closer to ``key1`` than ``key2`` is."""
         index1, index2 = self.get_index(key1), self.get_index(key2)
         all_distances = self.distances(key1)
         closer = np.flatnonzero(all_distances < all_distances[index2])
         return [self.index_to_key[i] for i in closer if i != index1]
 
-    def rank(self, key1, key2):
+    def rank(self, key1: KeyLike, key2: KeyLike) -> int:
         """Rank of ``key2`` among all keys by distance from ``key1`` (1 = closest)."""
         return len(self.closer_than(key1, key2)) + 1
 
-    def relative_cosine_similarity(self, wa, wb, topn=10):
+    def relative_cosine_similarity(self, wa: KeyLike, wb: KeyLike, topn: int = 10) -> float:
         """Similarity of ``wa`` and ``wb`` divided by the sum of ``wa``'s top-N similarities."""
         sims = self.similar_by_key(wa, topn)
         if not sims:
@@ -1040,7 +1163,7 @@ class KeyedVectors:
     # ---- evaluation and files --------------------------------------------------------------
 
     @staticmethod
-    def log_accuracy(section):
+    def log_accuracy(section: evaluation.AnalogySection) -> None:
         """Log the accuracy of one section of :meth:`evaluate_word_analogies`' result, as gensim."""
         correct, incorrect = len(section["correct"]), len(section["incorrect"])
         if correct + incorrect > 0:
@@ -1048,14 +1171,17 @@ class KeyedVectors:
                         100.0 * correct / (correct + incorrect), correct, correct + incorrect)
 
     @staticmethod
-    def log_evaluate_word_pairs(pearson, spearman, oov, pairs):
+    def log_evaluate_word_pairs(pearson: Sequence[float], spearman: Sequence[float], oov: float,
+                                pairs: PathType) -> None:
         """Log the result of :meth:`evaluate_word_pairs`, as gensim does."""
         logger.info("Pearson correlation coefficient against %s: %.4f", pairs, pearson[0])
         logger.info("Spearman rank-order correlation coefficient against %s: %.4f", pairs, spearman[0])
         logger.info("Pairs with unknown words ratio: %.1f%%", oov)
 
-    def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
-                                dummy4unknown=False, similarity_function="most_similar"):
+    def evaluate_word_analogies(self, analogies: PathType, restrict_vocab: int = 300000,
+                                case_insensitive: bool = True, dummy4unknown: bool = False,
+                                similarity_function: str = "most_similar",
+                                ) -> tuple[float, list[evaluation.AnalogySection]]:
         """Accuracy on an analogy file; see :func:`fastw2v.evaluation.evaluate_word_analogies`
         (with int keys, the file's words are read as ints)."""
         return evaluation.evaluate_word_analogies(self, analogies, restrict_vocab=restrict_vocab,
@@ -1063,16 +1189,20 @@ class KeyedVectors:
                                        dummy4unknown=dummy4unknown,
                                        similarity_function=similarity_function)
 
-    def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
-                            case_insensitive=True, dummy4unknown=False):
+    def evaluate_word_pairs(self, pairs: PathType, delimiter: str = "\t", encoding: str = "utf8",
+                            restrict_vocab: int = 300000, case_insensitive: bool = True,
+                            dummy4unknown: bool = False,
+                            ) -> tuple[tuple[float, float], tuple[float, float], float]:
         """Correlation with human similarity scores; see :func:`fastw2v.evaluation.evaluate_word_pairs`
         (with int keys, the file's words are read as ints: a file of node id pairs works)."""
         return evaluation.evaluate_word_pairs(self, pairs, delimiter=delimiter, encoding=encoding,
                                    restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
                                    dummy4unknown=dummy4unknown)
 
-    def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None,
-                             write_header=True, prefix="", append=False, sort_attr="count"):
+    def save_word2vec_format(self, fname: PathType, fvocab: PathType | None = None,
+                             binary: bool = False, total_vec: int | None = None,
+                             write_header: bool = True, prefix: str = "", append: bool = False,
+                             sort_attr: str = "count") -> None:
         """Write word2vec.c text or binary format; see :func:`fastw2v.word2vec_format.save`.
 
         int keys are written as decimal strings (as gensim writes ``str(key)``); read them
@@ -1083,9 +1213,12 @@ class KeyedVectors:
                              sort_attr=sort_attr)
 
     @classmethod
-    def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
-                             unicode_errors="strict", limit=None, datatype=np.float32,
-                             no_header=False, key_type=str):
+    def load_word2vec_format(cls: type[_KV], fname: PathType | IO[bytes],
+                             fvocab: PathType | None = None, binary: bool = False,
+                             encoding: str = "utf8", unicode_errors: str = "strict",
+                             limit: int | None = None, datatype: npt.DTypeLike = np.float32,
+                             no_header: bool = False,
+                             key_type: type[str] | type[int] = str) -> _KV:
         """Read word2vec.c text or binary format; see :func:`fastw2v.word2vec_format.load`.
 
         ``key_type=int`` (a fastw2v addition) reads the keys as ints, as
@@ -1100,8 +1233,8 @@ class KeyedVectors:
                                binary=binary, encoding=encoding)
         return kv
 
-    def intersect_word2vec_format(self, fname, lockf=0.0, binary=False, encoding="utf8",
-                                  unicode_errors="strict"):
+    def intersect_word2vec_format(self, fname: PathType, lockf: float = 0.0, binary: bool = False,
+                                  encoding: str = "utf8", unicode_errors: str = "strict") -> None:
         """Take the vectors of the keys of a word2vec.c-format file that are also keys here.
 
         No key is added: the keys present in both take the file's vectors, and their
@@ -1144,7 +1277,8 @@ class KeyedVectors:
         self.add_lifecycle_event("intersect_word2vec_format", msg="merged %d vectors into %s "
                                  "matrix from %s" % (len(pairs), self.vectors.shape, fname))
 
-    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+    def vectors_for_all(self, keys: Iterable[KeyLike], allow_inference: bool = True,
+                        copy_vecattrs: bool = False) -> KeyedVectors:
         """The vectors of ``keys`` as a new :class:`KeyedVectors`, as gensim makes it.
 
         Keys are deduplicated (first occurrence kept, in order); keys without a vector are
@@ -1169,7 +1303,8 @@ class KeyedVectors:
         """
         if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
             raise TypeError("keys must be an iterable of keys, got %s" % _describe(keys))
-        vocab, seen = [], set()
+        vocab: list[Key] = []
+        seen: set[Any] = set()
         for key in keys:
             if key not in seen:
                 seen.add(key)
@@ -1190,8 +1325,9 @@ class KeyedVectors:
                     kv.expandos[attr] = np.array(values[rows])
         return kv
 
-    def save(self, fname_or_handle, separately=None, sep_limit=10 * 1024**2, ignore=frozenset(),
-             pickle_protocol=PICKLE_PROTOCOL):
+    def save(self, fname_or_handle: PathType, separately: Sequence[str] | None = None,
+             sep_limit: int = 10 * 1024**2, ignore: Collection[str] = frozenset(),
+             pickle_protocol: int = PICKLE_PROTOCOL) -> None:
         """Save the keys, vectors and per-key attributes (no pickle; see ``docs/file-format.md``).
 
         Parameters
@@ -1225,7 +1361,7 @@ class KeyedVectors:
         persistence.write_archive(fname, meta, arrays)
 
     @classmethod
-    def load(cls, fname, mmap=None):
+    def load(cls: type[_KV], fname: PathType, mmap: persistence.MmapMode = None) -> _KV:
         """Load vectors saved by :meth:`save`, or the vectors of a saved ``Word2Vec`` model.
 
         Parameters
@@ -1238,14 +1374,15 @@ class KeyedVectors:
         """
         return persistence.load(cls, fname, mmap=mmap)
 
-    def to_state(self, ignore=frozenset()):
+    def to_state(self, ignore: Collection[str] = frozenset(),
+                 ) -> tuple[persistence.Meta, dict[str, persistence.Member]]:
         """``(meta, arrays)``, what :func:`fastw2v.persistence.save` writes of these vectors
         (without the attributes named in ``ignore``: see :meth:`save`)."""
-        arrays = {}
+        arrays: dict[str, persistence.Member] = {}
         return {"class": "KeyedVectors", "keyedvectors": self.describe(arrays, "", ignore)}, arrays
 
     @classmethod
-    def from_state(cls, reader):
+    def from_state(cls: type[_KV], reader: persistence.Reader) -> _KV:
         """The vectors of an open archive (a ``persistence.ArchiveReader``): saved vectors,
         or the ``wv`` of a saved model."""
         kind = reader.meta.get("class")
@@ -1259,7 +1396,8 @@ class KeyedVectors:
         kv.add_lifecycle_event("loaded", fname=reader.path)
         return kv
 
-    def describe(self, arrays, prefix, ignore=frozenset()):
+    def describe(self, arrays: dict[str, persistence.Member], prefix: str,
+                 ignore: Collection[str] = frozenset()) -> dict[str, Any]:
         """Add these vectors' arrays to ``arrays`` (member names under ``prefix``); return
         their JSON description (for a model that saves its vectors inside its own state).
         ``ignore`` may name ``"lifecycle_events"`` and ``"vectors_lockf"`` to leave out."""
@@ -1269,7 +1407,7 @@ class KeyedVectors:
         names = sorted(self.expandos)
         for i, name in enumerate(names):
             arrays["%sexpandos/%d.npy" % (prefix, i)] = self.expandos[name]
-        desc = {"vector_size": self.vector_size, "count": len(self.index_to_key),
+        desc: dict[str, Any] = {"vector_size": self.vector_size, "count": len(self.index_to_key),
                 "key_type": key_type, "next_index": getattr(self, "next_index", len(self)),
                 "expandos": names, "norms": True}
         lockf = self.vectors_lockf
@@ -1279,12 +1417,15 @@ class KeyedVectors:
             desc["vectors_lockf"] = True
         if "lifecycle_events" not in ignore:
             desc["lifecycle_events"] = saved_events(getattr(self, "lifecycle_events", []))
-        if getattr(self, "_derived_vecattrs", None) is not None:
-            desc["huffman_vecattrs"] = self._derived_vecattrs.ties
+        derived = getattr(self, "_derived_vecattrs", None)
+        if derived is not None:
+            desc["huffman_vecattrs"] = derived.ties
         return desc
 
     @classmethod
-    def from_description(cls, reader, desc, prefix, vector_types="f", key_types=("str", "int")):
+    def from_description(cls: type[_KV], reader: persistence.Reader, desc: dict[str, Any],
+                         prefix: str, vector_types: np.dtype[Any] | str = "f",
+                         key_types: Sequence[str] = ("str", "int")) -> _KV:
         """The vectors that :meth:`describe` described as ``desc``, arrays read from ``reader``
         under ``prefix``; a ValueError for anything inconsistent."""
         persistence.check_object(desc, prefix.rstrip("/") or "keyedvectors")
@@ -1304,10 +1445,12 @@ class KeyedVectors:
         kv.index_to_key = keys
         kv.key_to_index = dict(zip(keys, range(len(keys))))
         if len(kv.key_to_index) != len(keys):
-            seen = set()
-            duplicate = next(key for key in keys if key in seen or seen.add(key))
-            raise ValueError("%r: key %r appears more than once in %skeys.npy"
-                             % (reader.path, duplicate, prefix))
+            seen: set[Key] = set()
+            for key in keys:
+                if key in seen:
+                    raise ValueError("%r: key %r appears more than once in %skeys.npy"
+                                     % (reader.path, key, prefix))
+                seen.add(key)
         kv.vectors = reader.array(prefix + "vectors.npy", vector_types, (len(keys), kv.vector_size))
         kv.expandos = {name: reader.array("%sexpandos/%d.npy" % (prefix, i), persistence.NUMERIC,
                                           (len(keys),))

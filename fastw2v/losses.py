@@ -6,9 +6,16 @@ tree of the vocabulary. Both follow gensim 4 and word2vec.c. Their compiled side
 ``_loss_ns.h`` and ``_loss_hs.h``; a ``fastw2v._trainer.KernelConfig`` takes one of each, or
 both.
 """
+from __future__ import annotations
+
+import logging
+
 import numpy as np
+import numpy.typing as npt
 
 from fastw2v import _huffman
+
+logger = logging.getLogger(__name__)
 
 # Inner nodes nearest the Huffman root, which lie on nearly every word's path, that each
 # worker thread trains in a copy of its own and merges every 64 predictions when there are
@@ -16,7 +23,8 @@ from fastw2v import _huffman
 TOP_HUFFMAN_NODES = 32
 
 
-def alias_table(counts, ns_exponent=0.75):
+def alias_table(counts: npt.ArrayLike, ns_exponent: float = 0.75,
+                ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int32]]:
     """Walker's alias table for drawing negatives from ``counts ** ns_exponent`` in O(1).
 
     Returns
@@ -32,7 +40,8 @@ def alias_table(counts, ns_exponent=0.75):
     small = np.flatnonzero(scaled < 1.0).tolist()
     large = np.flatnonzero(scaled >= 1.0).tolist()
     residual = scaled.tolist()
-    paired, partner = [], []
+    paired: list[int] = []
+    partner: list[int] = []
     while small and large:
         s, g = small.pop(), large.pop()
         paired.append(s)
@@ -54,7 +63,8 @@ def alias_table(counts, ns_exponent=0.75):
 HUFFMAN_TIES = ("gensim", "index")
 
 
-def huffman_codes(counts, ties="gensim"):
+def huffman_codes(counts: npt.ArrayLike, ties: str = "gensim") -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
     """Huffman codes of every word, as gensim builds them (``ties``: see :data:`HUFFMAN_TIES`).
 
     Built in compiled code (``_huffman.pyx``), in a heap that moves as gensim's ``heapq``
@@ -69,10 +79,11 @@ def huffman_codes(counts, ties="gensim"):
     """
     if ties not in HUFFMAN_TIES:
         raise ValueError("ties must be one of %s, got %r" % (HUFFMAN_TIES, ties))
-    n = len(counts)
-    if n < 2:
-        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32)
-    return _huffman.huffman_tree(np.ascontiguousarray(counts, dtype=np.int64), ties == "index")
+    values = np.ascontiguousarray(counts, dtype=np.int64)
+    if len(values) < 2:
+        return (np.zeros(len(values) + 1, dtype=np.int64), np.zeros(0, np.uint8),
+                np.zeros(0, np.int32))
+    return _huffman.huffman_tree(values, ties == "index")
 
 
 class NegativeSampling:
@@ -94,7 +105,7 @@ class NegativeSampling:
         The alias table of the noise distribution (see :func:`alias_table`).
     """
 
-    def __init__(self, counts, negative, ns_exponent=0.75):
+    def __init__(self, counts: npt.ArrayLike, negative: int, ns_exponent: float = 0.75) -> None:
         if negative < 1:
             raise ValueError("negative sampling needs negative >= 1, not %r" % (negative,))
         self.negative = int(negative)
@@ -117,15 +128,18 @@ class HierarchicalSoftmax:
         The Huffman paths (see :func:`huffman_codes`).
     """
 
-    def __init__(self, counts, ties="gensim"):
+    def __init__(self, counts: npt.ArrayLike, ties: str = "gensim") -> None:
+        logger.info("constructing a huffman tree from %i words", np.size(counts))
         self.offsets, self.codes, self.points = huffman_codes(counts, ties)
+        logger.info("built huffman tree with maximum node depth %i",
+                    int(np.diff(self.offsets).max(initial=0)))
 
     @property
-    def inner_nodes(self):
+    def inner_nodes(self) -> int:
         """Inner nodes of the tree (one fewer than the words): the rows of ``syn1`` used."""
         return max(len(self.offsets) - 2, 0)
 
-    def top_nodes(self, workers, batched):
+    def top_nodes(self, workers: int, batched: bool) -> int:
         """How many nodes nearest the root each worker thread trains in its own copy.
 
         Copies pay with several threads, which would otherwise all write those rows for

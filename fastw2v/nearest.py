@@ -5,11 +5,24 @@ On request (``bf16=True``) and on CPUs with AVX512_BF16, large batches take a bf
 pass (``_nearest.pyx``) instead, whose candidates our own kernel scores exactly in float32:
 the same top-k, up to float32 rounding.
 """
+from __future__ import annotations
+
 import collections
 import concurrent.futures
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
+
+from fastw2v._types import FloatArray
+
+if TYPE_CHECKING:
+    from fastw2v._nearest import CandidateLists
+
+#: Row numbers.
+Indices = npt.NDArray[np.int64]
+Float32Array = npt.NDArray[np.float32]
 
 _QUERY_CHUNK = 1024  # queries scored together: one matrix product per (query chunk, key block)
 _KEY_BLOCK = 8192  # keys per block (a multiple of _BLOCK): similarity blocks of 32 MB
@@ -24,7 +37,7 @@ _UNIT_SLACK = 2.0 ** -10  # unit rows are at most this much longer than 1 (float
 _NORM_ROWS = 65536  # rows per call of the norm kernel: threads take the next block
 
 
-def row_norms(vectors, threads=None):
+def row_norms(vectors: npt.ArrayLike, threads: int | None = None) -> FloatArray:
     """The L2 norm of every row of ``vectors``, without a temporary of their size.
 
     float32 and float64 rows are summed in double by a compiled kernel with the GIL released,
@@ -45,20 +58,20 @@ def row_norms(vectors, threads=None):
     """
     from fastw2v import _norms
 
-    vectors = np.asarray(vectors)
-    if vectors.ndim != 2 or vectors.dtype.kind != "f":
+    rows: FloatArray = np.asarray(vectors)
+    if rows.ndim != 2 or rows.dtype.kind != "f":
         raise ValueError("row_norms needs a 2-D float array, got %s of dtype %s"
-                         % (vectors.shape, vectors.dtype))
-    out = np.empty(len(vectors), dtype=vectors.dtype)
-    native = vectors.dtype in (np.float32, np.float64) and vectors.flags.c_contiguous
-    starts = range(0, len(vectors), _NORM_ROWS)
+                         % (rows.shape, rows.dtype))
+    out = np.empty(len(rows), dtype=rows.dtype)
+    native = rows.dtype in (np.float32, np.float64) and rows.flags.c_contiguous
+    starts = range(0, len(rows), _NORM_ROWS)
 
-    def norms_of(start):
-        end = min(start + _NORM_ROWS, len(vectors))
+    def norms_of(start: int) -> None:
+        end = min(start + _NORM_ROWS, len(rows))
         if native:
-            _norms.row_norms_into(vectors, out, start, end)
+            _norms.row_norms_into(rows, out, start, end)
         else:
-            block = vectors[start:end]
+            block = rows[start:end]
             if block.dtype in (np.float32, np.float64):
                 block = np.ascontiguousarray(block)
             else:
@@ -78,15 +91,15 @@ def row_norms(vectors, threads=None):
     return out
 
 
-def unit_rows(matrix):
+def unit_rows(matrix: npt.ArrayLike) -> Float32Array:
     """Rows scaled to unit L2 length (zero rows unchanged), as float32."""
-    matrix = np.asarray(matrix, dtype=np.float64)
-    lengths = np.linalg.norm(matrix, axis=1, keepdims=True)
+    rows = np.asarray(matrix, dtype=np.float64)
+    lengths = np.linalg.norm(rows, axis=1, keepdims=True)
     lengths[lengths == 0] = 1.0
-    return (matrix / lengths).astype(np.float32)
+    return (rows / lengths).astype(np.float32)
 
 
-def _largest(values, k):
+def _largest(values: FloatArray, k: int) -> npt.NDArray[np.intp]:
     """Column positions of the ``k`` largest values of each row, in increasing order.
 
     Of equal values the leftmost are taken. ``values`` holds no NaN.
@@ -102,7 +115,7 @@ def _largest(values, k):
     return np.nonzero(taken)[1].reshape(rows, k)
 
 
-def top_k(scores, k):
+def top_k(scores: FloatArray, k: int) -> npt.NDArray[np.intp]:
     """Column indices of the ``k`` largest values of each row of ``scores``, largest first.
 
     Two-stage selection: the maxima of blocks of 32 columns pick the ``k`` candidate blocks,
@@ -124,7 +137,7 @@ def top_k(scores, k):
     rows, width = scores.shape
     k = min(k, width)
     if k <= 0:
-        return np.empty((rows, 0), dtype=np.int64)
+        return np.empty((rows, 0), dtype=np.intp)
     if width <= 16 * _BLOCK or k * _BLOCK * 4 > width:
         candidates = np.broadcast_to(np.arange(width), scores.shape)
         values = scores
@@ -143,7 +156,8 @@ def top_k(scores, k):
     return np.take_along_axis(np.take_along_axis(candidates, best, axis=1), order, axis=1)
 
 
-def nearest(queries, vectors, norms, k, bf16=False):
+def nearest(queries: Float32Array, vectors: FloatArray, norms: FloatArray, k: int,
+            bf16: bool = False) -> tuple[Indices, Float32Array]:
     """The ``k`` most similar rows of ``vectors`` for each unit query, best first.
 
     Queries are taken 1,024 at a time and scored against blocks of 8,192 unit vectors with
@@ -198,12 +212,13 @@ def nearest(queries, vectors, norms, k, bf16=False):
     return all_indices, all_sims
 
 
-def _nearest_float32(chunk, vectors, norms, k, block_rows):
+def _nearest_float32(chunk: Float32Array, vectors: FloatArray, norms: FloatArray, k: int,
+                     block_rows: int) -> tuple[Indices, Float32Array]:
     """:func:`nearest` for one chunk of queries, by float32 matrix products over key blocks."""
     k = min(k, len(vectors))
     buffer = np.empty((block_rows, len(chunk)), dtype=np.float32)
     unit = np.empty((block_rows, vectors.shape[1]), dtype=np.float32)
-    indices = best = None
+    indices, best = np.empty((len(chunk), 0), np.int64), np.empty((len(chunk), 0), np.float32)
     for start in range(0, len(vectors), block_rows):
         block = vectors[start:start + block_rows]
         sims = buffer[:-(-len(block) // _BLOCK) * _BLOCK]
@@ -216,14 +231,15 @@ def _nearest_float32(chunk, vectors, norms, k, block_rows):
         sims[len(block):] = -np.inf
         block_max = np.fmax.reduce(sims.reshape(-1, _BLOCK, len(chunk)), axis=1).T
         block_max[np.isnan(block_max)] = -np.inf
-        if best is None:
+        if start == 0:
             indices, best = _block_top_k(sims, block_max, k)
         else:
             indices, best = _merge_block(sims, block_max, start, indices, best)
     return indices, best
 
 
-def _bf16_applies(queries, vectors, norms, k, block_rows):
+def _bf16_applies(queries: Float32Array, vectors: FloatArray, norms: FloatArray, k: int,
+                  block_rows: int) -> bool:
     """Whether :func:`_nearest_bf16` can serve these arrays and is worth it."""
     from fastw2v import cpu
 
@@ -234,7 +250,7 @@ def _bf16_applies(queries, vectors, norms, k, block_rows):
             and len(vectors) < 2 ** 31 and cpu.bf16_search_available())
 
 
-def _bf16_margin(dim):
+def _bf16_margin(dim: int) -> float:
     """Twice the largest difference between a bfloat16 and the float32 similarity of two
     rows of length at most ``1 + _UNIT_SLACK``: the first pass keeps the keys within it of a
     query's k-th best approximate score.
@@ -247,7 +263,7 @@ def _bf16_margin(dim):
     Subnormals flushed to zero add less than ``dim * 2**-120``. The result is widened to
     cover the float32 rounding of the thresholds and of the kernel's length checks.
     """
-    def gamma(n, rounding=2.0 ** -23):
+    def gamma(n: int, rounding: float = 2.0 ** -23) -> float:
         return n * rounding / (1 - n * rounding)
 
     lengths = (1 + _UNIT_SLACK) ** 2
@@ -256,7 +272,7 @@ def _bf16_margin(dim):
     return 2 * bound * (1 + 2.0 ** -10) + 2.0 ** -20
 
 
-def _scan_threads():
+def _scan_threads() -> int:
     """Threads for the bfloat16 first pass: one per CPU this process may use, at most 16."""
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -265,7 +281,8 @@ def _scan_threads():
     return max(1, min(cpus, 16))
 
 
-def _nearest_bf16(chunk, vectors, norms, k, block_rows):
+def _nearest_bf16(chunk: Float32Array, vectors: Float32Array, norms: Float32Array, k: int,
+                  block_rows: int) -> tuple[Indices, Float32Array]:
     """:func:`nearest` for one chunk of queries, with a bfloat16 first pass.
 
     The first pass (:func:`_bf16_candidates`) keeps, for each query, every key of the whole
@@ -304,7 +321,8 @@ def _nearest_bf16(chunk, vectors, norms, k, block_rows):
     return indices, best
 
 
-def _bf16_candidates(queries, vectors, norms, k, margin):
+def _bf16_candidates(queries: Float32Array, vectors: Float32Array, norms: Float32Array, k: int,
+                     margin: float) -> list[CandidateLists] | None:
     """The bfloat16 first pass: candidate keys of each unit query, one list per thread.
 
     Threads take ``_SCAN_RANGE`` keys at a time. Unit keys and queries are rounded to
@@ -321,7 +339,7 @@ def _bf16_candidates(queries, vectors, norms, k, margin):
     lists = [_nearest.CandidateLists(len(queries), capacity) for _ in range(threads)]
     starts = collections.deque(range(0, len(vectors), _SCAN_RANGE))
 
-    def scan(candidates):
+    def scan(candidates: CandidateLists) -> int:
         """Scan the ranges left until none is; returns a status of ``_nearest.scan``."""
         while True:
             try:
@@ -343,7 +361,8 @@ def _bf16_candidates(queries, vectors, norms, k, margin):
     return None if _nearest.SCAN_ODD_NORMS in statuses else lists
 
 
-def _block_top_k(sims, block_max, k):
+def _block_top_k(sims: Float32Array, block_max: Float32Array, k: int,
+                 ) -> tuple[Indices, Float32Array]:
     """Top-``k`` rows of each column of ``sims``, best first, as ``(columns, k)`` arrays.
 
     ``block_max`` holds the maximum of each 32-row group of each column, ``(columns, groups)``.
@@ -357,7 +376,8 @@ def _block_top_k(sims, block_max, k):
     return np.take_along_axis(rows, best, axis=1), np.take_along_axis(values, best, axis=1)
 
 
-def _merge_block(sims, block_max, start, indices, best):
+def _merge_block(sims: Float32Array, block_max: Float32Array, start: int, indices: Indices,
+                 best: Float32Array) -> tuple[Indices, Float32Array]:
     """Merge the rows of ``sims`` (keys ``start...``) into each column's running top-k."""
     columns, k = best.shape
     column, group = np.nonzero(block_max > best[:, -1:])
@@ -384,7 +404,7 @@ def _merge_block(sims, block_max, start, indices, best):
 _SCORE_ROWS = 1 << 16  # rows of non-float32/64 vectors converted at a time by cosine_scores
 
 
-def widen(rows, out):
+def widen(rows: FloatArray, out: Float32Array) -> Float32Array:
     """``rows`` as float32 in ``out[:len(rows)]`` (returned): float16 rows through the CPU's
     F16C instructions where it has them (several times faster than numpy), others by numpy.
 
@@ -405,7 +425,7 @@ def widen(rows, out):
     return view
 
 
-def cosine_scores(vectors, query, norms):
+def cosine_scores(vectors: FloatArray, query: FloatArray, norms: FloatArray) -> FloatArray:
     """``vectors @ query / norms``: the cosine similarity of every row to a unit ``query``.
 
     float32 and float64 rows are scored by one BLAS product (no temporary beyond the
@@ -429,17 +449,18 @@ def cosine_scores(vectors, query, norms):
     with np.errstate(divide="ignore", invalid="ignore"):
         if vectors.dtype in (np.float32, np.float64):
             return vectors @ query / norms
-        query = np.asarray(query, dtype=np.float32)
+        query32 = np.asarray(query, dtype=np.float32)
         scores = np.empty(len(vectors), dtype=np.float32)
         buffer = np.empty((min(_SCORE_ROWS, len(vectors)), vectors.shape[1]), np.float32)
         for start in range(0, len(vectors), _SCORE_ROWS):
             block = widen(vectors[start:start + _SCORE_ROWS], buffer)
-            np.divide(block @ query, norms[start:start + len(block)],
+            np.divide(block @ query32, norms[start:start + len(block)],
                       out=scores[start:start + len(block)])
         return scores
 
 
-def scaled_similarities(queries, vectors, norms):
+def scaled_similarities(queries: Float32Array, vectors: FloatArray,
+                        norms: FloatArray) -> FloatArray:
     """``queries @ vectors.T / norms`` (cosine similarities when ``queries`` are unit rows)."""
     sims = queries @ vectors.T
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -6,11 +6,18 @@ value it accepts (:class:`Interval`, :class:`Options`, ``"callable"``, ``"boolea
 format. A value of the wrong type raises :class:`InvalidParameterError` as a TypeError, one
 out of range as a ValueError (it is both).
 """
+from __future__ import annotations
+
 import math
 import numbers
 import reprlib
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, Union, overload
 
 import numpy as np
+
+#: What a parameter's list of constraints holds (see the module docstring).
+Constraint = Union["Interval", "Options", Literal["callable", "boolean", "iterable"], type, None]
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -31,17 +38,19 @@ class Interval:
         Which bounds belong to the interval.
     """
 
-    def __init__(self, kind, low, high, closed="both"):
+    def __init__(self, kind: type[numbers.Integral] | type[numbers.Real], low: float | None,
+                 high: float | None,
+                 closed: Literal["both", "left", "right", "neither"] = "both") -> None:
         self.kind, self.low, self.high, self.closed = kind, low, high, closed
 
-    def accepts_type(self, value):
+    def accepts_type(self, value: object) -> bool:
         if isinstance(value, (bool, np.bool_)):
             return False
         if self.kind is numbers.Integral:
             return isinstance(value, (numbers.Integral, np.integer))
         return isinstance(value, (numbers.Real, np.floating, np.integer))
 
-    def __contains__(self, value):
+    def __contains__(self, value: Any) -> bool:
         if self.kind is numbers.Real and not math.isfinite(value):
             return False
         if self.low is not None:
@@ -52,7 +61,7 @@ class Interval:
                 return False
         return True
 
-    def __str__(self):
+    def __str__(self) -> str:
         kind = "an int" if self.kind is numbers.Integral else "a finite number"
         left = "[" if self.closed in ("both", "left") and self.low is not None else "("
         right = "]" if self.closed in ("both", "right") and self.high is not None else ")"
@@ -66,14 +75,14 @@ class Interval:
 class Options:
     """One of a set of str or int values (``True`` matches 1; floats never match)."""
 
-    def __init__(self, *values):
+    def __init__(self, *values: str | int) -> None:
         self.values = values
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "one of %s" % ", ".join(repr(v) for v in self.values)
 
 
-def _matches(constraint, value):
+def _matches(constraint: Constraint, value: Any) -> tuple[bool, bool]:
     """``(type_ok, value_ok)`` of ``value`` under one constraint."""
     if constraint is None:
         return value is None, value is None
@@ -92,11 +101,12 @@ def _matches(constraint, value):
         ok = (isinstance(value, (str, numbers.Integral, np.integer, np.bool_))
               and any(value == option for option in constraint.values))
         return ok, ok
+    assert isinstance(constraint, Interval), constraint
     type_ok = constraint.accepts_type(value)
     return type_ok, type_ok and value in constraint
 
 
-def _describe(constraint):
+def _describe(constraint: Constraint) -> str:
     if constraint is None:
         return "None"
     if constraint is str:
@@ -108,7 +118,8 @@ def _describe(constraint):
     return str(constraint)
 
 
-def validate(constraints, params, owner):
+def validate(constraints: Mapping[str, Sequence[Constraint]], params: Mapping[str, Any],
+             owner: str) -> None:
     """Check ``params`` (name -> value) against ``constraints`` (name -> list of constraints).
 
     Raises
@@ -125,7 +136,8 @@ def validate(constraints, params, owner):
         raise InvalidParameterError("%s: %s must be %s, got %r" % (owner, name, expected, value))
 
 
-def check_learning_rates(start, end, owner, start_name="alpha", end_name="min_alpha"):
+def check_learning_rates(start: float, end: float, owner: str, start_name: str = "alpha",
+                         end_name: str = "min_alpha") -> None:
     """Learning rates must be finite with ``0 < start`` and ``0 <= end <= start``."""
     validate({start_name: [Interval(numbers.Real, 0, None, closed="neither")],
               end_name: [Interval(numbers.Real, 0, None, closed="left")]},
@@ -136,7 +148,19 @@ def check_learning_rates(start, end, owner, start_name="alpha", end_name="min_al
                                        end_name))
 
 
-def check_count(value, name):
+@overload
+def check_count(value: None, name: str) -> None: ...
+
+
+@overload
+def check_count(value: int | np.integer, name: str) -> int: ...
+
+
+@overload
+def check_count(value: object, name: str) -> int | None: ...
+
+
+def check_count(value: object, name: str) -> int | None:
     """``value`` as an int >= 0, or None; TypeError or ValueError naming ``name`` otherwise
     (query arguments such as ``topn`` and ``restrict_vocab``)."""
     if value is None:

@@ -6,8 +6,12 @@ boundary, so ``mmap="r"`` maps the arrays in place without reading them. The arc
 written to a temporary sibling, fsynced and renamed over ``path``: an interrupted save leaves
 the previous file intact. See ``docs/file-format.md`` for the specification.
 """
+from __future__ import annotations
+
 import contextlib
+import functools
 import json
+import logging
 import math
 import os
 import struct
@@ -15,12 +19,49 @@ import time
 import tokenize
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import IO, Any, Literal, Protocol, TypeVar, Union, cast
 
 import numpy as np
+import numpy.typing as npt
 from numpy.lib import format as npy_format
 
 from fastw2v._fileio import atomic_write, is_compressed
+from fastw2v._types import Key, PathType
+from fastw2v.threads import Overlap
 from fastw2v._version import __version__
+
+logger = logging.getLogger(__name__)
+
+#: An archive's JSON description (``meta.json``).
+Meta = dict[str, Any]
+#: A member's array: the array, a stream of its blocks, or a function that makes it when
+#: the member is written.
+Member = Union[npt.NDArray[Any], "ArrayStream", Callable[[], npt.NDArray[Any]]]
+_Loaded = TypeVar("_Loaded", bound="Restorable")
+#: How arrays are read: into memory (None), or mapped read-only ("r") or copy-on-write ("c").
+MmapMode = Literal["r", "c", None]
+
+
+class Reader(Protocol):
+    """What a ``from_state`` reads an object from: an open archive (:class:`ArchiveReader`),
+    or a state in memory (``gensim_import.StateReader``)."""
+
+    path: str
+    meta: Meta
+
+    def array(self, name: str, types: np.dtype[Any] | str, shape: Sequence[int] | None,
+              mmap: bool = True) -> npt.NDArray[Any]: ...
+
+    def invalid_metadata(self) -> contextlib.AbstractContextManager[None]: ...
+
+
+class Restorable(Protocol):
+    """A class whose objects :func:`load` reads (``Word2Vec``, ``KeyedVectors``...)."""
+
+    @classmethod
+    def from_state(cls, reader: Reader) -> Any: ...
 
 FORMAT = "fastw2v"
 FORMAT_VERSION = 1
@@ -35,7 +76,7 @@ _MMAP_MODES = (None, "r", "c")
 
 # ----------------------------------------------------------------- the contract
 
-def save(obj, path):
+def save(obj: Any, path: PathType) -> None:
     """Write ``obj`` to ``path`` as a fastw2v archive, atomically.
 
     ``obj.to_state()`` gives ``(meta, arrays)``: a JSON-able dict (with a ``"class"``) and
@@ -45,7 +86,7 @@ def save(obj, path):
     write_archive(path, meta, arrays)
 
 
-def load(cls, path, mmap=None):
+def load(cls: type[_Loaded], path: PathType, mmap: MmapMode = None) -> _Loaded:
     """``cls.from_state(reader)`` of the archive at ``path``, ``reader`` an open
     :class:`ArchiveReader` (its ``meta`` and checked ``array`` members).
 
@@ -63,20 +104,24 @@ def load(cls, path, mmap=None):
     :func:`fastw2v.gensim_import.load` instead, which runs nothing from the file.
     """
     from fastw2v import gensim_import  # (imported here: it imports this module)
+    logger.info("loading %s object from %s", cls.__name__, path)
+    loaded: _Loaded
     if gensim_import.is_gensim_file(path):  # a pickle from gensim's save(): imported safely
-        return gensim_import.load(cls, path, mmap)
-    with ArchiveReader(path, mmap) as reader:
-        return cls.from_state(reader)
+        loaded = gensim_import.load(cls, path, mmap)
+    else:
+        with ArchiveReader(path, mmap) as reader:
+            loaded = cls.from_state(reader)
+    return loaded
 
 
 # ----------------------------------------------------------------- checked JSON values
 
-def check_object(value, name):
+def check_object(value: object, name: str) -> None:
     if not isinstance(value, dict):
         raise ValueError("%s must be a JSON object, got %r" % (name, value))
 
 
-def integer(value, name, low=0, high=None):
+def integer(value: Any, name: str, low: int = 0, high: int | None = None) -> int:
     """``value`` if it is an int in ``[low, high]`` (JSON true and false are not)."""
     if type(value) is not int or value < low or (high is not None and value > high):
         raise ValueError("%s must be an int in [%d, %s], got %r"
@@ -84,7 +129,7 @@ def integer(value, name, low=0, high=None):
     return value
 
 
-def number(value, name, low=-math.inf, finite=True):
+def number(value: Any, name: str, low: float = -math.inf, finite: bool = True) -> float:
     """``value`` as a float if it is a number ``>= low``, finite unless ``finite=False``."""
     if type(value) not in (int, float) or (finite and not math.isfinite(value)) or value < low:
         raise ValueError("%s must be a %snumber%s, got %r" % (
@@ -94,23 +139,25 @@ def number(value, name, low=-math.inf, finite=True):
 
 # ----------------------------------------------------------------- keys
 
-def key_arrays(keys, prefix, arrays):
+def key_arrays(keys: Sequence[Key], prefix: str, arrays: dict[str, Member]) -> str:
     """Store ``keys`` (all str, or all int) as arrays; return the key type, "str" or "int".
 
     str keys are one UTF-8 blob, each key followed by "\\n", with the byte offset where each
     key starts (plus the blob's length): when no key contains "\\n", they load with a
     single ``split``.
     """
-    if all(type(key) is str for key in keys):
-        text = "\n".join(keys) + "\n" if keys else ""
+    types = set(map(type, keys))
+    if types <= {str}:
+        words = cast("Sequence[str]", keys)  # (all str)
+        text = "\n".join(words) + "\n" if words else ""
         blob = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
         ends = np.flatnonzero(blob == 10) + 1
-        if len(ends) != len(keys):  # some key contains "\n"
-            ends = np.cumsum([len(key.encode("utf-8", "surrogatepass")) + 1 for key in keys])
+        if len(ends) != len(words):  # some key contains "\n"
+            ends = np.cumsum([len(word.encode("utf-8", "surrogatepass")) + 1 for word in words])
         arrays[prefix + "keys.npy"] = blob
         arrays[prefix + "key_offsets.npy"] = np.concatenate([[0], ends]).astype(np.int64)
         return "str"
-    if all(isinstance(key, (int, np.integer)) and not isinstance(key, bool) for key in keys):
+    if all(issubclass(kind, (int, np.integer)) and kind is not bool for kind in types):
         arrays[prefix + "keys.npy"] = np.array(keys, dtype=np.int64)
         return "int"
     bad = next(key for key in keys if type(key) is not str)
@@ -118,7 +165,7 @@ def key_arrays(keys, prefix, arrays):
                     % (bad, type(bad).__name__))
 
 
-def load_keys(reader, prefix, key_type="str"):
+def load_keys(reader: Reader, prefix: str, key_type: str = "str") -> list[Any]:
     """The keys stored by :func:`key_arrays` under ``prefix``, as a list, validated."""
     if key_type == "int":
         keys = reader.array(prefix + "keys.npy", "i", None, mmap=False)
@@ -142,7 +189,7 @@ def load_keys(reader, prefix, key_type="str"):
 
 # ----------------------------------------------------------------- writing
 
-def write_archive(path, meta, arrays):
+def write_archive(path: PathType, meta: Meta, arrays: Mapping[str, Member]) -> None:
     """Write ``meta`` (JSON-able dict) and ``arrays`` to ``path`` as a fastw2v archive,
     atomically.
 
@@ -150,18 +197,19 @@ def write_archive(path, meta, arrays):
     :class:`ArrayStream`, or a function called with no argument when its member is written
     (after those before it) that returns the ndarray.
     """
-    path = os.fspath(path)
-    if is_compressed(path):
+    filename = os.fspath(path)
+    if is_compressed(filename):
         raise ValueError("the fastw2v format is an uncompressed archive (so that it can be "
                          "memory-mapped): save to a path without a compression suffix, not %r"
-                         % path)
+                         % filename)
     meta = dict(format=FORMAT, format_version=FORMAT_VERSION, fastw2v_version=__version__, **meta)
     text = json.dumps(meta, indent=1, default=_json_value, allow_nan=True).encode("utf-8")
-    with atomic_write(path, "wb") as fout:
+    with atomic_write(filename, "wb") as fout:
         with zipfile.ZipFile(fout, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
             _write_member(archive, fout, META, lambda out: out.write(text))
-            for name, array in arrays.items():
-                _write_member(archive, fout, name, lambda out, a=array: _write_array(out, a))
+            for name, member in arrays.items():
+                _write_member(archive, fout, name, functools.partial(_write_array, array=member))
+    logger.info("saved %s", filename)
 
 
 class ArrayStream:
@@ -174,44 +222,48 @@ class ArrayStream:
     dtype : numpy dtype
         Its (numeric) dtype.
     blocks : iterable of numpy.ndarray
-        Its data in C order, in pieces of any shape; they must add up to ``shape``.
+        Its data in C order, in pieces of any shape; they must add up to ``shape``. Each
+        block is written on a helper thread while the next one is produced, so a block's
+        memory may be reused once the block after it has been yielded, not before.
     """
 
-    def __init__(self, shape, dtype, blocks):
+    def __init__(self, shape: Iterable[int], dtype: npt.DTypeLike,
+                 blocks: Iterable[npt.ArrayLike]) -> None:
         self.shape, self.dtype, self.blocks = tuple(shape), np.dtype(dtype), blocks
 
-    def write(self, out):
+    def write(self, out: IO[bytes]) -> None:
         """Write the ``.npy`` header and the blocks to ``out``."""
         if self.dtype.kind not in NUMERIC:
             raise TypeError("cannot save an array of dtype %s" % self.dtype)
         npy_format.write_array_header_1_0(out, {"descr": npy_format.dtype_to_descr(self.dtype),
                                                 "fortran_order": False, "shape": self.shape})
         expected, written = math.prod(self.shape) * self.dtype.itemsize, 0
-        for block in self.blocks:
-            block = np.ascontiguousarray(block, dtype=self.dtype)
-            written += block.nbytes
-            if written > expected:
-                break
-            out.write(block.reshape(-1).view(np.uint8))
+        with Overlap(out.write, name="fastw2v-writer") as writer:  # the CRC and write free the GIL
+            for block in self.blocks:
+                data = np.ascontiguousarray(block, dtype=self.dtype)
+                written += data.nbytes
+                if written > expected:
+                    break
+                writer.submit(data.reshape(-1).view(np.uint8).data)
         if written != expected:
             raise ValueError("array stream of shape %s gave %s bytes, not %d"
                              % (self.shape, "more" if written > expected else written, expected))
 
 
-def _write_array(out, array):
+def _write_array(out: IO[bytes], array: Member) -> None:
     if isinstance(array, ArrayStream):
         return array.write(out)
-    if callable(array):  # computed when written, after the members before it
-        array = array()
-    array = np.asarray(array)
-    if array.dtype.kind not in NUMERIC:
-        raise TypeError("cannot save an array of dtype %s" % array.dtype)
-    array = np.ascontiguousarray(array)
-    npy_format.write_array_header_1_0(out, npy_format.header_data_from_array_1_0(array))
-    out.write(array.reshape(-1).view(np.uint8))
+    # a function is called when its member is written, after the members before it
+    data = np.asarray(array() if callable(array) else array)
+    if data.dtype.kind not in NUMERIC:
+        raise TypeError("cannot save an array of dtype %s" % data.dtype)
+    data = np.ascontiguousarray(data)
+    npy_format.write_array_header_1_0(out, npy_format.header_data_from_array_1_0(data))
+    out.write(data.reshape(-1).view(np.uint8).data)
 
 
-def _write_member(archive, fout, name, write):
+def _write_member(archive: zipfile.ZipFile, fout: IO[bytes], name: str,
+                  write: Callable[[IO[bytes]], object]) -> None:
     """Add a stored member whose data starts on an ``ALIGN``-byte boundary of the file."""
     info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
     info.compress_type = zipfile.ZIP_STORED
@@ -223,7 +275,7 @@ def _write_member(archive, fout, name, write):
         write(out)
 
 
-def _json_value(value):
+def _json_value(value: object) -> object:
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError("cannot save a %s in the file's JSON metadata: %r"
@@ -232,10 +284,24 @@ def _json_value(value):
 
 # ----------------------------------------------------------------- reading
 
+@contextlib.contextmanager
+def invalid_metadata(path: str) -> Iterator[None]:
+    """Turn a malformed description of the file at ``path`` (a missing field, a wrong type)
+    into a ValueError naming it."""
+    try:
+        yield
+    except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith(repr(path)):
+            raise
+        raise ValueError("%r: invalid fastw2v metadata: %s%s"
+                         % (path, "missing field " if type(exc) is KeyError else "",
+                            exc)) from exc
+
+
 class ArchiveReader:
     """An open fastw2v archive: validated metadata and member arrays (read or mapped)."""
 
-    def __init__(self, path, mmap):
+    def __init__(self, path: PathType, mmap: MmapMode) -> None:
         if mmap not in _MMAP_MODES:
             raise ValueError("mmap must be None, 'r' or 'c', got %r" % (mmap,))
         self.path = os.fspath(path)
@@ -243,7 +309,7 @@ class ArchiveReader:
         if os.path.isdir(self.path):
             raise ValueError("%r is a directory, not a fastw2v file" % self.path)
         self.file = open(self.path, "rb")
-        self.archive = None
+        self.archive: zipfile.ZipFile | None = None
         try:
             self.size = os.fstat(self.file.fileno()).st_size
             self.archive = self._open_archive()
@@ -252,15 +318,16 @@ class ArchiveReader:
             self.__exit__()
             raise
 
-    def __enter__(self):
+    def __enter__(self) -> ArchiveReader:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind: type[BaseException] | None = None, exc: BaseException | None = None,
+                 traceback: TracebackType | None = None) -> None:
         if self.archive is not None:
             self.archive.close()
         self.file.close()
 
-    def _open_archive(self):
+    def _open_archive(self) -> zipfile.ZipFile:
         try:
             archive = zipfile.ZipFile(self.file)
         except NotImplementedError as exc:  # e.g. a zip version Python does not read
@@ -280,7 +347,7 @@ class ArchiveReader:
             raise ValueError("%r is not a fastw2v file: it has no %s member" % (self.path, META))
         return archive
 
-    def _read_meta(self):
+    def _read_meta(self) -> Meta:
         text = self._member_bytes(META)
         try:
             meta = json.loads(text.decode("utf-8"))
@@ -299,19 +366,12 @@ class ArchiveReader:
                                 FORMAT_VERSION))
         return meta
 
-    @contextlib.contextmanager
-    def invalid_metadata(self):
+    def invalid_metadata(self) -> contextlib.AbstractContextManager[None]:
         """Turn a malformed description (a missing field, a wrong type) into a ValueError."""
-        try:
-            yield
-        except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
-            if isinstance(exc, ValueError) and str(exc).startswith(repr(self.path)):
-                raise
-            raise ValueError("%r: invalid fastw2v metadata: %s%s"
-                             % (self.path, "missing field " if type(exc) is KeyError else "",
-                                exc)) from exc
+        return invalid_metadata(self.path)
 
-    def _member(self, name):
+    def _member(self, name: str) -> tuple[zipfile.ZipInfo, int]:
+        assert self.archive is not None  # (open from __init__ on)
         try:
             info = self.archive.getinfo(name)
         except KeyError:
@@ -334,7 +394,7 @@ class ArchiveReader:
                              % (self.path, name, start + info.file_size, self.size))
         return info, start
 
-    def _member_bytes(self, name):
+    def _member_bytes(self, name: str) -> bytes:
         info, start = self._member(name)
         self.file.seek(start)
         data = self.file.read(info.file_size)
@@ -342,7 +402,8 @@ class ArchiveReader:
             raise ValueError("%r: member %s is corrupt (CRC mismatch)" % (self.path, name))
         return data
 
-    def array(self, name, types, shape, mmap=True):
+    def array(self, name: str, types: np.dtype[Any] | str, shape: Sequence[int] | None,
+              mmap: bool = True) -> npt.NDArray[Any]:
         """The array of member ``name``, checked to have ``shape`` and a dtype in ``types``.
 
         ``types`` is a dtype or a string of accepted dtype kinds; ``shape`` None accepts any.
@@ -383,11 +444,11 @@ class ArchiveReader:
             return np.memmap(self.file, dtype=dtype, mode=self.mmap, offset=data_start,
                              shape=tuple(array_shape))
         array = np.empty(array_shape, dtype=dtype)
-        if nbytes and self.file.readinto(memoryview(array).cast("B")) != nbytes:
+        if nbytes and self.file.readinto(array.data.cast("B")) != nbytes:
             raise ValueError("%r is truncated in member %s" % (self.path, name))
         self.file.seek(start)
         crc = zlib.crc32(self.file.read(data_start - start))
-        if zlib.crc32(array, crc) != info.CRC:
+        if zlib.crc32(array.data, crc) != info.CRC:
             raise ValueError("%r: member %s is corrupt (CRC mismatch)" % (self.path, name))
         if mmap and self.mmap == "r":
             array.setflags(write=False)

@@ -6,12 +6,30 @@ draw on any machine, with or without a display, and leave pyplot's state alone; 
 notebook, the returned Figure displays itself. t-SNE needs scikit-learn and UMAP umap-learn,
 imported only when asked for.
 """
+from __future__ import annotations
+
 import numbers
 import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal, Union, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from fastw2v._fileio import atomic_write
+from fastw2v._types import KeyLike, PathType
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from fastw2v.callbacks import EvaluationCallback, LossLogger
+    from fastw2v.keyedvectors import KeyedVectors
+    from fastw2v.word2vec import Word2Vec
+
+#: What :func:`plot_history` draws: a callback's history, a model's losses, or the records.
+HistorySource = Union["LossLogger", "EvaluationCallback", "Word2Vec", Iterable[dict[str, Any]]]
+#: How :func:`project` maps the vectors to the plane.
+MapMethod = Literal["pca", "tsne", "umap"]
 
 #: Per-epoch evaluation scores of ``EvaluationCallback.history`` drawn by :func:`plot_history`.
 EVALUATION_SCORES = ("analogy_accuracy", "pearson", "spearman", "oov_ratio")
@@ -19,17 +37,17 @@ MAP_METHODS = ("pca", "tsne", "umap")
 _METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 
 
-def _figure_class():
+def _figure_class() -> type[Figure]:
     """``matplotlib.figure.Figure``, or an ImportError naming the extra to install."""
     try:
-        from matplotlib.figure import Figure  # type: ignore[import-not-found, unused-ignore]
+        from matplotlib.figure import Figure
     except ImportError:
         raise ImportError("fastw2v.plot needs matplotlib: pip install \"fastw2v[plot]\" "
                           "(or pip install matplotlib)") from None
     return Figure
 
 
-def save_figure(figure, path, dpi=100):
+def save_figure(figure: Figure, path: PathType, dpi: float = 100) -> str:
     """Save ``figure`` to ``path`` atomically: an interrupted save leaves any previous file.
 
     Parameters
@@ -46,14 +64,14 @@ def save_figure(figure, path, dpi=100):
     str
         ``path``.
     """
-    path = os.fspath(path)
-    image_format = os.path.splitext(path)[1][1:].lower() or "png"
-    with atomic_write(path, "wb") as fout:
+    filename = os.fspath(path)
+    image_format = os.path.splitext(filename)[1][1:].lower() or "png"
+    with atomic_write(filename, "wb") as fout:
         figure.savefig(fout, format=image_format, dpi=dpi)
-    return path
+    return filename
 
 
-def history_records(source):
+def history_records(source: HistorySource) -> list[dict[str, Any]]:
     """The per-epoch records of ``source``, as a list of dicts with an ``"epoch"``.
 
     Parameters
@@ -69,11 +87,11 @@ def history_records(source):
     if hasattr(source, "training_loss") and not hasattr(source, "history"):
         return [{"epoch": epoch, "loss": loss}
                 for epoch, loss in enumerate(source.training_loss, start=1)]
-    records = getattr(source, "history", source)
-    if isinstance(records, (str, bytes, dict)) or not hasattr(records, "__iter__"):
+    history = getattr(source, "history", source)
+    if isinstance(history, (str, bytes, dict)) or not hasattr(history, "__iter__"):
         raise TypeError("expected a callback with a history, a Word2Vec model or a list of "
                         "per-epoch dicts, got %s" % type(source).__name__)
-    records = list(records)
+    records = list(history)
     for record in records:
         if not isinstance(record, dict) or "epoch" not in record:
             raise ValueError("each history record must be a dict with an 'epoch', got %r"
@@ -81,7 +99,8 @@ def history_records(source):
     return records
 
 
-def plot_history(*sources, path=None, title=None, figsize=(7.0, 4.5)):
+def plot_history(*sources: HistorySource, path: PathType | None = None, title: str | None = None,
+                 figsize: tuple[float, float] = (7.0, 4.5)) -> Figure:
     """Curves per epoch of the training loss and of evaluation scores.
 
     The loss (``LossLogger``, or a model trained with ``compute_loss=True``) is drawn in one
@@ -118,7 +137,7 @@ def plot_history(*sources, path=None, title=None, figsize=(7.0, 4.5)):
     """
     if not sources:
         raise ValueError("give at least one callback, model or history to plot")
-    series: dict[str, tuple[list, list]] = {}  # name -> (epochs, values)
+    series: dict[str, tuple[list[int], list[float]]] = {}  # name -> (epochs, values)
     for source in sources:
         for record in history_records(source):
             for name in ("loss",) + EVALUATION_SCORES:
@@ -151,7 +170,8 @@ def plot_history(*sources, path=None, title=None, figsize=(7.0, 4.5)):
     return figure
 
 
-def project(points, method="pca", random_state=0):
+def project(points: npt.ArrayLike, method: MapMethod = "pca",
+            random_state: int = 0) -> npt.NDArray[np.float64]:
     """2-D coordinates of the rows of ``points``.
 
     Parameters
@@ -171,13 +191,13 @@ def project(points, method="pca", random_state=0):
     """
     if method not in MAP_METHODS:
         raise ValueError("method must be one of %s, got %r" % (", ".join(MAP_METHODS), method))
-    points = np.asarray(points, dtype=np.float64)
-    if points.ndim != 2 or len(points) < 2:
+    rows = np.asarray(points, dtype=np.float64)
+    if rows.ndim != 2 or len(rows) < 2:
         raise ValueError("need at least 2 points to map, got an array of shape %s"
-                         % (points.shape,))
-    n = len(points)
+                         % (rows.shape,))
+    n = len(rows)
     if method == "pca":
-        centred = points - points.mean(axis=0)
+        centred = rows - rows.mean(axis=0)
         u, s, _ = np.linalg.svd(centred, full_matrices=False)
         coords = np.zeros((n, 2))
         width = min(2, len(s))
@@ -186,26 +206,27 @@ def project(points, method="pca", random_state=0):
         return coords * np.where(signs == 0, 1, signs)
     if method == "tsne":
         try:
-            from sklearn.manifold import TSNE  # type: ignore[import-not-found, unused-ignore]
+            from sklearn.manifold import TSNE
         except ImportError:
             raise ImportError("method='tsne' needs scikit-learn: pip install scikit-learn") \
                 from None
-        return TSNE(n_components=2, perplexity=min(30.0, n - 1.0), init="pca",
-                    random_state=random_state).fit_transform(points)
+        return np.asarray(TSNE(n_components=2, perplexity=min(30.0, n - 1.0), init="pca",
+                               random_state=random_state).fit_transform(rows), np.float64)
     if n < 3:
         raise ValueError("method='umap' needs at least 3 points, got %d" % n)
     try:
-        from umap import UMAP  # type: ignore[import-not-found, unused-ignore]
+        from umap import UMAP
     except ImportError:
         raise ImportError("method='umap' needs umap-learn: pip install umap-learn") from None
     # UMAP's spectral start needs more points than dimensions + 1: a random one for fewer
-    return UMAP(n_components=2, n_neighbors=max(2, min(15, n - 1)),
-                init="spectral" if n > 3 else "random",
-                random_state=random_state).fit_transform(points)
+    return np.asarray(UMAP(n_components=2, n_neighbors=max(2, min(15, n - 1)),
+                           init="spectral" if n > 3 else "random",
+                           random_state=random_state).fit_transform(rows), np.float64)
 
 
-def plot_words(vectors, words, method="pca", path=None, title=None, random_state=0,
-               figsize=(7.0, 6.0)):
+def plot_words(vectors: KeyedVectors | Word2Vec, words: Iterable[KeyLike],
+               method: MapMethod = "pca", path: PathType | None = None, title: str | None = None,
+               random_state: int = 0, figsize: tuple[float, float] = (7.0, 6.0)) -> Figure:
     """A 2-D map of chosen words: their unit vectors projected to the plane, labelled.
 
     Parameters
@@ -242,27 +263,27 @@ def plot_words(vectors, words, method="pca", path=None, title=None, random_state
     --------
     >>> plot_words(model.wv, ["king", "queen", "man", "woman"], path="words.png")  # doctest: +SKIP
     """
-    kv = getattr(vectors, "wv", vectors)
+    kv = cast("KeyedVectors", getattr(vectors, "wv", vectors))
     if isinstance(words, (str, bytes)):
         raise TypeError("words must be a list of keys, got the string %r" % (words,))
-    words = list(dict.fromkeys(words))
-    missing = [word for word in words if word not in kv]
+    keys = list(dict.fromkeys(words))
+    missing = [word for word in keys if word not in kv]
     if missing:
         raise KeyError("not in the vocabulary: %s" % ", ".join(map(repr, missing)))
-    if len(words) < 2:
-        raise ValueError("give at least 2 distinct words to map, got %d" % len(words))
+    if len(keys) < 2:
+        raise ValueError("give at least 2 distinct words to map, got %d" % len(keys))
     if method not in MAP_METHODS:
         raise ValueError("method must be one of %s, got %r" % (", ".join(MAP_METHODS), method))
     Figure = _figure_class()
-    coords = project(np.stack([kv.get_vector(word, norm=True) for word in words]), method,
+    coords = project(np.stack([kv.get_vector(word, norm=True) for word in keys]), method,
                      random_state)
     figure = Figure(figsize=figsize, layout="constrained")
     ax = figure.subplots()
     ax.scatter(coords[:, 0], coords[:, 1], s=24)
-    for word, (x, y) in zip(words, coords):
+    for word, (x, y) in zip(keys, coords):
         ax.annotate(str(word), (x, y), xytext=(4, 4), textcoords="offset points")
     ax.margins(0.12)
-    ax.set_title(title if title is not None else "%d words, %s" % (len(words),
+    ax.set_title(title if title is not None else "%d words, %s" % (len(keys),
                                                                   _METHOD_NAMES[method]))
     ax.set_xticks([])
     ax.set_yticks([])

@@ -7,11 +7,20 @@ blank lines and takes a first line holding a tab for a header, with no way to qu
 field; :func:`escape_key` writes every key as one non-blank field without tabs, so rows
 stay aligned with the vectors whatever the keys hold.
 """
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from fastw2v._fileio import atomic_write
+from fastw2v._types import Key, PathType
+
+if TYPE_CHECKING:
+    from fastw2v.keyedvectors import KeyedVectors
+    from fastw2v.word2vec import Word2Vec
 
 VECTORS_FILE = "vectors.tsv"
 METADATA_FILE = "metadata.tsv"
@@ -27,7 +36,7 @@ _BLANK = frozenset(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2
                    "\u3000\ufeff")
 
 
-def escape_key(key):
+def escape_key(key: Key) -> str:
     """``key`` as one metadata field: no tab, no line break, never blank.
 
     A backslash becomes ``\\\\``, a tab ``\\t``, a line feed ``\\n``, a carriage return
@@ -53,7 +62,7 @@ def escape_key(key):
     return text
 
 
-def export_order(kv):
+def export_order(kv: KeyedVectors) -> npt.NDArray[np.intp]:
     """Row indices of ``kv`` in the order exported: descending ``count`` (ties in index
     order), as ``save_word2vec_format`` writes them; index order when there are no counts."""
     if "count" in kv.expandos:
@@ -62,7 +71,8 @@ def export_order(kv):
     return np.arange(len(kv.index_to_key))
 
 
-def export_projector(vectors, directory, limit=None, counts=False):
+def export_projector(vectors: KeyedVectors | Word2Vec, directory: PathType,
+                     limit: int | None = None, counts: bool = False) -> tuple[str, str]:
     """Write ``vectors.tsv`` and ``metadata.tsv`` for TensorBoard's Embedding Projector.
 
     ``vectors.tsv`` holds one row of tab-separated numbers per key (each value in its
@@ -96,7 +106,7 @@ def export_projector(vectors, directory, limit=None, counts=False):
     NotADirectoryError
         ``directory`` is an existing file.
     """
-    kv = getattr(vectors, "wv", vectors)
+    kv = cast("KeyedVectors", getattr(vectors, "wv", vectors))
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer))
                               or limit < 1):
         raise ValueError("limit must be a positive integer or None, got %r" % (limit,))
@@ -104,13 +114,13 @@ def export_projector(vectors, directory, limit=None, counts=False):
         raise ValueError("counts=True, but these vectors have no counts")
     if len(kv.index_to_key) == 0:
         raise ValueError("there are no vectors to export")
-    directory = os.fspath(directory)
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise NotADirectoryError("%r exists and is not a directory" % directory)
-    os.makedirs(directory, exist_ok=True)
+    folder = os.fspath(directory)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise NotADirectoryError("%r exists and is not a directory" % folder)
+    os.makedirs(folder, exist_ok=True)
     order = export_order(kv)[:limit]
-    vectors_path = os.path.join(directory, VECTORS_FILE)
-    metadata_path = os.path.join(directory, METADATA_FILE)
+    vectors_path = os.path.join(folder, VECTORS_FILE)
+    metadata_path = os.path.join(folder, METADATA_FILE)
     with atomic_write(vectors_path, "wb") as fout:
         for lo in range(0, len(order), _BATCH_ROWS):
             rows = kv.vectors[order[lo:lo + _BATCH_ROWS]]

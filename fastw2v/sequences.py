@@ -5,7 +5,20 @@ vocabulary is counted with numpy and each training job's ids are looked up in on
 step, so no Python code runs per token. A 2-D array is used as it is (a memory-mapped ``.npy``
 file stays on disk); lists of arrays or of ints are joined once into one array.
 """
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
+
+from fastw2v._types import IntCorpus
+
+#: Integer ids, of any integer dtype.
+IntArray = npt.NDArray[np.integer]
+#: A training job: ``(ids, ends, raw_words, sequences)``.
+Job = tuple[npt.NDArray[np.int32], npt.NDArray[np.int64], int, int]
 
 # Dense lookup tables up to this many entries (int32 each); sparser keys are searched.
 _DENSE_LOOKUP_MAX = 1 << 26
@@ -33,20 +46,34 @@ class IntSequences:
     of words; training reads the arrays directly.
     """
 
-    def __init__(self, data, padding=None, lengths=None):
-        if isinstance(data, IntSequences):
-            data, padding, lengths = data.rows, None, data.lengths
+    #: The 2-D array of sequences (one per row), or None when they are ``flat``.
+    rows: IntArray | None
+    #: The length of each row's sequence (no entries when ``rows`` is None).
+    lengths: npt.NDArray[np.int64]
+    #: The sequences back to back, and the end of each in ``flat`` (empty with ``rows``).
+    flat: IntArray
+    ends: npt.NDArray[np.int64]
+
+    def __init__(self, data: IntCorpus, padding: int | None = None,
+                 lengths: npt.ArrayLike | None = None) -> None:
+        if isinstance(data, IntSequences):  # the same sequences
+            if data.rows is not None:
+                padding, lengths = None, data.lengths
+                data = data.rows
+            else:
+                data = [data.flat[start:end] for start, end in zip(
+                    np.r_[0, data.ends[:-1]].tolist(), data.ends.tolist())]
         if isinstance(data, np.ndarray) and data.ndim == 2:
             self.rows = _integer_array(data, "the walks array")
             self.lengths = _row_lengths(self.rows, padding, lengths)
-            self.flat = self.ends = None
+            self.flat, self.ends = np.zeros(0, np.int64), np.zeros(0, np.int64)
         else:
             if padding is not None or lengths is not None:
                 raise TypeError("padding and lengths are for a 2-D array of sequences")
             if isinstance(data, np.ndarray):
                 raise ValueError("an array of sequences must be 2-D (one per row), got %d-D"
                                  % data.ndim)
-            self.rows = self.lengths = None
+            self.rows, self.lengths = None, np.zeros(0, np.int64)
             self.flat, self.ends = _joined(data)
         if self.total_words == 0:
             raise ValueError("the corpus is empty: no ids in its %d sequences" % len(self))
@@ -57,17 +84,17 @@ class IntSequences:
         if low < 0:
             raise ValueError("ids must be non-negative, found %d" % low)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.lengths) if self.rows is not None else len(self.ends)
 
     @property
-    def total_words(self):
+    def total_words(self) -> int:
         """Ids in all sequences."""
         if self.rows is not None:
             return int(self.lengths.sum())
         return int(self.ends[-1]) if len(self.ends) else 0
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[list[int]]:
         for start, stop in zip(range(0, len(self), 1024), range(1024, len(self) + 1024, 1024)):
             tokens, ends = self._block(start, min(stop, len(self)))
             starts = np.concatenate(([0], ends[:-1]))
@@ -75,10 +102,8 @@ class IntSequences:
             for a, b in zip(starts.tolist(), ends.tolist()):
                 yield values[a:b]
 
-    def _tokens(self):
-        return self.flat if self.rows is None else self.rows
 
-    def _block(self, first, last):
+    def _block(self, first: int, last: int) -> tuple[IntArray, npt.NDArray[np.int64]]:
         """Sequences ``first..last-1`` as ``(tokens, ends)``: one flat int array and the end of
         each sequence in it."""
         if self.rows is None:
@@ -91,7 +116,8 @@ class IntSequences:
             tokens = np.asarray(rows)[np.arange(rows.shape[1]) < lengths[:, None]]
         return tokens, np.cumsum(lengths)
 
-    def _blocks(self, words_per_block):
+    def _blocks(self, words_per_block: int
+                ) -> Iterator[tuple[IntArray, npt.NDArray[np.int64]]]:
         """``(tokens, ends)`` of consecutive sequences, about ``words_per_block`` ids each."""
         if self.rows is not None:
             per_row = max(int(self.rows.shape[1]), 1)
@@ -107,7 +133,7 @@ class IntSequences:
             yield self._block(first, last)
             first = last
 
-    def count(self):
+    def count(self) -> tuple[dict[int, int], int, int]:
         """``({id: count}, sequences, ids)``; the ids in the order they first occur, as
         gensim's counting orders the words of a corpus (equal counts keep that order when the
         vocabulary is sorted)."""
@@ -119,7 +145,7 @@ class IntSequences:
         return (dict(zip(keys[by_first].tolist(), counts[by_first].tolist())), len(self),
                 self.total_words)
 
-    def _count_dense(self):
+    def _count_dense(self) -> tuple[IntArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Ids ``0..max_id`` counted in tables indexed by id: ``(ids, counts, firsts)``."""
         counts = np.zeros(self.max_id + 1, dtype=np.int64)
         firsts = np.full(self.max_id + 1, self.total_words, dtype=np.int64)
@@ -133,24 +159,27 @@ class IntSequences:
         keys = np.flatnonzero(counts)
         return keys, counts[keys], firsts[keys]
 
-    def _count_sorted(self):
+    def _count_sorted(self) -> tuple[IntArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Sparse ids counted block by block with a sort: ``(ids, counts, firsts)``."""
-        keys, firsts, counts = [], [], []
+        key_blocks: list[IntArray] = []
+        first_blocks: list[npt.NDArray[np.int64]] = []
+        count_blocks: list[npt.NDArray[np.int64]] = []
         seen = 0
         for tokens, _ in self._blocks(_COUNT_BLOCK):
             k, first, c = np.unique(tokens, return_index=True, return_counts=True)
-            keys.append(k)
-            firsts.append(first.astype(np.int64) + seen)
-            counts.append(c)
+            key_blocks.append(k)
+            first_blocks.append(first.astype(np.int64) + seen)
+            count_blocks.append(c.astype(np.int64))
             seen += len(tokens)
-        keys, firsts, counts = np.concatenate(keys), np.concatenate(firsts), np.concatenate(counts)
+        keys: IntArray = np.concatenate(key_blocks)
+        firsts, counts = np.concatenate(first_blocks), np.concatenate(count_blocks)
         # merge the blocks: total per id, earliest first occurrence per id
         order = np.lexsort((firsts, keys))
         keys, firsts, counts = keys[order], firsts[order], counts[order]
         starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
         return keys[starts], np.add.reduceat(counts, starts), firsts[starts]
 
-    def jobs(self, lookup, job_words):
+    def jobs(self, lookup: IdLookup, job_words: int) -> Iterator[Job]:
         """Training jobs ``(ids, ends, raw_words, sequences)``: the vocabulary ids
         (``lookup``, an :class:`IdLookup`) of about ``job_words`` raw ids each, the ids
         outside the vocabulary left out."""
@@ -166,23 +195,23 @@ class IdLookup:
     """Vocabulary index of each id (-1 outside the vocabulary): a dense table when the ids are
     small, else a search in the sorted ids."""
 
-    def __init__(self, index_to_key):
+    def __init__(self, index_to_key: Sequence[int]) -> None:
         keys = np.asarray(index_to_key, dtype=np.int64)
         self.size = len(keys)
         top = int(keys.max()) + 1 if len(keys) else 0
+        self.table: npt.NDArray[np.int32] | None = None
+        self.sorted_keys, self.sorted_index = keys, np.zeros(0, np.int32)
         if top <= max(_DENSE_LOOKUP_MAX, 4 * len(keys)):
             self.table = np.full(top, -1, dtype=np.int32)
             self.table[keys] = np.arange(len(keys), dtype=np.int32)
-            self.sorted_keys = None
         else:
             order = np.argsort(keys)
             self.sorted_keys, self.sorted_index = keys[order], order.astype(np.int32)
-            self.table = None
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.size
 
-    def indexes(self, tokens):
+    def indexes(self, tokens: npt.ArrayLike) -> npt.NDArray[np.int32]:
         """The vocabulary index of every id of ``tokens`` (int32, -1 where absent)."""
         tokens = np.asarray(tokens, dtype=np.int64)
         if self.table is not None:
@@ -196,7 +225,7 @@ class IdLookup:
         return np.where(found, self.sorted_index[where], -1).astype(np.int32)
 
 
-def as_int_corpus(corpus):
+def as_int_corpus(corpus: Iterable[Any]) -> IntSequences | None:
     """``corpus`` as :class:`IntSequences` when it is a corpus of integer ids (a 2-D integer
     array, or a list or restartable iterable whose first sequence is an integer array or a
     list of ints, joined once into one array), else None."""
@@ -219,11 +248,11 @@ def as_int_corpus(corpus):
     return None
 
 
-def _is_int(value):
+def _is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def _integer_array(array, name):
+def _integer_array(array: IntArray, name: str) -> IntArray:
     if array.dtype.kind not in "iu":
         raise TypeError("%s must hold integer ids, not %s" % (name, array.dtype))
     if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
@@ -232,31 +261,33 @@ def _integer_array(array, name):
     return array
 
 
-def _row_lengths(rows, padding, lengths):
+def _row_lengths(rows: IntArray, padding: int | None,
+                 lengths: npt.ArrayLike | None) -> npt.NDArray[np.int64]:
     n, width = rows.shape
     if padding is not None and lengths is not None:
         raise TypeError("pass padding or lengths, not both")
     if lengths is not None:
-        lengths = np.asarray(lengths)
-        if lengths.shape != (n,) or lengths.dtype.kind not in "iu":
+        given = np.asarray(lengths)
+        if given.shape != (n,) or given.dtype.kind not in "iu":
             raise ValueError("lengths must hold one integer per row (%d), got %s of %s"
-                             % (n, lengths.shape, lengths.dtype))
-        if len(lengths) and (lengths.min() < 0 or lengths.max() > width):
+                             % (n, given.shape, given.dtype))
+        if len(given) and (given.min() < 0 or given.max() > width):
             raise ValueError("lengths must lie in [0, %d], the rows' width" % width)
-        return lengths.astype(np.int64)
+        return given.astype(np.int64)
     if padding is None:
         return np.full(n, width, dtype=np.int64)
-    lengths = np.empty(n, dtype=np.int64)
+    found = np.empty(n, dtype=np.int64)
     for first in range(0, n, 1 << 16):  # in blocks: a memory-mapped array stays mapped
         pad = np.asarray(rows[first:first + (1 << 16)]) == padding
         ends = np.where(pad.any(axis=1), pad.argmax(axis=1), width)
-        lengths[first:first + len(ends)] = ends
-    return lengths
+        found[first:first + len(ends)] = ends
+    return found
 
 
-def _row_range(rows, lengths):
+def _row_range(rows: IntArray, lengths: npt.NDArray[np.int64]) -> tuple[int, int]:
     """The smallest and largest id in the rows' sequences."""
-    low = high = None
+    low: int | None = None
+    high: int | None = None
     for first in range(0, len(rows), 1 << 16):
         block = np.asarray(rows[first:first + (1 << 16)])
         valid = np.arange(block.shape[1]) < lengths[first:first + len(block), None]
@@ -265,12 +296,13 @@ def _row_range(rows, lengths):
             lo, hi = int(ids.min()), int(ids.max())
             low = lo if low is None else min(low, lo)
             high = hi if high is None else max(high, hi)
-    return (0, 0) if low is None else (low, high)
+    return (0, 0) if low is None or high is None else (low, high)
 
 
-def _joined(sequences):
+def _joined(sequences: Sequence[Any]) -> tuple[IntArray, npt.NDArray[np.int64]]:
     """A list of sequences (1-D integer arrays or lists of ints) as ``(flat, ends)``."""
-    parts, ends, total = [], np.empty(len(sequences), dtype=np.int64), 0
+    parts: list[IntArray] = []
+    ends, total = np.empty(len(sequences), dtype=np.int64), 0
     for position, sequence in enumerate(sequences):
         if isinstance(sequence, np.ndarray):
             if sequence.ndim != 1 or sequence.dtype.kind not in "iu":

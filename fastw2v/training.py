@@ -23,14 +23,38 @@ KeyboardInterrupt the workers are told to stop and every one has returned (after
 current job) before the exception leaves, so the model is never trained, saved or trained
 again while a worker still writes.
 """
+from __future__ import annotations
+
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Union
 
 from fastw2v import _reading, _trainer, _words, corpora, sequences, threads, vocab
+from fastw2v._types import PathType
 from fastw2v.callbacks import notify
 
+if TYPE_CHECKING:
+    from fastw2v.word2vec import Word2Vec
+
 logger = logging.getLogger(__name__)
+
+#: What the learning rate falls with (see :meth:`Feed.units`).
+Unit = Literal["words", "sentences", "bytes"]
+#: What a feed looks its words up in (see :meth:`Feed.word_table`).
+WordTable = Union[_words.WordHash, sequences.IdLookup]
+#: Called regularly from the feeding thread, for progress (and to notice Ctrl-C).
+Tick = Callable[[], None]
+
+
+class TrainState(TypedDict):
+    """Where a ``train()`` call stands (``Word2Vec.train_state``, saved with the model)."""
+
+    epochs: int
+    completed: int
+    start_alpha: float
+    end_alpha: float
 
 # Jobs of at least this many words: the reading thread packs and checks each job, and
 # collects it when done, in Python.
@@ -50,7 +74,7 @@ class LearningRate:
     job the learning rates at its first and last unit, in the order jobs start.
     """
 
-    def __init__(self, start, end, epochs, units_per_epoch):
+    def __init__(self, start: float, end: float, epochs: int, units_per_epoch: int) -> None:
         self.start, self.end = float(start), float(end)
         self.epochs = epochs
         self.total_units = float(max(units_per_epoch, 1)) * epochs
@@ -58,98 +82,125 @@ class LearningRate:
         self.done = 0.0
         self.lock = threading.Lock()
 
-    def begin_epoch(self, epoch):
+    def begin_epoch(self, epoch: int) -> None:
         self.done = float(epoch) * max(self.units_per_epoch, 1)
 
-    def at(self, units):
+    def at(self, units: float) -> float:
         """Learning rate after ``units`` units of the whole run."""
         alpha = self.start - (self.start - self.end) * (units / self.total_units)
         return max(self.end, alpha) if self.start >= self.end else alpha
 
-    def reserve(self, units):
+    def reserve(self, units: int) -> tuple[float, float]:
         with self.lock:
             first = self.done
             self.done += units
         return self.at(first), self.at(first + units)
 
     @property
-    def current(self):
+    def current(self) -> float:
         return self.at(self.done)
 
 
 class EpochTally:
     """Thread-safe counts of one epoch: raw words read, words trained, loss, errors."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.raw_words = 0
         self.trained_words = 0
         self.sentences = 0
         self.units = 0
-        self.error = None
+        self.error: BaseException | None = None
         self.lock = threading.Lock()
 
-    def add(self, raw_words, trained_words, sentences=0, units=0):
+    def add(self, raw_words: int, trained_words: int, sentences: int = 0, units: int = 0) -> None:
         with self.lock:
             self.raw_words += raw_words
             self.trained_words += trained_words
             self.sentences += sentences
             self.units += units
 
-    def fail(self, exc):
+    def fail(self, exc: BaseException) -> None:
         with self.lock:
             if self.error is None:
                 self.error = exc
 
 
-class Reporter:
-    """Progress of a ``train()`` call: a tqdm bar and/or gensim-style log lines.
+def epoch_words(total_words: int | None, total_examples: int | None, corpus_count: int,
+                corpus_total_words: int) -> int | None:
+    """The raw words of one pass over the corpus, when known: ``total_words``, else the
+    vocabulary scan's ``corpus_total_words`` when the corpus has the scanned corpus's
+    ``corpus_count`` sentences (or no sentence count is given); else None."""
+    if total_words:
+        return total_words
+    if corpus_total_words and total_examples in (None, corpus_count):
+        return corpus_total_words
+    return None
 
-    The bar counts raw words when the corpus size in words is known, else sentences.
+
+class Reporter:
+    """Progress of a ``train()`` call: a tqdm bar, and gensim's progress log lines.
+
+    The bar counts raw words read (as gensim's progress does), whatever the corpus, at a
+    rate in words/s; its total is known when an epoch's raw words are (``total_words``, see
+    :func:`epoch_words`). Every ``report_delay`` seconds gensim's ``EPOCH n - PROGRESS`` line
+    is logged: the share of the epoch's sentences (``total_examples``) or else raw words
+    read, and the words trained per second.
     """
 
-    def __init__(self, epochs, total_words=None, total_sentences=None, show_bar=True,
-                 report_delay=1.0):
-        self.count_words = bool(total_words)
-        total = (total_words if self.count_words else total_sentences or 0) * epochs
+    def __init__(self, epochs: int, total_words: int | None = None,
+                 total_examples: int | None = None, show_bar: bool = True,
+                 report_delay: float = 1.0) -> None:
+        self.total_words, self.total_examples = total_words, total_examples
         self.report_delay = report_delay
-        self.last_report = time.monotonic()
+        self.started = self.last_report = time.monotonic()
         self.reported = 0
-        self.bar = None
+        self.bar: Any = None  # a tqdm bar (tqdm.auto's class depends on where it runs)
         if show_bar:
             from tqdm.auto import tqdm
-            self.bar = tqdm(total=total or None, unit=" words" if self.count_words else " sentences",
+            self.bar = tqdm(total=total_words * epochs if total_words else None, unit=" words",
                             unit_scale=True, dynamic_ncols=True, desc="training", smoothing=0.1)
 
-    def update(self, epoch, tally, alpha, loss=None):
-        done = tally.raw_words if self.count_words else tally.sentences
+    def update(self, epoch: int, tally: EpochTally, alpha: float,
+               loss: float | None = None) -> None:
         if self.bar is not None:
-            self.bar.update(done - self.reported)
-            postfix = {"epoch": epoch + 1, "alpha": "%.5f" % alpha}
+            self.bar.update(tally.raw_words - self.reported)
+            postfix: dict[str, object] = {"epoch": epoch + 1, "alpha": "%.5f" % alpha}
             if loss is not None:
                 postfix["loss"] = "%.4g" % loss
             self.bar.set_postfix(postfix, refresh=False)
-        self.reported = done
+        self.reported = tally.raw_words
         now = time.monotonic()
         if now - self.last_report >= self.report_delay:
             self.last_report = now
-            logger.info("EPOCH %i - PROGRESS: %i raw words, %i trained, alpha %.6f",
-                        epoch + 1, tally.raw_words, tally.trained_words, alpha)
+            rate = tally.trained_words / max(now - self.started, 1e-9)
+            if self.total_examples:
+                logger.info("EPOCH %i - PROGRESS: at %.2f%% examples, %.0f words/s", epoch,
+                            100.0 * tally.sentences / self.total_examples, rate)
+            elif self.total_words:
+                logger.info("EPOCH %i - PROGRESS: at %.2f%% words, %.0f words/s", epoch,
+                            100.0 * tally.raw_words / self.total_words, rate)
+            else:
+                logger.info("EPOCH %i - PROGRESS: at %i raw words, %.0f words/s", epoch,
+                            tally.raw_words, rate)
 
-    def next_epoch(self):
+    def next_epoch(self) -> None:
         self.reported = 0
+        self.started = time.monotonic()
 
-    def close(self):
+    def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
 
 
-def _check_diverged(state):
+def _check_diverged(state: _trainer.WorkerState) -> None:
     if state.nonfinite:
         raise Diverged("a worker met NaN weights")
 
 
-def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, batch_words,
-                         compute_loss, tally, tick):
+def train_epoch_iterable(kernel: _trainer.TrainingKernel, workers: Sequence[_trainer.WorkerState],
+                         corpus: Iterable[Sequence[str]], word_table: _words.WordHash,
+                         schedule: LearningRate, unit: Unit, batch_words: int,
+                         compute_loss: bool, tally: EpochTally, tick: Tick) -> None:
     """Train one pass over an iterable of sentences with ``len(workers)`` threads.
 
     The calling thread reads the corpus and converts each job (at least ``batch_words`` and
@@ -160,8 +211,9 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
     """
     job_words_target = max(batch_words, MIN_JOB_WORDS)
 
-    def jobs():
-        job, job_words = [], 0
+    def jobs() -> Iterator[sequences.Job]:
+        job: list[list[str]] = []
+        job_words = 0
         for sentence in corpus:
             if type(sentence) is not list:
                 sentence = _words.check_sentence(sentence)
@@ -176,8 +228,11 @@ def train_epoch_iterable(kernel, workers, corpus, word_table, schedule, unit, ba
     _train_jobs(kernel, workers, jobs(), schedule, unit, compute_loss, tally, tick)
 
 
-def train_epoch_stream(kernel, workers, source, word_table, schedule, unit, compute_loss, tally,
-                       tick, transform=None):
+def train_epoch_stream(kernel: _trainer.TrainingKernel, workers: Sequence[_trainer.WorkerState],
+                       source: corpora.CompiledSource, word_table: _words.WordHash,
+                       schedule: LearningRate, unit: Unit, compute_loss: bool,
+                       tally: EpochTally, tick: Tick,
+                       transform: _reading.SentenceTransform | None = None) -> None:
     """Train one pass over a :class:`fastw2v.corpora.CompiledSource` read as a stream.
 
     The calling thread only reads (and decompresses) each file in chunks of about 1 MB;
@@ -185,7 +240,7 @@ def train_epoch_stream(kernel, workers, source, word_table, schedule, unit, comp
     source's phrases, ``transform`` joins them: see ``CompiledSource.transform``), and the
     workers train the resulting jobs as in :func:`train_epoch_iterable`.
     """
-    def jobs():
+    def jobs() -> Iterator[sequences.Job]:
         for path in source.paths:
             stream = _reading.TextStream(word_table if transform is None else None,
                                        source.max_sentence_length, source.by_line, path,
@@ -196,7 +251,9 @@ def train_epoch_stream(kernel, workers, source, word_table, schedule, unit, comp
     _train_jobs(kernel, workers, jobs(), schedule, unit, compute_loss, tally, tick)
 
 
-def _train_jobs(kernel, workers, jobs, schedule, unit, compute_loss, tally, tick):
+def _train_jobs(kernel: _trainer.TrainingKernel, workers: Sequence[_trainer.WorkerState],
+                jobs: Iterable[sequences.Job], schedule: LearningRate, unit: Unit,
+                compute_loss: bool, tally: EpochTally, tick: Tick) -> None:
     """Train the jobs ``(ids, ends, raw_words, raw_sentences)`` that the calling thread draws
     from the iterator ``jobs``, with one thread per worker state.
 
@@ -206,7 +263,7 @@ def _train_jobs(kernel, workers, jobs, schedule, unit, compute_loss, tally, tick
     """
     queue = _trainer.JobQueue(kernel.n_words, JOBS_PER_WORKER * len(workers))
 
-    def work(state):
+    def work(state: _trainer.WorkerState) -> None:
         try:
             kernel.train_jobs(state, queue, compute_loss)
             _check_diverged(state)
@@ -214,7 +271,7 @@ def _train_jobs(kernel, workers, jobs, schedule, unit, compute_loss, tally, tick
             tally.fail(exc)
             queue.stop()
 
-    def count_finished():
+    def count_finished() -> None:
         for (raw, sentences, units), trained in queue.take_finished():
             tally.add(raw, trained, sentences, units)
 
@@ -241,7 +298,7 @@ def _train_jobs(kernel, workers, jobs, schedule, unit, compute_loss, tally, tick
         raise tally.error
 
 
-def _job_ids(sentences, word_table):
+def _job_ids(sentences: list[list[str]], word_table: _words.WordHash) -> sequences.Job:
     """A job's sentences as ``(ids, ends, raw_words, sentences)`` (see
     ``_words.sentences_to_ids``), a token that cannot be encoded as UTF-8 named in a
     ValueError."""
@@ -252,13 +309,16 @@ def _job_ids(sentences, word_table):
     return ids, ends, raw, len(ends)
 
 
-def _start(work, workers):
+def _start(work: Callable[[_trainer.WorkerState], None],
+           workers: Iterable[_trainer.WorkerState]) -> list[threading.Event]:
     """Start a thread running ``work(state)`` per worker state; returns their finish events."""
     return [threads.start(work, (state,)) for state in workers]
 
 
-def train_epoch_file(kernel, workers, word_table, ranges, schedule, compute_loss, tally, tick,
-                     max_sentence_length=0, by_line=True):
+def train_epoch_file(kernel: _trainer.TrainingKernel, workers: Sequence[_trainer.WorkerState],
+                     word_table: _words.WordHash, ranges: Iterable[corpora.ByteRange],
+                     schedule: LearningRate, compute_loss: bool, tally: EpochTally, tick: Tick,
+                     max_sentence_length: int = 0, by_line: bool = True) -> None:
     """Train one pass over byte ranges ``(path, start, end)`` of text files, shared by the
     workers, each of which reads, splits, looks up and trains a range without the GIL.
 
@@ -266,17 +326,18 @@ def train_epoch_file(kernel, workers, word_table, ranges, schedule, compute_loss
     positive), counted from each range start, as in ``TrainingKernel.train_file_range``.
     The schedule counts bytes.
     """
-    ranges = iter(ranges)
+    todo = iter(ranges)
     range_lock = threading.Lock()
     stop = threading.Event()
 
-    def work(state):
+    def work(state: _trainer.WorkerState) -> None:
         try:
             while not stop.is_set():
                 with range_lock:
-                    path, start, end = next(ranges, (None, None, None))
-                    if path is None:
+                    taken = next(todo, None)
+                    if taken is None:
                         return
+                    path, start, end = taken
                     alpha_start, alpha_end = schedule.reserve(end - start)
                 raw, sentences, trained = kernel.train_file_range(
                     state, word_table, path, start, end, alpha_start, alpha_end, compute_loss,
@@ -310,16 +371,23 @@ class Feed:
     - ``"ints"``: an :class:`~fastw2v.sequences.IntSequences` (graph walks, item ids).
     """
 
-    def __init__(self, kind, corpus=None, ranges=None, source=None, max_sentence_length=0,
-                 by_line=True):
-        """``corpus`` for ``"iterable"``, ``ranges`` (with the sentence cut) for ``"ranges"``,
-        ``source`` (a CompiledSource) for ``"stream"``."""
-        self.kind, self.corpus, self.ranges, self.source = kind, corpus, ranges, source
+    def __init__(self, kind: Literal["ranges", "stream", "iterable", "ints"],
+                 corpus: Iterable[Any] | None = None,
+                 ranges: list[corpora.ByteRange] | None = None,
+                 source: corpora.CompiledSource | None = None, max_sentence_length: int = 0,
+                 by_line: bool = True) -> None:
+        """``corpus`` for ``"iterable"`` (sentences) and ``"ints"`` (an ``IntSequences``),
+        ``ranges`` (with the sentence cut) for ``"ranges"``, ``source`` (a CompiledSource)
+        for ``"stream"``."""
+        self.kind, self.corpus, self.source = kind, corpus, source
+        self.ranges = ranges or []
         self.max_sentence_length, self.by_line = max_sentence_length, by_line
-        self.transform = None  # (word table, the phrases joined into its ids)
+        # (word table, the phrases joined into its ids)
+        self.transform: tuple[_words.WordHash, _reading.SentenceTransform] | None = None
 
     @classmethod
-    def for_corpus(cls, corpus_iterable=None, corpus_file=None):
+    def for_corpus(cls, corpus_iterable: Iterable[Any] | None = None,
+                   corpus_file: PathType | None = None) -> Feed:
         """The feed of ``corpus_file`` (a path or URL) or of ``corpus_iterable``."""
         if isinstance(corpus_iterable, sequences.IntSequences):
             return cls("ints", corpus=corpus_iterable)
@@ -333,15 +401,16 @@ class Feed:
                        max_sentence_length=source.max_sentence_length, by_line=source.by_line)
         return cls("stream", source=source)
 
-    def _transform(self, word_table):
+    def _transform(self, word_table: _words.WordHash) -> _reading.SentenceTransform | None:
         """The source's phrases joined into ``word_table``'s ids, built once for all epochs."""
+        assert self.source is not None
         if self.source.phrases is None:
             return None
         if self.transform is None or self.transform[0] is not word_table:
             self.transform = (word_table, self.source.transform(word_table))
         return self.transform[1]
 
-    def word_table(self, index_to_key):
+    def word_table(self, index_to_key: Sequence[Any]) -> WordTable:
         """What the feed looks words up in: the ids of an integer corpus
         (:class:`~fastw2v.sequences.IdLookup`), else a compiled hash of the words; a TypeError
         when the corpus's tokens are not of the vocabulary's key type."""
@@ -355,7 +424,7 @@ class Feed:
             return sequences.IdLookup(index_to_key)
         return _words.WordHash(index_to_key)
 
-    def units(self, total_examples, total_words):
+    def units(self, total_examples: int | None, total_words: int | None) -> tuple[Unit, int]:
         """What the learning rate falls with, ``(unit, units per epoch)``: bytes for ranges,
         else sentences when ``total_examples`` is known, else raw words (gensim's order, so
         that the constructor, which passes both, trains as ``train(total_examples=...)``)."""
@@ -365,26 +434,36 @@ class Feed:
             raise ValueError("you must specify either total_examples or total_words for "
                              "the learning-rate schedule (e.g. total_examples="
                              "model.corpus_count after build_vocab on the same corpus)")
-        return ("sentences", total_examples) if total_examples else ("words", total_words)
+        if total_examples:
+            return "sentences", total_examples
+        return "words", total_words or 0
 
-    def epoch(self, kernel, workers, word_table, schedule, unit, batch_words, compute_loss, tally,
-              tick):
+    def epoch(self, kernel: _trainer.TrainingKernel, workers: Sequence[_trainer.WorkerState],
+              word_table: WordTable, schedule: LearningRate, unit: Unit, batch_words: int,
+              compute_loss: bool, tally: EpochTally, tick: Tick) -> None:
         """Train one pass over the corpus."""
+        if self.kind == "ints":
+            assert isinstance(self.corpus, sequences.IntSequences)
+            assert isinstance(word_table, sequences.IdLookup)
+            jobs = self.corpus.jobs(word_table, max(batch_words, MIN_JOB_WORDS))
+            _train_jobs(kernel, workers, jobs, schedule, unit, compute_loss, tally, tick)
+            return
+        assert isinstance(word_table, _words.WordHash)
         if self.kind == "ranges":
             train_epoch_file(kernel, workers, word_table, self.ranges, schedule, compute_loss,
                              tally, tick, self.max_sentence_length, self.by_line)
-        elif self.kind == "ints":
-            jobs = self.corpus.jobs(word_table, max(batch_words, MIN_JOB_WORDS))
-            _train_jobs(kernel, workers, jobs, schedule, unit, compute_loss, tally, tick)
         elif self.kind == "stream":
+            assert self.source is not None
             train_epoch_stream(kernel, workers, self.source, word_table, schedule, unit,
                                compute_loss, tally, tick, self._transform(word_table))
         else:
+            assert self.corpus is not None
             train_epoch_iterable(kernel, workers, self.corpus, word_table, schedule, unit,
                                  batch_words, compute_loss, tally, tick)
 
 
-def resumed_epoch(train_state, epochs, start_alpha, end_alpha):
+def resumed_epoch(train_state: TrainState | None, epochs: int, start_alpha: float,
+                  end_alpha: float) -> int:
     """The epoch a ``train()`` call starts from: where an unfinished run with the same
     ``epochs`` and learning rates stopped (``train_state``, saved with the model), else 0."""
     run = train_state
@@ -404,25 +483,31 @@ class Run:
     ``training_loss``, ``running_training_loss``, ``min_alpha_yet_reached``...).
     """
 
-    def __init__(self, model, feed, epochs, start_alpha, end_alpha, total_examples, total_words,
-                 report_delay):
+    def __init__(self, model: Word2Vec, feed: Feed, epochs: int, start_alpha: float,
+                 end_alpha: float, total_examples: int | None, total_words: int | None,
+                 report_delay: float) -> None:
         self.model, self.feed, self.epochs = model, feed, epochs
         self.unit, units = feed.units(total_examples, total_words)
         self.first_epoch = resumed_epoch(model.train_state, epochs, start_alpha, end_alpha)
         self.schedule = LearningRate(start_alpha, end_alpha, epochs, units)
-        self.reporter = Reporter(epochs - self.first_epoch, total_words, total_examples,
-                                 model.progress, report_delay)
+        self.total_examples, self.total_words = total_examples, total_words
+        self.reporter = Reporter(epochs - self.first_epoch,
+                                 epoch_words(total_words, total_examples, model.corpus_count,
+                                             model.corpus_total_words),
+                                 total_examples, model.progress, report_delay)
         self.kernel = model._training_kernel()
         self.workers = model._workers()
         for state in self.workers:
             state.nonfinite = 0
         self.word_table = feed.word_table(model.wv.index_to_key)
 
-    def train(self, callbacks):
+    def train(self, callbacks: Sequence[object]) -> tuple[int, int]:
         """Train the remaining epochs; returns ``(words trained, raw words read)``."""
         model, schedule = self.model, self.schedule
-        model.train_state = {"epochs": self.epochs, "completed": self.first_epoch,
-                             "start_alpha": schedule.start, "end_alpha": schedule.end}
+        train_state: TrainState = {
+            "epochs": self.epochs, "completed": self.first_epoch, "start_alpha": schedule.start,
+            "end_alpha": schedule.end}
+        model.train_state = train_state
         model.running_training_loss = 0.0
         trained_total = raw_total = 0
         start_time = time.perf_counter()
@@ -434,7 +519,7 @@ class Run:
                 trained_total += tally.trained_words
                 raw_total += tally.raw_words
                 model.epochs_trained += 1
-                model.train_state["completed"] = epoch + 1
+                train_state["completed"] = epoch + 1
                 if model.compute_loss:
                     model.training_loss.append(epoch_loss)
                     model.running_training_loss += epoch_loss
@@ -443,7 +528,7 @@ class Run:
         except KeyboardInterrupt:
             logger.warning("training interrupted after %d of %d epochs; the model keeps what it "
                            "trained, and train() with the same epochs and alphas resumes the run",
-                           model.train_state["completed"], self.epochs)
+                           train_state["completed"], self.epochs)
             raise
         finally:
             self.reporter.close()
@@ -453,7 +538,7 @@ class Run:
         notify(callbacks, "on_train_end", model)
         return trained_total, raw_total
 
-    def epoch(self, epoch):
+    def epoch(self, epoch: int) -> tuple[EpochTally, float]:
         """Train one epoch; returns its tally and its loss."""
         model, workers, schedule, reporter = self.model, self.workers, self.schedule, self.reporter
         schedule.begin_epoch(epoch)
@@ -461,7 +546,7 @@ class Run:
         started = time.perf_counter()
         tally = EpochTally()
 
-        def tick():
+        def tick() -> None:
             loss = sum(state.loss for state in workers) if model.compute_loss else None
             reporter.update(epoch, tally, schedule.current, loss)
 
@@ -480,9 +565,23 @@ class Run:
                 "iterable such as a list or fastw2v.corpora.LineSentence" % (epoch + 1))
         loss = sum(state.take_tallies()[1] for state in workers)
         reporter.update(epoch, tally, schedule.current, loss if model.compute_loss else None)
-        elapsed = time.perf_counter() - started
-        logger.info("EPOCH %d: trained %d of %d raw words in %.1fs, %.0f raw words/s%s",
-                    epoch + 1, tally.trained_words, tally.raw_words, elapsed,
-                    tally.raw_words / max(elapsed, 1e-9),
-                    ", loss %.6g" % loss if model.compute_loss else "")
+        self._log_epoch_end(epoch, tally, time.perf_counter() - started,
+                            loss if model.compute_loss else None)
         return tally, loss
+
+    def _log_epoch_end(self, epoch: int, tally: EpochTally, elapsed: float,
+                       loss: float | None) -> None:
+        """gensim's end-of-epoch log line (with the epoch's ``loss`` if computed), and its
+        warnings when a corpus read in Python was not the size ``train()`` was told."""
+        logger.info("EPOCH %i: training on %i raw words (%i effective words) took %.1fs, %.0f "
+                    "effective words/s%s", epoch, tally.raw_words, tally.trained_words, elapsed,
+                    tally.trained_words / max(elapsed, 1e-9),
+                    "" if loss is None else ", loss %.6g" % loss)
+        if self.feed.kind not in ("iterable", "ints"):  # files: as gensim's corpus_file mode
+            return
+        if self.total_examples and self.total_examples != tally.sentences:
+            logger.warning("EPOCH %i: supplied example count (%i) did not equal expected count "
+                           "(%i)", epoch, tally.sentences, self.total_examples)
+        if self.total_words and self.total_words != tally.raw_words:
+            logger.warning("EPOCH %i: supplied raw word count (%i) did not equal expected count "
+                           "(%i)", epoch, tally.raw_words, self.total_words)

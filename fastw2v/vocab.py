@@ -4,12 +4,18 @@ Everything here follows gensim 4's ``Word2Vec`` semantics: ``min_count``, ``max_
 pruning, ``max_final_vocab``, ``trim_rule``, ``sorted_vocab`` and frequent-word subsampling.
 The tables the losses draw from (alias table, Huffman codes) are in :mod:`fastw2v.losses`.
 """
+from __future__ import annotations
+
 import logging
 import types
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from fastw2v import _words, threads
+from fastw2v._types import TrimRule
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +23,7 @@ RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
 SCAN_BATCH_WORDS = 1 << 16  # words a batch handed to the counting thread
 
 
-def check_reiterable(corpus, name="corpus_iterable"):
+def check_reiterable(corpus: Iterable[Any], name: str = "corpus_iterable") -> None:
     """Raise TypeError when ``corpus`` can be iterated only once (a generator or iterator)."""
     if isinstance(corpus, types.GeneratorType) or iter(corpus) is corpus:
         raise TypeError(
@@ -27,7 +33,7 @@ def check_reiterable(corpus, name="corpus_iterable"):
             "returns a fresh generator." % (name, type(corpus).__name__))
 
 
-def unencodable_token_error(err):
+def unencodable_token_error(err: UnicodeEncodeError) -> ValueError:
     """The ValueError to raise for a token that cannot be stored as UTF-8 (a lone surrogate).
 
     Parameters
@@ -40,7 +46,7 @@ def unencodable_token_error(err):
                       % (err.object, err.reason, err.start))
 
 
-def _counting(add, sentences):
+def _counting(add: Callable[[Any], None], sentences: Any) -> None:
     """``add(sentences)`` (a WordCounter method), a token that is not UTF-8 text a ValueError."""
     try:
         add(sentences)
@@ -48,7 +54,8 @@ def _counting(add, sentences):
         raise unencodable_token_error(err) from None
 
 
-def keep_vocab_item(word, count, min_count, trim_rule=None):
+def keep_vocab_item(word: Hashable, count: int, min_count: int,
+                    trim_rule: TrimRule | None = None) -> bool:
     """Whether ``word`` stays in the vocabulary (gensim's ``utils.keep_vocab_item``)."""
     default = count >= min_count
     if trim_rule is None:
@@ -61,13 +68,16 @@ def keep_vocab_item(word, count, min_count, trim_rule=None):
     return default
 
 
-def prune_counts(counts, min_reduce, trim_rule=None):
+def prune_counts(counts: dict[str, int], min_reduce: int,
+                 trim_rule: TrimRule | None = None) -> None:
     """Drop words with count < ``min_reduce`` (gensim's ``utils.prune_vocab``), in place."""
     for word in [w for w, c in counts.items() if not keep_vocab_item(w, c, min_reduce, trim_rule)]:
         del counts[word]
 
 
-def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=10000):
+def scan_iterable(corpus: Iterable[Sequence[str]], max_vocab_size: int | None = None,
+                  trim_rule: TrimRule | None = None,
+                  progress_per: int = 10000) -> tuple[dict[str, int], int, int]:
     """Count the words of an iterable of sentences.
 
     fastw2v's readers, which describe their text with ``compiled_source()``, are counted in
@@ -87,7 +97,7 @@ def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=1000
     source = getattr(corpus, "compiled_source", lambda: None)()
     if source is not None and (not max_vocab_size
                                or (trim_rule is None and source.phrases is None)):
-        return source.count(max_vocab_size)
+        return source.count(max_vocab_size, _Progress(progress_per))
     counter = _words.WordCounter()
     if max_vocab_size:
         _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per)
@@ -96,26 +106,40 @@ def scan_iterable(corpus, max_vocab_size=None, trim_rule=None, progress_per=1000
     return counter.as_dict(), counter.sentences, counter.total_words
 
 
-def _warn_plain_string(sentence):
+def _warn_plain_string(sentence: object) -> None:
     """gensim's warning when the first sentence is a str (before fastw2v refuses it)."""
     if isinstance(sentence, str):
         logger.warning("Each 'sentences' item should be a list of words (usually unicode "
                        "strings). First item here is instead plain %s.", type(sentence))
 
 
-def _log_progress(sentence_no, counter):
-    logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
-                sentence_no, counter.total_words, len(counter))
+class _Progress:
+    """gensim's scan progress line, logged at sentence #0 and then whenever the sentences
+    read pass another multiple of ``progress_per`` (0: never)."""
+
+    def __init__(self, progress_per: int) -> None:
+        self.progress_per, self.next = progress_per, 0
+
+    def __call__(self, sentences: int, words: int, word_types: int) -> None:
+        if self.progress_per and sentences >= self.next:
+            logger.info("PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
+                        sentences, words, word_types)
+            self.next = (sentences // self.progress_per + 1) * self.progress_per
 
 
-def _count_pipelined(counter, corpus, progress_per):
+def _count_pipelined(counter: _words.WordCounter, corpus: Iterable[Sequence[str]],
+                     progress_per: int) -> None:
     """Count batches in a second thread (without the GIL) while this one reads the next."""
-    with threads.Overlap(lambda batch: _counting(counter.add_batch, batch),
-                         "fastw2v-count") as overlap:
-        batch, batch_words = [], 0
+    progress = _Progress(progress_per)
+    def count(batch: list[list[str]]) -> None:
+        _counting(counter.add_batch, batch)
+
+    with threads.Overlap(count, "fastw2v-count") as overlap:
+        batch: list[list[str]] = []
+        batch_words = 0
         for sentence_no, sentence in enumerate(corpus):
-            if progress_per and sentence_no % progress_per == 0 and sentence_no:
-                _log_progress(sentence_no, counter)
+            if progress_per and sentence_no % progress_per == 0:
+                progress(sentence_no, counter.total_words, len(counter))
             if type(sentence) is not list:
                 if sentence_no == 0:
                     _warn_plain_string(sentence)
@@ -128,13 +152,14 @@ def _count_pipelined(counter, corpus, progress_per):
         overlap.submit(batch)
 
 
-def _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per):
+def _count_pruning(counter: _words.WordCounter, corpus: Iterable[Sequence[str]],
+                   max_vocab_size: int, trim_rule: TrimRule | None, progress_per: int) -> None:
     """Count sentence by sentence, pruning as gensim does whenever the vocabulary grows
     past ``max_vocab_size``."""
-    min_reduce = 1
+    min_reduce, progress = 1, _Progress(progress_per)
     for sentence_no, sentence in enumerate(corpus):
-        if progress_per and sentence_no % progress_per == 0 and sentence_no:
-            _log_progress(sentence_no, counter)
+        if progress_per and sentence_no % progress_per == 0:
+            progress(sentence_no, counter.total_words, len(counter))
         if sentence_no == 0:
             _warn_plain_string(sentence)
         _counting(counter.add_sentence, sentence)
@@ -148,34 +173,37 @@ def _count_pruning(counter, corpus, max_vocab_size, trim_rule, progress_per):
             min_reduce += 1
 
 
-def effective_min_count(raw_counts, min_count, max_final_vocab=None):
-    """The ``min_count`` that also keeps the vocabulary within ``max_final_vocab`` words."""
-    if max_final_vocab is None or max_final_vocab >= len(raw_counts):
-        return min_count
+def calc_min_count(raw_counts: Mapping[Any, int], max_final_vocab: int) -> int:
+    """gensim's ``calc_min_count``: the smallest count that keeps the vocabulary within
+    ``max_final_vocab`` words (1 when every word fits); the effective ``min_count`` is the
+    larger of it and ``min_count``."""
+    if max_final_vocab >= len(raw_counts):
+        return 1
     ordered = sorted(raw_counts.values(), reverse=True)
-    return max(ordered[max_final_vocab] + 1, min_count)
+    return ordered[max_final_vocab] + 1
 
 
-def select_words(raw_counts, min_count, trim_rule=None):
+def select_words(raw_counts: Mapping[Any, int], min_count: int,
+                 trim_rule: TrimRule | None = None) -> list[Any]:
     """The words (in first-seen order) that survive ``min_count`` and ``trim_rule``."""
     if trim_rule is None:
         return [w for w, c in raw_counts.items() if c >= min_count]
     return [w for w, c in raw_counts.items() if keep_vocab_item(w, c, min_count, trim_rule)]
 
 
-def descending_frequency_order(counts):
+def descending_frequency_order(counts: npt.ArrayLike) -> npt.NDArray[np.intp]:
     """Permutation sorting by descending count, ties as gensim breaks them."""
-    counts = np.asarray(counts, dtype=np.int64)
-    return np.lexsort((-np.arange(len(counts)), -counts))
+    values = np.asarray(counts, dtype=np.int64)
+    return np.lexsort((-np.arange(len(values)), -values))
 
 
-def keep_thresholds(counts, sample):
+def keep_thresholds(counts: npt.ArrayLike, sample: float) -> npt.NDArray[np.uint64]:
     """Subsampling thresholds: word ``w`` is kept when a 32-bit random number is below ``t[w]``.
 
     The keep probability is word2vec.c's ``(sqrt(f / (s*N)) + 1) * (s*N) / f``, capped at 1.
     """
-    counts = np.asarray(counts, dtype=np.float64)
-    total = counts.sum()
+    values = np.asarray(counts, dtype=np.float64)
+    total = values.sum()
     if not sample:
         threshold_count = total
     elif sample < 1.0:
@@ -183,12 +211,13 @@ def keep_thresholds(counts, sample):
     else:
         threshold_count = np.floor(sample * (3 + np.sqrt(5)) / 2)  # gensim's int(), inf-safe
     with np.errstate(divide="ignore"):
-        keep = (np.sqrt(counts / threshold_count) + 1) * (threshold_count / counts)
+        keep = (np.sqrt(values / threshold_count) + 1) * (threshold_count / values)
     keep = np.minimum(np.nan_to_num(keep, nan=1.0, posinf=1.0), 1.0)
     return np.round(keep * 2.0 ** 32).astype(np.uint64)
 
 
-def prepare_report(raw_counts, retained, sample):
+def prepare_report(raw_counts: Mapping[Any, int], retained: Sequence[Any],
+                   sample: float) -> dict[str, int]:
     """gensim's ``prepare_vocab`` report for keeping the words ``retained`` of ``raw_counts``.
 
     Parameters
@@ -208,6 +237,7 @@ def prepare_report(raw_counts, retained, sample):
     """
     counts = np.fromiter((raw_counts[w] for w in retained), dtype=np.int64, count=len(retained))
     retain_total = int(counts.sum())
+    threshold_count: float
     if not sample:
         threshold_count = retain_total
     elif sample < 1.0:
@@ -232,7 +262,8 @@ def prepare_report(raw_counts, retained, sample):
             "num_retained_words": len(retained)}
 
 
-def cumulative_table(counts, ns_exponent=0.75, domain=2**31 - 1):
+def cumulative_table(counts: npt.ArrayLike, ns_exponent: float = 0.75,
+                     domain: int = 2**31 - 1) -> npt.NDArray[np.uint32]:
     """gensim's ``make_cum_table``: cumulative ``count ** ns_exponent``, scaled to ``domain``.
 
     Sums are accumulated in order and rounded half to even, as gensim's loop does, so the

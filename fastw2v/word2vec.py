@@ -1,23 +1,40 @@
 """The ``Word2Vec`` model: gensim 4's API over fastw2v's compiled, multi-threaded kernels."""
+from __future__ import annotations
+
 import contextlib
 import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from numbers import Integral, Real
+from typing import Any, ClassVar, Literal, TypedDict, TypeVar, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from fastw2v import _trainer, _words, losses, persistence, sequences, training, vocab
 from fastw2v._fileio import MAX_VECTOR_SIZE
+from fastw2v._types import Corpus, FloatArray, Key, PathType, Sentences, TrimRule
 from fastw2v.corpora import MAX_WORDS_IN_BATCH, LineSentence
 from fastw2v.keyedvectors import (PICKLE_PROTOCOL, KeyedVectors, _check_fname, _HuffmanVecattrs,
                                   add_lifecycle_event, loaded_events, save_ignored, saved_events)
-from fastw2v.parameters import (InvalidParameterError, Interval, Options, check_learning_rates,
-                                validate)
+from fastw2v.parameters import (Constraint, InvalidParameterError, Interval, Options,
+                                check_learning_rates, validate)
 from fastw2v.phrases import FrozenPhrases, Phrases
 
 logger = logging.getLogger(__name__)
+
+_W2V = TypeVar("_W2V", bound="Word2Vec")
+Float32Array = npt.NDArray[np.float32]
+
+
+class _Tables(TypedDict):
+    """A vocabulary's training tables (see ``Word2Vec._training_tables``)."""
+
+    keep: npt.NDArray[np.uint64]
+    negative_sampling: losses.NegativeSampling | None
+    hierarchical_softmax: losses.HierarchicalSoftmax | None
 
 _FLOAT32 = np.dtype(np.float32)  # the training matrices' dtype
 
@@ -33,7 +50,7 @@ _EXP_TABLE_SIZE = 1000
 _SCORE_TERMS_PER_CHUNK = 1 << 16
 
 
-def _log_sigmoid_table():
+def _log_sigmoid_table() -> Float32Array:
     """gensim's ``LOG_TABLE`` (word2vec_inner.pyx ``init``), rounded as its float code rounds."""
     i = np.arange(_EXP_TABLE_SIZE, dtype=np.float32)
     x = (i / np.float32(_EXP_TABLE_SIZE) * np.float32(2) - np.float32(1)) * np.float32(_MAX_EXP)
@@ -140,7 +157,7 @@ class Word2Vec:
         before anything is read or trained: see ``_parameter_constraints``.
     """
 
-    _parameter_constraints = {
+    _parameter_constraints: ClassVar[dict[str, list[Constraint]]] = {
         "vector_size": [Interval(Integral, 1, MAX_VECTOR_SIZE)],
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "min_alpha": [Interval(Real, 0, None, closed="left")],
@@ -170,13 +187,18 @@ class Word2Vec:
         "progress": ["boolean"],
     }
 
-    def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
-                 min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3,
-                 min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
-                 hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
-                 batch_words=MAX_WORDS_IN_BATCH, compute_loss=False, callbacks=(), comment=None,
-                 max_final_vocab=None, shrink_windows=True, kernel="batched", progress=True,
-                 phrases=None):
+    def __init__(self, sentences: Corpus | None = None, corpus_file: PathType | None = None,
+                 vector_size: int = 100, alpha: float = 0.025, window: int = 5,
+                 min_count: int = 5, max_vocab_size: int | None = None, sample: float = 1e-3,
+                 seed: int = 1, workers: int = 3, min_alpha: float = 0.0001, sg: int = 0,
+                 hs: int = 0, negative: int = 5, ns_exponent: float = 0.75, cbow_mean: int = 1,
+                 hashfxn: Callable[[Any], int] = hash, epochs: int = 5, null_word: int = 0,
+                 trim_rule: TrimRule | None = None, sorted_vocab: int = 1,
+                 batch_words: int = MAX_WORDS_IN_BATCH, compute_loss: bool = False,
+                 callbacks: Iterable[object] = (), comment: str | None = None,
+                 max_final_vocab: int | None = None, shrink_windows: bool = True,
+                 kernel: Literal["batched", "classic"] = "batched", progress: bool = True,
+                 phrases: Phrases | FrozenPhrases | None = None) -> None:
         params = {name: value for name, value in locals().items()
                   if name in self._parameter_constraints}
         validate(self._parameter_constraints, params, type(self).__name__)
@@ -216,24 +238,25 @@ class Word2Vec:
 
         self.wv = KeyedVectors(self.vector_size)
         self.syn1neg = np.zeros((0, self.vector_size), dtype=np.float32)
-        self.syn1 = np.zeros((0, self.vector_size), dtype=np.float32)
-        self.raw_vocab = {}
+        self.syn1: Float32Array = np.zeros((0, self.vector_size), dtype=np.float32)
+        self.raw_vocab: dict[Any, int] = {}  # the scanned counts, by str or int key
         self.corpus_count = 0
         self.corpus_total_words = 0
         self.effective_min_count = self.min_count
         self.epochs_trained = 0
         self.train_count = 0
         self.total_train_time = 0.0
-        self.training_loss = []
+        self.training_loss: list[float] = []
         self.running_training_loss = 0.0
         self.min_alpha_yet_reached = self.alpha
-        self.train_state = None
-        self._tables = None
-        self._worker_states = []
+        self.train_state: training.TrainState | None = None
+        self._tables: _Tables | None = None
+        self._worker_states: list[_trainer.WorkerState] = []
         self._busy = threading.Lock()  # held by train(); see _exclusive
-        self._training_thread = None
-        self._cum_table = None  # (counts, ns_exponent, table): see cum_table
-        self.lifecycle_events = []
+        self._training_thread: int | None = None
+        # (counts, ns_exponent, table): see cum_table
+        self._cum_table: tuple[npt.NDArray[Any], float, npt.NDArray[np.uint32]] | None = None
+        self.lifecycle_events: list[dict[str, Any]] | None = []
         self._huffman_ties = "gensim"  # how the Huffman tree orders equal counts (see losses)
         self.wv._derived_vecattrs = _HuffmanVecattrs(self._huffman_ties) if self.hs else None
         self.add_lifecycle_event("created", params=str(self))
@@ -249,28 +272,28 @@ class Word2Vec:
                        compute_loss=compute_loss, callbacks=callbacks)
 
     @property
-    def wv(self):
+    def wv(self) -> KeyedVectors:
         """The word vectors (:class:`~fastw2v.KeyedVectors`). Their ``output_vectors``
         refer to this model's :attr:`syn1neg`, for ``wv.most_similar(..., space="in-out")``."""
         return self._wv
 
     @wv.setter
-    def wv(self, wv):
+    def wv(self, wv: KeyedVectors) -> None:
         self._wv = wv
         self._link_output_vectors()
 
     @property
-    def syn1neg(self):
+    def syn1neg(self) -> Float32Array:
         """Negative sampling's output weights, one row per word (no rows when ``negative``
         is 0); ``wv.output_vectors`` refers to this array."""
         return self._syn1neg
 
     @syn1neg.setter
-    def syn1neg(self, weights):
+    def syn1neg(self, weights: Float32Array) -> None:
         self._syn1neg = weights
         self._link_output_vectors()
 
-    def _link_output_vectors(self):
+    def _link_output_vectors(self) -> None:
         """Point ``wv.output_vectors`` at :attr:`syn1neg` (None while it has no rows): run
         whenever either is assigned, so the link survives new arrays (``prepare_weights``,
         ``load``, ``reset_from``) without a copy and never goes stale."""
@@ -278,14 +301,17 @@ class Word2Vec:
         if wv is not None:
             wv.output_vectors = syn1neg if syn1neg is not None and len(syn1neg) else None
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "%s<vocab=%d, vector_size=%d, alpha=%g>" % (
             type(self).__name__, len(self.wv), self.vector_size, self.alpha)
 
     # ----------------------------------------------------------------- vocabulary
 
-    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
-                    keep_raw_vocab=False, trim_rule=None, phrases=None, **kwargs):
+    def build_vocab(self, corpus_iterable: Corpus | None = None,
+                    corpus_file: PathType | None = None, update: bool = False,
+                    progress_per: int = 10000, keep_raw_vocab: bool = False,
+                    trim_rule: TrimRule | None = None,
+                    phrases: Phrases | FrozenPhrases | None = None, **kwargs: Any) -> None:
         """Scan a corpus, choose the vocabulary and allocate the weights.
 
         Parameters
@@ -313,8 +339,9 @@ class Word2Vec:
         with self._exclusive("build the vocabulary"):
             self.scan_vocab(corpus_iterable=corpus_iterable, corpus_file=corpus_file,
                             progress_per=progress_per, trim_rule=trim_rule, phrases=phrases)
-            self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule,
-                               **kwargs)
+            report = self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab,
+                                        trim_rule=trim_rule, **kwargs)
+            self.estimate_memory(vocab_size=report["num_retained_words"])  # (logs it, as gensim)
             if kwargs.get("dry_run"):
                 return
             self.prepare_weights(update=update)
@@ -322,8 +349,10 @@ class Word2Vec:
                     len(self.wv), self.corpus_total_words, time.perf_counter() - start)
         self.add_lifecycle_event("build_vocab", update=update, trim_rule=str(trim_rule))
 
-    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None,
-                   trim_rule=None, phrases=None):
+    def scan_vocab(self, corpus_iterable: Corpus | None = None,
+                   corpus_file: PathType | None = None, progress_per: int = 10000,
+                   workers: int | None = None, trim_rule: TrimRule | None = None,
+                   phrases: Phrases | FrozenPhrases | None = None) -> tuple[int, int]:
         """Count the corpus's words into ``raw_vocab``; sets ``corpus_count``/``corpus_total_words``.
 
         Parameters
@@ -341,6 +370,8 @@ class Word2Vec:
         _check_corpus_args(corpus_iterable, corpus_file)
         corpus_iterable, corpus_file = _phrased_corpus_file(corpus_iterable, corpus_file, phrases)
         corpus_iterable, corpus_file = _int_corpus(corpus_iterable, corpus_file)
+        logger.info("collecting all words and their counts")
+        counts: dict[Any, int]  # str or int keys
         if isinstance(corpus_iterable, sequences.IntSequences):
             if self.max_vocab_size:
                 raise ValueError("max_vocab_size prunes words while a text corpus is read; an "
@@ -352,19 +383,23 @@ class Word2Vec:
                 LineSentence(_check_corpus_file(corpus_file)), self.max_vocab_size, trim_rule,
                 progress_per)
         else:
+            assert corpus_iterable is not None  # (_check_corpus_args)
             vocab.check_reiterable(corpus_iterable)
             counts, sentences, total = vocab.scan_iterable(
                 corpus_iterable, self.max_vocab_size, trim_rule, progress_per)
         if total == 0:
             raise ValueError("the corpus is empty: no words found in %s"
                              % ("corpus_file %r" % corpus_file if corpus_file else "corpus_iterable"))
+        logger.info("collected %i word types from a corpus of %i raw words and %i sentences",
+                    len(counts), total, sentences)
         self.raw_vocab = counts
         self.corpus_count = sentences
         self.corpus_total_words = total
         return total, sentences
 
-    def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None,
-                              trim_rule=None, update=False):
+    def build_vocab_from_freq(self, word_freq: Mapping[str, int], keep_raw_vocab: bool = False,
+                              corpus_count: int | None = None, trim_rule: TrimRule | None = None,
+                              update: bool = False) -> None:
         """Build the vocabulary from a ``{word: count}`` mapping instead of a corpus."""
         if not word_freq:
             raise ValueError("word_freq is empty")
@@ -375,15 +410,22 @@ class Word2Vec:
                 word.encode("utf-8")
             except UnicodeEncodeError as err:
                 raise vocab.unencodable_token_error(err) from None
+        logger.info("Processing provided word frequencies")
         with self._exclusive("build the vocabulary"):
             self.raw_vocab = {word: int(count) for word, count in word_freq.items()}
             self.corpus_count = int(corpus_count) if corpus_count else 0
             self.corpus_total_words = sum(self.raw_vocab.values())
-            self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
+            logger.info("collected %i unique word types, with total frequency of %i",
+                        len(self.raw_vocab), self.corpus_total_words)
+            report = self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab,
+                                        trim_rule=trim_rule)
+            self.estimate_memory(vocab_size=report["num_retained_words"])  # (logs it, as gensim)
             self.prepare_weights(update=update)
 
-    def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, min_count=None,
-                      sample=None, dry_run=False, **kwargs):
+    def prepare_vocab(self, update: bool = False, keep_raw_vocab: bool = False,
+                      trim_rule: TrimRule | None = None, min_count: int | None = None,
+                      sample: float | None = None, dry_run: bool = False,
+                      **kwargs: Any) -> dict[str, int]:
         """Apply ``min_count``/``max_final_vocab``/``trim_rule`` to ``raw_vocab`` and sort the
         vocabulary; report what the settings retain, as gensim does.
 
@@ -410,8 +452,16 @@ class Word2Vec:
         """
         min_count = min_count or self.min_count
         sample = sample or self.sample
-        effective_min_count = vocab.effective_min_count(self.raw_vocab, min_count,
-                                                        self.max_final_vocab)
+        effective_min_count = min_count
+        if self.max_final_vocab is not None:
+            calc_min_count = vocab.calc_min_count(self.raw_vocab, self.max_final_vocab)
+            effective_min_count = max(calc_min_count, min_count)
+            self.add_lifecycle_event("prepare_vocab", msg=(
+                "max_final_vocab=%d and min_count=%d resulted in calc_min_count=%d, "
+                "effective_min_count=%d" % (self.max_final_vocab, min_count, calc_min_count,
+                                            effective_min_count)))
+        logger.info("Updating model with new vocabulary" if update
+                    else "Creating a fresh vocabulary")
         words = vocab.select_words(self.raw_vocab, effective_min_count, trim_rule)
         wv = self.wv
         if update:
@@ -420,7 +470,8 @@ class Word2Vec:
         else:
             report_words = words
         report = vocab.prepare_report(self.raw_vocab, report_words, sample)
-        self._log_vocab_report(report, effective_min_count, sample, update)
+        self._log_vocab_report(report, effective_min_count, sample, len(new_words) if update
+                               else None)
         if dry_run:
             return report
         self.effective_min_count = effective_min_count
@@ -464,21 +515,33 @@ class Word2Vec:
         wv._derived_vecattrs = _HuffmanVecattrs(self._huffman_ties) if self.hs else None
         self._tables = None
         if not keep_raw_vocab:
+            logger.info("deleting the raw counts dictionary of %i items", len(self.raw_vocab))
             self.raw_vocab = {}
         return report
 
-    def _log_vocab_report(self, report, effective_min_count, sample, update):
-        """Record ``prepare_vocab``'s report as gensim's lifecycle events."""
+    def _log_vocab_report(self, report: Mapping[str, int], effective_min_count: int,
+                          sample: float, new_words: int | None) -> None:
+        """Record ``prepare_vocab``'s report as gensim's lifecycle events and log lines;
+        ``new_words``: how many words an update adds (None: a fresh vocabulary)."""
         retained, dropped = report["num_retained_words"], report["drop_unique"]
         unique_total = retained + dropped
-        if update:
-            msg = "added or updated %d unique words (%.2f%% of original %d)" % (
-                retained, retained * 100 / max(unique_total, 1), unique_total)
+        if new_words is not None:
+            known = retained - new_words
+            msg = ("added %d new unique words (%.2f%% of original %d) and increased the count of "
+                   "%d pre-existing words (%.2f%% of original %d)"
+                   % (new_words, new_words * 100 / max(unique_total, 1), unique_total, known,
+                      known * 100 / max(unique_total, 1), unique_total))
+            self.add_lifecycle_event("prepare_vocab", msg=msg)
         else:
-            msg = ("effective_min_count=%d retains %d unique words (%.2f%% of original %d, drops %d)"
-                   % (effective_min_count, retained, retained * 100 / max(unique_total, 1),
-                      unique_total, dropped))
-        self.add_lifecycle_event("prepare_vocab", msg=msg)
+            self.add_lifecycle_event("prepare_vocab", msg=(
+                "effective_min_count=%d retains %d unique words (%.2f%% of original %d, drops %d)"
+                % (effective_min_count, retained, retained * 100 / max(unique_total, 1),
+                   unique_total, dropped)))
+            retain_total, original_total = report["retain_total"], sum(self.raw_vocab.values())
+            self.add_lifecycle_event("prepare_vocab", msg=(
+                "effective_min_count=%d leaves %d word corpus (%.2f%% of original %d, drops %d)"
+                % (effective_min_count, retain_total, retain_total * 100 / max(original_total, 1),
+                   original_total, original_total - retain_total)))
         logger.info("sample=%g downsamples %i most-common words", sample,
                     report["downsample_unique"])
         self.add_lifecycle_event("prepare_vocab", msg="downsampling leaves estimated %d word corpus "
@@ -487,8 +550,9 @@ class Word2Vec:
                                      report["downsample_total"] * 100.0
                                      / max(report["retain_total"], 1), report["retain_total"]))
 
-    def prepare_weights(self, update=False):
+    def prepare_weights(self, update: bool = False) -> None:
         """Allocate (or, with ``update``, grow) the input and output weight matrices."""
+        logger.info("updating layer weights" if update else "resetting layer weights")
         n, dim = len(self.wv), self.vector_size
         old = len(self.wv.vectors) if update else 0
         rng = np.random.default_rng(seed=self.seed if not update else self.seed + old)
@@ -507,7 +571,7 @@ class Word2Vec:
         if self.hs:
             self.syn1 = _grow(self.syn1 if update else None, n, dim)
 
-    def _training_tables(self):
+    def _training_tables(self) -> _Tables:
         """Subsampling thresholds and the losses' tables, for this vocabulary (cached).
 
         Returns
@@ -529,7 +593,7 @@ class Word2Vec:
         return self._tables
 
     @property
-    def cum_table(self):
+    def cum_table(self) -> npt.NDArray[np.uint32] | None:
         """gensim's negative-sampling table: the cumulative ``count ** ns_exponent`` of the
         words, scaled to ``2**31 - 1``, as uint32 (None without negative sampling, as in gensim).
 
@@ -550,18 +614,19 @@ class Word2Vec:
         return cached[2]
 
     @cum_table.setter
-    def cum_table(self, table):
+    def cum_table(self, table: npt.ArrayLike | None) -> None:
         counts = self.wv.expandos.get("count")
         self._cum_table = None if table is None or counts is None else (
             counts, self.ns_exponent, np.asarray(table, dtype=np.uint32))
 
-    def make_cum_table(self, domain=2**31 - 1):
+    def make_cum_table(self, domain: int = 2**31 - 1) -> None:
         """Compute :attr:`cum_table` (gensim's method), scaled to ``domain``."""
         counts = self.wv.expandos.get("count", np.zeros(0, dtype=np.int64))
         self._cum_table = (counts, self.ns_exponent,
                            vocab.cumulative_table(counts, self.ns_exponent, domain))
 
-    def estimate_memory(self, vocab_size=None, report=None):
+    def estimate_memory(self, vocab_size: int | None = None,
+                        report: dict[str, int] | None = None) -> dict[str, int]:
         """Estimate the memory (bytes) the model needs, as gensim reports it."""
         vocab_size = vocab_size or len(self.wv)
         report = report or {}
@@ -572,13 +637,19 @@ class Word2Vec:
         if self.negative:
             report["syn1neg"] = vocab_size * self.layer1_size * np.dtype(np.float32).itemsize
         report["total"] = sum(report.values())
+        logger.info("estimated required memory for %i words and %i dimensions: %i bytes",
+                    vocab_size, self.vector_size, report["total"])
         return report
 
     # ----------------------------------------------------------------- training
 
-    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
-              epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
-              report_delay=1.0, compute_loss=False, callbacks=(), phrases=None, **kwargs):
+    def train(self, corpus_iterable: Corpus | None = None, corpus_file: PathType | None = None,
+              total_examples: int | None = None, total_words: int | None = None,
+              epochs: int | None = None, start_alpha: float | None = None,
+              end_alpha: float | None = None, word_count: int = 0, queue_factor: int = 2,
+              report_delay: float = 1.0, compute_loss: bool = False,
+              callbacks: Iterable[object] = (), phrases: Phrases | FrozenPhrases | None = None,
+              **kwargs: Any) -> tuple[int, int]:
         """Train the vectors on a corpus, ``epochs`` passes with linearly decaying alpha.
 
         Parameters
@@ -629,16 +700,13 @@ class Word2Vec:
             self._training_thread = None
             self._busy.release()
         elapsed = time.perf_counter() - start
-        try:
-            trained, raw = (int(n) for n in result)
-        except (TypeError, ValueError):
-            return result
+        trained, raw = result
         self.add_lifecycle_event("train", msg="training on %i raw words (%i effective words) "
                                  "took %.1fs, %.0f effective words/s"
                                  % (raw, trained, elapsed, trained / max(elapsed, 1e-9)))
         return result
 
-    _train_constraints = {
+    _train_constraints: ClassVar[dict[str, list[Constraint]]] = {
         "epochs": [Interval(Integral, 0, None)],
         "total_examples": [None, Interval(Integral, 0, None)],
         "total_words": [None, Interval(Integral, 0, None)],
@@ -646,8 +714,10 @@ class Word2Vec:
         "callbacks": ["iterable"],
     }
 
-    def _train(self, corpus_iterable, corpus_file, total_examples, total_words, epochs,
-               start_alpha, end_alpha, report_delay, compute_loss, callbacks):
+    def _train(self, corpus_iterable: Corpus | None, corpus_file: PathType | None,
+               total_examples: int | None, total_words: int | None, epochs: int | None,
+               start_alpha: float | None, end_alpha: float | None, report_delay: float,
+               compute_loss: bool, callbacks: Iterable[object]) -> tuple[int, int]:
         """:meth:`train` once the model is known to be free."""
         _check_corpus_args(corpus_iterable, corpus_file)
         if not len(self.wv):
@@ -660,24 +730,29 @@ class Word2Vec:
         validate(self._train_constraints,
                  {"epochs": epochs, "total_examples": total_examples, "total_words": total_words,
                   "compute_loss": compute_loss, "callbacks": callbacks}, "train()")
-        start_alpha = self.alpha if start_alpha is None else start_alpha
-        end_alpha = self.min_alpha if end_alpha is None else end_alpha
-        check_learning_rates(start_alpha, end_alpha, "train()", "start_alpha", "end_alpha")
-        start_alpha, end_alpha, epochs = float(start_alpha), float(end_alpha), int(epochs)
+        first = self.alpha if start_alpha is None else start_alpha
+        last = self.min_alpha if end_alpha is None else end_alpha
+        check_learning_rates(first, last, "train()", "start_alpha", "end_alpha")
         self._check_finite_weights()
         if corpus_file is not None:
             _check_corpus_file(corpus_file)
             total_words = total_words or self.corpus_total_words
         else:
+            assert corpus_iterable is not None  # (_check_corpus_args)
             vocab.check_reiterable(corpus_iterable)
         corpus_iterable, corpus_file = _int_corpus(corpus_iterable, corpus_file)
         feed = training.Feed.for_corpus(corpus_iterable, corpus_file)
+        self.add_lifecycle_event("train", msg=(
+            "training model with %i workers on %i vocabulary and %i features, using sg=%s "
+            "hs=%s sample=%s negative=%s window=%s shrink_windows=%s"
+            % (self.workers, len(self.wv), self.layer1_size, self.sg, self.hs, self.sample,
+               self.negative, self.window, self.shrink_windows)))
         self.compute_loss = bool(compute_loss)
-        run = training.Run(self, feed, epochs, start_alpha, end_alpha, total_examples,
+        run = training.Run(self, feed, int(epochs), float(first), float(last), total_examples,
                            total_words, report_delay)
         return run.train(tuple(callbacks))
 
-    def _training_kernel(self):
+    def _training_kernel(self) -> _trainer.TrainingKernel:
         """The compiled kernel of one training run: this model's weights, tables and settings."""
         tables = self._training_tables()
         hs = tables["hierarchical_softmax"]
@@ -693,7 +768,7 @@ class Word2Vec:
             top_nodes=hs.top_nodes(self.workers, batched) if hs is not None else 0,
             lockf=None if np.all(lockf == 1.0) else np.ascontiguousarray(lockf, np.float32)))
 
-    def _workers(self):
+    def _workers(self) -> list[_trainer.WorkerState]:
         """One WorkerState per thread, seeded from ``seed``; kept across ``train()`` calls."""
         if len(self._worker_states) != self.workers:
             seeds = np.random.SeedSequence(self.seed).generate_state(self.workers, np.uint64)
@@ -701,17 +776,18 @@ class Word2Vec:
         return self._worker_states
 
     @property
-    def rng_states(self):
+    def rng_states(self) -> list[int]:
         """The random generator state of each worker thread (for exact checkpoints)."""
         return [state.rng for state in self._workers()]
 
     @rng_states.setter
-    def rng_states(self, states):
+    def rng_states(self, states: Iterable[int]) -> None:
         self._worker_states = [_trainer.WorkerState(self.vector_size, int(s)) for s in states]
         self.workers = len(self._worker_states)
 
-    def save(self, fname_or_handle, separately=None, sep_limit=10 * 1024**2, ignore=frozenset(),
-             pickle_protocol=PICKLE_PROTOCOL):
+    def save(self, fname_or_handle: PathType, separately: Sequence[str] | None = None,
+             sep_limit: int = 10 * 1024**2, ignore: Collection[str] = frozenset(),
+             pickle_protocol: int = PICKLE_PROTOCOL) -> None:
         """Save the model with everything needed to continue training (no pickle).
 
         Parameters
@@ -744,7 +820,7 @@ class Word2Vec:
             persistence.write_archive(fname, meta, arrays)
 
     @classmethod
-    def load(cls, path, mmap=None):
+    def load(cls: type[_W2V], path: PathType, mmap: persistence.MmapMode = None) -> _W2V:
         """Load a model saved by :meth:`save`; ``train()`` continues an unfinished run exactly.
 
         Parameters
@@ -769,12 +845,13 @@ class Word2Vec:
                    "train_count", "total_train_time", "training_loss", "running_training_loss",
                    "min_alpha_yet_reached", "train_state")
 
-    def to_state(self, ignore=frozenset()):
+    def to_state(self, ignore: Collection[str] = frozenset(),
+                 ) -> tuple[persistence.Meta, dict[str, persistence.Member]]:
         """``(meta, arrays)``: what :func:`fastw2v.persistence.save` writes of this model,
         everything needed to continue training (but the attributes named in ``ignore``: see
         :meth:`save`)."""
-        arrays = {}
-        meta = {"class": "Word2Vec",
+        arrays: dict[str, persistence.Member] = {}
+        meta: persistence.Meta = {"class": "Word2Vec",
                 "params": {name: getattr(self, name) for name in self.SAVED_PARAMS},
                 "state": {name: getattr(self, name) for name in self.SAVED_STATE},
                 "wv": self.wv.describe(arrays, "wv/"),
@@ -794,7 +871,7 @@ class Word2Vec:
         return meta, arrays
 
     @classmethod
-    def from_state(cls, reader):
+    def from_state(cls: type[_W2V], reader: persistence.Reader) -> _W2V:
         """The model of an open archive (a ``persistence.ArchiveReader``), built from its
         saved parameters (``SAVED_PARAMS``, nothing else) without a corpus: loading never
         trains and never reads another file. A ValueError names anything invalid: a
@@ -851,7 +928,7 @@ class Word2Vec:
         return model
 
     @contextlib.contextmanager
-    def _exclusive(self, action):
+    def _exclusive(self, action: str) -> Iterator[None]:
         """Run ``action`` (a phrase for the error) only while no other thread trains the model.
 
         A callback of the model's own ``train()`` (between epochs, when no worker runs) may
@@ -868,7 +945,7 @@ class Word2Vec:
         finally:
             self._busy.release()
 
-    def _check_finite_weights(self):
+    def _check_finite_weights(self) -> None:
         """Refuse to train on weights holding NaN or infinity, naming the array and word."""
         for name, array in (("wv.vectors", self.wv.vectors), ("syn1neg", self.syn1neg),
                             ("syn1", self.syn1)):
@@ -884,20 +961,21 @@ class Word2Vec:
                                  "training would spread them to every vector; reset or remove "
                                  "those rows first" % (name, np.count_nonzero(~finite), row, key))
 
-    def _check_writeable(self):
+    def _check_writeable(self) -> None:
         for name, array in (("wv.vectors", self.wv.vectors), ("syn1neg", self.syn1neg),
                             ("syn1", self.syn1)):
             if not array.flags.writeable:
                 raise ValueError("%s is read-only (loaded with mmap='r'): load the model with "
                                  "mmap=None or mmap='c' to train it" % name)
 
-    def add_lifecycle_event(self, event_name, log_level=logging.INFO, **event):
+    def add_lifecycle_event(self, event_name: str,
+                            log_level: int | Literal[False] = logging.INFO, **event: Any) -> None:
         """Append an event to ``lifecycle_events``, as gensim does; see
         :meth:`fastw2v.KeyedVectors.add_lifecycle_event`. The model records ``created``,
         ``build_vocab``, ``prepare_vocab``, ``train``, ``saving`` and ``loaded`` events."""
         add_lifecycle_event(self, event_name, log_level, **event)
 
-    def reset_from(self, other_model):
+    def reset_from(self, other_model: Word2Vec) -> None:
         """Borrow ``other_model``'s vocabulary and reset the weights, as gensim does.
 
         The new ``wv`` shares ``index_to_key``, ``key_to_index`` and the per-word attributes
@@ -921,8 +999,9 @@ class Word2Vec:
             self._cum_table = None
             self.prepare_weights(update=False)
 
-    def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2,
-              report_delay=1):
+    def score(self, sentences: Iterable[Sequence[str]], total_sentences: int = int(1e6),
+              chunksize: int = 100, queue_factor: int = 2, report_delay: float = 1,
+              ) -> Float32Array:
         """Log probability of each sentence under a hierarchical-softmax model, as gensim.
 
         gensim's ``score_sentence_sg``/``score_sentence_cbow``: out-of-vocabulary words are
@@ -962,10 +1041,11 @@ class Word2Vec:
         if not isinstance(total_sentences, Integral) or total_sentences < 0:
             raise TypeError("total_sentences must be an int >= 0, got %r" % (total_sentences,))
         tables = self._training_tables()["hierarchical_softmax"]
+        assert tables is not None  # (hs)
         log_table = _log_sigmoid_table()
         key_to_index = self.wv.key_to_index
         start = time.perf_counter()
-        scores = []
+        scores: list[np.float32] = []
         for sentence_no, sentence in enumerate(sentences):
             if sentence_no >= total_sentences:
                 logger.warning("terminating after %i sentences (set higher total_sentences if "
@@ -982,7 +1062,8 @@ class Word2Vec:
                     len(scores) / max(elapsed, 1e-9))
         return np.array(scores, dtype=np.float32)
 
-    def _score_sentence(self, indexes, tables, log_table):
+    def _score_sentence(self, indexes: npt.NDArray[np.int64], tables: losses.HierarchicalSoftmax,
+                        log_table: Float32Array) -> np.float32:
         """gensim's score of one sentence, its known words' ``indexes``; see :meth:`score`."""
         offsets, codes, points = tables.offsets, tables.codes, tables.points
         starts = offsets[indexes]
@@ -999,6 +1080,7 @@ class Word2Vec:
         valid = (lengths[target] > 0) & (lengths[context] > 0)
         target, context = target[valid], context[valid]
         syn0, syn1 = self.wv.vectors, self.syn1
+        source: FloatArray
         if self.sg:
             source, rows, paths = syn0, indexes[context], target  # one input row per pair
         else:
@@ -1034,15 +1116,16 @@ class Word2Vec:
         slots = ((terms[inside] + np.float32(_MAX_EXP))
                  * np.float32(_EXP_TABLE_SIZE // _MAX_EXP // 2)).astype(np.int64)
         values = log_table[slots]
-        return np.cumsum(values, dtype=np.float32)[-1] if len(values) else np.float32(0.0)
+        return np.float32(np.cumsum(values, dtype=np.float32)[-1] if len(values) else 0.0)
 
-    def get_latest_training_loss(self):
+    def get_latest_training_loss(self) -> float:
         """Loss summed over the epochs of the latest ``train()`` call (``compute_loss=True``)."""
         return self.running_training_loss
 
     # ----------------------------------------------------------------- queries
 
-    def predict_output_word(self, context_words_list, topn=10):
+    def predict_output_word(self, context_words_list: Iterable[Key],
+                            topn: int = 10) -> list[tuple[Key, float]] | None:
         """Most probable centre words given context words (negative-sampling models).
 
         Returns
@@ -1066,7 +1149,7 @@ class Word2Vec:
         return [(self.wv.index_to_key[i], float(probs[i])) for i in top]
 
 
-def _saved_params(params, names):
+def _saved_params(params: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
     """The constructor arguments saved in ``params``: exactly ``names`` (their values are
     checked by the constructor)."""
     persistence.check_object(params, "params")
@@ -1077,14 +1160,14 @@ def _saved_params(params, names):
     return {name: params[name] for name in names}
 
 
-def _saved_state(state, names):
+def _saved_state(state: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
     """The training state saved in ``state``: exactly ``names``, every value checked."""
     integer, number = persistence.integer, persistence.number
     persistence.check_object(state, "state")
     unknown = sorted(set(state) - set(names))
     if unknown:
         raise ValueError("unknown field %r in state" % unknown[0])
-    checked = {name: integer(state[name], name) for name in (
+    checked: dict[str, Any] = {name: integer(state[name], name) for name in (
         "corpus_count", "corpus_total_words", "effective_min_count", "epochs_trained",
         "train_count")}
     checked["total_train_time"] = number(state["total_train_time"], "total_train_time", low=0)
@@ -1100,7 +1183,7 @@ def _saved_state(state, names):
     return checked
 
 
-def _saved_run(run):
+def _saved_run(run: Any) -> training.TrainState | None:
     """``train_state``: None, or where an unfinished ``train()`` call stands."""
     if run is None:
         return None
@@ -1116,19 +1199,21 @@ def _saved_run(run):
             "end_alpha": number(run["end_alpha"], "train_state end_alpha")}
 
 
-def _grow(matrix, rows, dim):
+def _grow(matrix: Float32Array | None, rows: int, dim: int) -> Float32Array:
     grown = np.zeros((rows, dim), dtype=np.float32)
     if matrix is not None and len(matrix):
         grown[:len(matrix)] = matrix
     return grown
 
 
-def _check_corpus_args(corpus_iterable, corpus_file):
+def _check_corpus_args(corpus_iterable: object, corpus_file: object) -> None:
     if (corpus_iterable is None) == (corpus_file is None):
         raise TypeError("pass exactly one of corpus_iterable (sentences) or corpus_file")
 
 
-def _phrased_corpus_file(corpus_iterable, corpus_file, phrases):
+def _phrased_corpus_file(corpus_iterable: Corpus | None, corpus_file: PathType | None,
+                         phrases: Phrases | FrozenPhrases | None,
+                         ) -> tuple[Corpus | None, PathType | None]:
     """``(corpus_iterable, corpus_file)``, where a ``corpus_file`` with ``phrases`` becomes
     the iterable ``phrases[LineSentence(corpus_file)]``, read and joined in compiled code."""
     if phrases is None:
@@ -1142,7 +1227,8 @@ def _phrased_corpus_file(corpus_iterable, corpus_file, phrases):
     return phrases[LineSentence(_check_corpus_file(corpus_file))], None
 
 
-def _int_corpus(corpus_iterable, corpus_file):
+def _int_corpus(corpus_iterable: Corpus | None, corpus_file: PathType | None,
+                ) -> tuple[Sentences | sequences.IntSequences | None, PathType | None]:
     """``(corpus_iterable, corpus_file)`` with a corpus of integer ids (an array, a list of
     arrays or of lists of ints, or a ``.npy`` file of walks, memory-mapped) as one
     :class:`~fastw2v.sequences.IntSequences`, any other corpus as it is."""
@@ -1153,10 +1239,10 @@ def _int_corpus(corpus_iterable, corpus_file):
         ints = sequences.as_int_corpus(corpus_iterable)
         if ints is not None:
             return ints, None
-    return corpus_iterable, corpus_file
+    return cast("Sentences | None", corpus_iterable), corpus_file  # (not integer ids)
 
 
-def _check_corpus_file(path):
+def _check_corpus_file(path: PathType) -> str:
     path = os.fspath(path)
     if "://" not in path and not os.path.isfile(path):
         raise FileNotFoundError("corpus_file %r does not exist or is not a file" % path)

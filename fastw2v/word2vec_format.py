@@ -7,6 +7,8 @@ after each vector; gensim 4 does not; both are read). Saved files are byte-ident
 gensim 4.4's ``save_word2vec_format``. int keys are written as decimal strings (``str(key)``,
 as gensim writes them) and read back as ints with ``key_type=int``.
 """
+from __future__ import annotations
+
 import codecs
 import concurrent.futures
 import contextlib
@@ -18,10 +20,22 @@ import os
 import shutil
 import stat
 import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from fastw2v._fileio import MAX_VECTOR_SIZE, atomic_write, open_input
+from fastw2v._types import FloatArray, Key, PathType
+
+if TYPE_CHECKING:
+    from fastw2v.keyedvectors import KeyedVectors
+
+_KV = TypeVar("_KV", bound="KeyedVectors")
+#: ``take(row, rows)``: ``(vectors, norms)``, the float32 rows to parse vectors ``row...``
+#: into, and their norms; see :func:`binary_blocks`.
+Take = Callable[[int, int], tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]]
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +53,10 @@ class TruncatedFileError(ValueError, EOFError):
     """
 
 
-def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict",
-         limit=None, datatype=np.float32, no_header=False, key_type=str):
+def load(cls: type[_KV], fname: PathType | IO[bytes], fvocab: PathType | None = None,
+         binary: bool = False, encoding: str = "utf8", unicode_errors: str = "strict",
+         limit: int | None = None, datatype: npt.DTypeLike = np.float32, no_header: bool = False,
+         key_type: type[str] | type[int] = str) -> _KV:
     """Read a word2vec.c-format file into a ``cls`` (KeyedVectors or a subclass).
 
     The file is streamed (plain, ``.gz``, ``.bz2`` or any smart_open URL); binary records are
@@ -89,8 +105,13 @@ def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors=
     """
     check_options(limit, binary, no_header, key_type)
     name = display_name(fname)
+    if fvocab is not None:
+        logger.info("loading word counts from %s", display_name(fvocab))
     counts = read_counts(fvocab, unicode_errors, key_type)
+    logger.info("loading projection weights from %s", name)
     with open_input(fname, "rb") as fin:
+        count: int | None
+        size: int | None
         if no_header:
             count, size, header_bytes, check_end = limit, None, 0, False
         else:
@@ -100,14 +121,17 @@ def load(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors=
                 count = min(count, int(limit))
         keys, norms = _Keys(), None
         if binary:
+            assert count is not None and size is not None  # (from the header)
             vectors, norms = _read_binary(fin, name, count, size, header_bytes, check_end,
                                           encoding, unicode_errors, datatype, keys)
         else:
             vectors = _read_text(fin, name, count, size, check_end, not no_header, encoding,
                                  unicode_errors, datatype, keys)
-    words, key_to_index = keys.words, keys.index
+    words = keys.words
+    key_to_index: dict[Key, int] | None = keys.index
     if key_type is int:
-        words, key_to_index = int_keys(words, name, binary, 1 + (not no_header)), None
+        words = int_keys(cast("list[str]", words), name, binary, 1 + (not no_header))
+        key_to_index = None
     return _build(cls, words, vectors, norms, counts, name, key_to_index)
 
 
@@ -118,10 +142,11 @@ class _Keys:
     grows). A key seen twice is indexed at its last place here; :func:`_build` redoes the
     index then."""
 
-    def __init__(self):
-        self.words, self.index = [], {}
+    def __init__(self) -> None:
+        self.words: list[Key] = []
+        self.index: dict[Key, int] = {}
 
-    def add(self, words):
+    def add(self, words: list[str]) -> None:
         start = len(self.words)
         self.words += words
         self.index.update(zip(words, range(start, start + len(words))))
@@ -130,18 +155,19 @@ class _Keys:
 _INT64_MAX = 2 ** 63 - 1
 
 
-def _is_decimal(word):
+def _is_decimal(word: str) -> bool:
     """Whether ``word`` is a decimal integer: ASCII digits, an optional leading "-"."""
     digits = word[1:] if word[:1] == "-" else word
     return digits.isascii() and digits.isdecimal()
 
 
-def _is_int_key(word):
+def _is_int_key(word: str) -> bool:
     """Whether ``word`` is a decimal integer that fits in 64 bits."""
     return _is_decimal(word) and (len(word) < 19 or -_INT64_MAX - 1 <= int(word) <= _INT64_MAX)
 
 
-def int_keys(words, name, binary, first_line, start=0):
+def int_keys(words: Sequence[str], name: str, binary: bool, first_line: int,
+             start: int = 0) -> list[Key]:
     """``words`` (vectors ``start...`` of the file) as ints; a ValueError naming the first
     that is not a decimal integer (its line of a text file, whose first vector is on
     ``first_line``, or its vector number)."""
@@ -154,14 +180,14 @@ def int_keys(words, name, binary, first_line, start=0):
     return [int(word) for word in words]
 
 
-def display_name(fname):
+def display_name(fname: PathType | IO[Any]) -> str:
     """How messages name ``fname``: its path, or an open file's name."""
-    if hasattr(fname, "read"):
-        return str(getattr(fname, "name", "<file>"))
-    return os.fspath(fname)
+    if isinstance(fname, (str, os.PathLike)):
+        return os.fspath(fname)
+    return str(getattr(fname, "name", "<file>"))
 
 
-def check_options(limit, binary, no_header, key_type):
+def check_options(limit: int | None, binary: bool, no_header: bool, key_type: type) -> None:
     """Refuse a negative ``limit``, ``no_header`` with ``binary`` and a ``key_type`` other
     than str or int, as loading and converting do."""
     if limit is not None and int(limit) < 0:
@@ -172,13 +198,14 @@ def check_options(limit, binary, no_header, key_type):
         raise ValueError("key_type must be str or int, got %r" % (key_type,))
 
 
-def read_counts(fvocab, unicode_errors, key_type=str):
+def read_counts(fvocab: PathType | None, unicode_errors: str,
+                key_type: type[str] | type[int] = str) -> dict[Key, int] | None:
     """The counts of word2vec.c's vocabulary file ``fvocab`` (``"word count"`` lines) as a
     dict, keys of ``key_type`` (int: words that are not decimal integers left out); None
     when ``fvocab`` is None."""
     if fvocab is None:
         return None
-    counts = {}
+    counts: dict[Key, int] = {}
     with open_input(fvocab, "rb") as fin:
         for line_no, line in enumerate(fin, 1):
             parts = line.decode("utf8", errors=unicode_errors).split()
@@ -189,11 +216,12 @@ def read_counts(fvocab, unicode_errors, key_type=str):
                                  % (display_name(fvocab), line_no, line[:80]))
             counts[parts[0]] = int(parts[1])
     if key_type is int:
-        counts = {int(word): count for word, count in counts.items() if _is_int_key(word)}
+        return {int(word): count for word, count in counts.items()
+                if isinstance(word, str) and _is_int_key(word)}
     return counts
 
 
-def read_header(fin, name):
+def read_header(fin: IO[bytes], name: str) -> tuple[int, int, int]:
     """``(count, size, header length in bytes)`` from the first line."""
     line = fin.readline(1024)
     if not line:
@@ -215,12 +243,14 @@ class _Rows:
     block (``capacity`` rows, at least what the block needs), grown by doubling when the
     input's length is unknown, trimmed to the rows filled by :meth:`result`."""
 
-    def __init__(self, size, dtype, capacity, norms):
+    def __init__(self, size: int, dtype: npt.DTypeLike, capacity: int, norms: bool) -> None:
         self.size, self.dtype, self.capacity = size, dtype, capacity
-        self.vectors = self.norms = None
+        self.vectors: FloatArray | None = None
+        self.norms: npt.NDArray[np.float32] | None = None
         self.with_norms = norms
 
-    def take(self, row, rows):
+    def take(self, row: int, rows: int
+             ) -> tuple[FloatArray, npt.NDArray[np.float32] | None]:
         """``(vectors, norms)``: views of rows ``[row, row + rows)`` to fill (norms None
         unless asked for)."""
         if self.vectors is None:
@@ -234,10 +264,11 @@ class _Rows:
         return (self.vectors[row:row + rows],
                 None if self.norms is None else self.norms[row:row + rows])
 
-    def result(self, rows):
+    def result(self, rows: int) -> tuple[FloatArray, npt.NDArray[np.float32] | None]:
         """``(vectors, norms)`` of the first ``rows`` rows, the spare capacity released."""
         if self.vectors is None:
             self.take(0, 0)
+        assert self.vectors is not None
         if len(self.vectors) != rows:
             self.vectors.resize((rows, self.size), refcheck=False)
             if self.norms is not None:
@@ -249,11 +280,12 @@ class Block:
     """One reused block of float32 rows (and their norms) for :func:`binary_blocks` to
     fill: its ``take``."""
 
-    def __init__(self, size):
+    def __init__(self, size: int) -> None:
         self.vectors = np.empty((0, size), dtype=np.float32)
         self.norms = np.empty(0, dtype=np.float32)
 
-    def take(self, row, rows):
+    def take(self, row: int, rows: int
+             ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         """``(vectors, norms)`` of ``rows`` rows (``row`` is ignored: the block is reused)."""
         if rows > len(self.vectors):
             self.vectors = np.empty((rows, self.vectors.shape[1]), dtype=np.float32)
@@ -261,8 +293,9 @@ class Block:
         return self.vectors[:rows], self.norms[:rows]
 
 
-def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_errors,
-                 datatype, keys):
+def _read_binary(fin: IO[bytes], name: str, count: int, size: int, offset: int,
+                 check_end: bool, encoding: str, unicode_errors: str, datatype: npt.DTypeLike,
+                 keys: _Keys) -> tuple[FloatArray, npt.NDArray[np.float32] | None]:
     """Parse ``count`` binary records of ``size`` floats starting at byte ``offset``.
 
     Returns ``(vectors, norms)``, the words added to ``keys`` (a :class:`_Keys`). float32 rows on a little-endian machine are parsed
@@ -274,9 +307,17 @@ def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_er
     """
     direct = np.dtype(datatype) == np.float32 and sys.byteorder == "little"
     rows = _Rows(size, datatype, count if _bytes_left(fin) is not None else 0, norms=direct)
-    block = None if direct else Block(size)
+    block = Block(size)
+
+    def take_rows(row: int, count: int) -> tuple[npt.NDArray[np.float32],
+                                                 npt.NDArray[np.float32]]:
+        vectors, norms = rows.take(row, count)  # (float32, with their norms: direct)
+        assert norms is not None
+        return cast("npt.NDArray[np.float32]", vectors), norms
+
+    take: Take = take_rows if direct else block.take
     for block_words in binary_blocks(fin, name, count, size, offset, check_end, encoding,
-                                     unicode_errors, rows.take if direct else block.take):
+                                     unicode_errors, take):
         if not direct:
             little_endian = block.vectors[:len(block_words)].view("<f4")
             rows.take(len(keys.words), len(block_words))[0][...] = little_endian
@@ -284,7 +325,9 @@ def _read_binary(fin, name, count, size, offset, check_end, encoding, unicode_er
     return rows.result(len(keys.words))
 
 
-def binary_blocks(fin, name, count, size, offset, check_end, encoding, unicode_errors, take):
+def binary_blocks(fin: IO[bytes], name: str, count: int, size: int, offset: int,
+                  check_end: bool, encoding: str, unicode_errors: str,
+                  take: Take) -> Iterator[list[str]]:
     """Parse ``count`` binary records of ``size`` floats starting at byte ``offset``, one
     block of input at a time.
 
@@ -348,7 +391,7 @@ def binary_blocks(fin, name, count, size, offset, check_end, encoding, unicode_e
 _NEWLINE_SAFE = frozenset({"utf-8", "ascii", "latin-1", "iso8859-1", "iso8859-15", "cp1252"})
 
 
-def _anonymous(size, start=b""):
+def _anonymous(size: int, start: bytes | mmap.mmap = b"") -> mmap.mmap:
     """A zeroed buffer of ``size`` bytes beginning with ``start``: an anonymous memory map,
     whose pages go back to the system when it is freed (a large malloc'ed buffer may stay
     in the process's heap after a load)."""
@@ -357,11 +400,13 @@ def _anonymous(size, start=b""):
     return buf
 
 
-def _decode_words(buf, word_bytes, used, starts, ends, name, row, offset, encoding,
-                  unicode_errors):
+def _decode_words(buf: mmap.mmap, word_bytes: mmap.mmap, used: int,
+                  starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp], name: str, row: int,
+                  offset: int, encoding: str, unicode_errors: str) -> list[str]:
     """The words of one parsed block: ``word_bytes[:used]`` holds them each followed by a
     newline, ``buf[starts[i]:ends[i]]`` is word ``i`` (vector ``row + i + 1``)."""
     if codecs.lookup(encoding).name in _NEWLINE_SAFE:
+        words: list[str] | None
         try:
             words = word_bytes[:used].decode(encoding, unicode_errors).split("\n")
         except UnicodeDecodeError:
@@ -380,7 +425,7 @@ def _decode_words(buf, word_bytes, used, starts, ends, name, row, offset, encodi
                             err.reason)) from None
 
 
-def _bytes_left(fin):
+def _bytes_left(fin: IO[bytes]) -> int | None:
     """The bytes from the position of ``fin`` to its end if it is a plain file, else None."""
     raw = getattr(fin, "raw", None)
     if not isinstance(raw, io.FileIO):
@@ -389,16 +434,24 @@ def _bytes_left(fin):
     return info.st_size - fin.tell() if stat.S_ISREG(info.st_mode) else None
 
 
-def _read_into(fin, view):
-    """Fill as much of ``view`` as one read gives; 0 only at the end of the file."""
+def _read_into(fin: Any, view: memoryview) -> int:
+    """Fill as much of ``view`` as one read gives; 0 only at the end of the file. A plain
+    file is then asked to read as much again ahead (``posix_fadvise`` WILLNEED), so that the
+    disk works while the caller parses."""
     if hasattr(fin, "readinto"):
-        return fin.readinto(view) or 0
+        received = fin.readinto(view) or 0
+        raw = getattr(fin, "raw", None)
+        if received and isinstance(raw, io.FileIO) and hasattr(os, "posix_fadvise"):
+            with contextlib.suppress(OSError):  # a pipe, say
+                os.posix_fadvise(raw.fileno(), fin.tell(), len(view), os.POSIX_FADV_WILLNEED)
+        return received
     data = fin.read(len(view))
     view[:len(data)] = data
     return len(data)
 
 
-def _check_only_whitespace(fin, buf, name, offset, count):
+def _check_only_whitespace(fin: IO[bytes], buf: bytes, name: str, offset: int,
+                           count: int) -> None:
     while buf:
         if buf.strip():
             position = offset + len(buf) - len(buf.lstrip())
@@ -408,7 +461,7 @@ def _check_only_whitespace(fin, buf, name, offset, count):
         buf = fin.read(1 << 16)  # small: a 16 MB read would stay in the heap
 
 
-def _decodes(raw, encoding):
+def _decodes(raw: bytes, encoding: str) -> bool:
     try:
         raw.decode(encoding)
         return True
@@ -416,16 +469,17 @@ def _decodes(raw, encoding):
         return False
 
 
-def _read_text(fin, name, count, size, check_end, header, encoding, unicode_errors, datatype,
-               keys):
+def _read_text(fin: IO[bytes], name: str, count: int | None, size: int | None,
+               check_end: bool, header: bool, encoding: str, unicode_errors: str,
+               datatype: npt.DTypeLike, keys: _Keys) -> FloatArray:
     """The vectors of up to ``count`` text lines (see :func:`text_batches`), their words
     added to ``keys`` (a :class:`_Keys`); each
     batch copied into the final array (allocated once when the header gives the count and
     the file is long enough for it, else grown by doubling)."""
     available, capacity = _bytes_left(fin), 0
-    if header and count is not None:  # a line holds at least a word and size " 0"
+    if header and count is not None and size is not None:  # a line: a word and size " 0"
         capacity = min(count, 1 << 16 if available is None else available // (2 * size + 1) + 1)
-    rows = None
+    rows: _Rows | None = None
     for block_words, block in text_batches(fin, name, count, size, check_end, header, encoding,
                                            unicode_errors, datatype):
         if rows is None:
@@ -433,18 +487,22 @@ def _read_text(fin, name, count, size, check_end, header, encoding, unicode_erro
         rows.take(len(keys.words), len(block))[0][...] = block
         keys.add(block_words)
     if rows is None:  # no vectors: the size comes from the header
-        return np.empty((0, size), dtype=datatype)
+        return np.empty((0, size or 0), dtype=datatype)
     return rows.result(len(keys.words))[0]
 
 
-def text_batches(fin, name, count, size, check_end, header, encoding, unicode_errors,
-                 datatype):
+def text_batches(fin: Iterable[bytes], name: str, count: int | None, size: int | None,
+                 check_end: bool, header: bool, encoding: str, unicode_errors: str,
+                 datatype: npt.DTypeLike) -> Iterator[tuple[list[str], FloatArray]]:
     """Parse up to ``count`` text lines in batches (``count`` None: all; ``size`` None: from
     the first line), yielding ``(words, vectors)`` per batch. With ``check_end``, only blank
     lines may follow the last vector; with ``header``, fewer than ``count`` vectors is an
     error."""
     rows, line_no = 0, int(header)
-    batch, batch_start, blank, unterminated = [], line_no + 1, None, None
+    batch: list[bytes] = []
+    batch_start = line_no + 1
+    blank: int | None = None
+    unterminated: int | None = None
     for line in fin:
         line_no += 1
         if not line.endswith(b"\n"):
@@ -474,10 +532,11 @@ def text_batches(fin, name, count, size, check_end, header, encoding, unicode_er
             rows += len(batch)
             batch = []
     if batch:
+        assert size is not None  # (from the first line)
         yield _parse_text_batch(batch, batch_start, size, name, encoding, unicode_errors,
                                 datatype, unterminated)
         rows += len(batch)
-    if header and rows < count:
+    if header and count is not None and rows < count:
         raise TruncatedFileError("%s: unexpected end of file after line %d: the header declares "
                                  "%d vectors, found %d (truncated file or wrong header?)"
                                  % (name, line_no, count, rows))
@@ -485,7 +544,7 @@ def text_batches(fin, name, count, size, check_end, header, encoding, unicode_er
         raise ValueError("%s: empty file" % name)
 
 
-def _parse_numbers(rests, values):
+def _parse_numbers(rests: Sequence[bytes], values: npt.NDArray[np.float64]) -> bool:
     """Whether the compiled kernel parsed the numbers of ``rests`` (one line's values each)
     into the rows of ``values``: the lines are split among threads, one per CPU (at most
     4), each parsing its share with the GIL released."""
@@ -505,7 +564,7 @@ def _parse_numbers(rests, values):
         return first >= 0 and all(count >= 0 for count in others)
 
 
-def _cpus():
+def _cpus() -> int:
     """The CPUs this process may use."""
     try:
         return len(os.sched_getaffinity(0))
@@ -513,15 +572,17 @@ def _cpus():
         return os.cpu_count() or 1
 
 
-def _parse_text_batch(lines, first_line, size, name, encoding, unicode_errors, datatype,
-                      unterminated=None):
+def _parse_text_batch(lines: Sequence[bytes], first_line: int, size: int, name: str,
+                      encoding: str, unicode_errors: str, datatype: npt.DTypeLike,
+                      unterminated: int | None = None) -> tuple[list[str], FloatArray]:
     """``(words, vectors)`` of ``lines``, the vectors as one array.
 
     Plain decimal numbers are parsed by a compiled kernel (``parse_numbers``) without the
     GIL; a batch holding anything else (``nan``, ``1_0``, a bad value or count) by numpy,
     which reports the first bad line. ``unterminated``: the number of the file's last line
     if it has no newline at its end (too few values there mean a truncated file)."""
-    rests, words = [], []
+    rests: list[bytes] = []
+    words: list[str] = []
     for i, line in enumerate(lines):
         word, _, rest = line.partition(b" ")
         try:
@@ -536,39 +597,42 @@ def _parse_text_batch(lines, first_line, size, name, encoding, unicode_errors, d
         values = np.empty((len(lines), size), dtype=np.float64)
         if _parse_numbers(rests, values):
             return words, values.astype(datatype)
-    values = [rest.split() for rest in rests]  # numpy parses what the kernel does not
-    if all(len(line_values) == size for line_values in values):
-        tokens = [token for line_values in values for token in line_values]
+    split = [rest.split() for rest in rests]  # numpy parses what the kernel does not
+    if all(len(line_values) == size for line_values in split):
+        tokens = [token for line_values in split for token in line_values]
         try:
             return words, np.array(tokens).astype(datatype).reshape(len(lines), size)
         except ValueError:
             pass
     for i, rest in enumerate(rests):  # find and report the first bad line
-        values = rest.split()
-        if len(values) != size:
-            error = ValueError
-            if first_line + i == unterminated and len(values) < size:
+        line_values = rest.split()
+        if len(line_values) != size:
+            error: type[ValueError] = ValueError
+            if first_line + i == unterminated and len(line_values) < size:
                 error = TruncatedFileError
             raise error("%s: line %d: expected %d values, got %d%s"
-                        % (name, first_line + i, size, len(values),
+                        % (name, first_line + i, size, len(line_values),
                            " (the file ends inside it: truncated?)" if error is not ValueError
                            else ""))
         try:
-            np.array(values).astype(datatype)
+            np.array(line_values).astype(datatype)
         except ValueError:
             raise ValueError("%s: line %d: not a number in %r" % (name, first_line + i, rest[:80])) \
                 from None
     raise AssertionError("unreachable")
 
 
-def _build(cls, words, vectors, norms, counts, name, key_to_index=None):
+def _build(cls: type[_KV], words: list[Key], vectors: FloatArray,
+           norms: npt.NDArray[np.float32] | None, counts: dict[Key, int] | None, name: str,
+           key_to_index: dict[Key, int] | None = None) -> _KV:
     """A ``cls`` instance holding ``words`` and ``vectors`` (duplicate words: first kept),
     and their ``norms`` if known (else None: computed on first use). ``key_to_index``: the
     index of ``words`` if built already."""
     if key_to_index is None:
         key_to_index = dict(zip(words, range(len(words))))
     if len(key_to_index) != len(words):
-        keep, seen = [], set()
+        keep: list[int] = []
+        seen: set[Key] = set()
         for i, word in enumerate(words):
             if word in seen:
                 logger.warning("%s: duplicate word %r in word2vec file, ignoring all but first",
@@ -576,6 +640,8 @@ def _build(cls, words, vectors, norms, counts, name, key_to_index=None):
             else:
                 seen.add(word)
                 keep.append(i)
+        logger.info("duplicate words detected, shrinking matrix size from %i to %i",
+                    len(words), len(keep))
         words = [words[i] for i in keep]
         vectors = vectors[keep]
         norms = None if norms is None else norms[keep]
@@ -597,8 +663,9 @@ def _build(cls, words, vectors, norms, counts, name, key_to_index=None):
     return kv
 
 
-def save(kv, fname, fvocab=None, binary=False, total_vec=None, write_header=True, prefix="",
-         append=False, sort_attr="count"):
+def save(kv: KeyedVectors, fname: PathType, fvocab: PathType | None = None, binary: bool = False,
+         total_vec: int | None = None, write_header: bool = True, prefix: str = "",
+         append: bool = False, sort_attr: str = "count") -> None:
     """Write ``kv`` in word2vec.c format, byte-identical to gensim 4.4.
 
     Keys are written in descending order of ``sort_attr`` (ties in index order), or in index
@@ -648,12 +715,15 @@ def save(kv, fname, fvocab=None, binary=False, total_vec=None, write_header=True
         order = np.arange(len(kv.index_to_key))
     keys = [prefix + str(kv.index_to_key[i]) for i in order.tolist()]  # int keys: decimal
     if fvocab is not None:
+        logger.info("storing vocabulary in %s", display_name(fvocab))
         with _output(fvocab, append) as vout:
             counts = values[order].astype(str)
             for lo in range(0, len(keys), _SAVE_BATCH_ROWS):
                 lines = ["%s %s\n" % pair for pair in zip(keys[lo:lo + _SAVE_BATCH_ROWS],
                                                            counts[lo:lo + _SAVE_BATCH_ROWS])]
                 vout.write("".join(lines).encode("utf8"))
+    logger.info("storing %sx%s projection weights into %s", total_vec, kv.vector_size,
+                display_name(fname))
     with _output(fname, append) as fout:
         if write_header:
             fout.write(("%d %d\n" % (total_vec, kv.vector_size)).encode("utf8"))
@@ -672,7 +742,7 @@ def save(kv, fname, fvocab=None, binary=False, total_vec=None, write_header=True
 
 
 @contextlib.contextmanager
-def _output(path, append):
+def _output(path: PathType, append: bool) -> Iterator[IO[bytes]]:
     """Atomic writer for ``path``, starting with its current content when ``append``."""
     with atomic_write(path, "wb") as fout:
         if append and os.path.exists(path):

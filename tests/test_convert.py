@@ -149,3 +149,14 @@ def test_progress_bar_counts_vectors(kv, tmp_path, capsys):
     conversion.convert(source, tmp_path / "v.fw2v", binary=True, progress=True)
     err = capsys.readouterr().err
     assert "100%" in err and "6.00/6.00" in err and "vectors/s" in err
+
+
+def test_keys_with_equal_hashes_are_not_duplicates(tmp_path):
+    kv = KeyedVectors(2)  # CPython hashes -1 and -2 alike: only the keys tell them apart
+    kv.add_vectors([-1, -2, 3], np.arange(6, dtype=np.float32).reshape(3, 2))
+    source, target = tmp_path / "v.bin", tmp_path / "v.fw2v"
+    kv.save_word2vec_format(source, binary=True)
+    assert conversion.convert(source, target, binary=True, key_type=int) == 3
+    converted = KeyedVectors.load(target)
+    assert converted.index_to_key == [-1, -2, 3]
+    np.testing.assert_array_equal(converted.vectors, kv.vectors)

@@ -17,7 +17,6 @@ import contextlib
 import doctest
 import importlib.util
 import io
-import os
 import re
 from pathlib import Path
 

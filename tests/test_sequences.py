@@ -98,7 +98,8 @@ def test_padding_lengths_and_lists_of_arrays_give_the_same_sequences():
     ragged = IntSequences([np.array([5, 6, 7]), np.array([8], np.int16), np.array([9, 5, 6, 7])])
     listed = IntSequences([[5, 6, 7], [8], [9, 5, 6, np.int64(7)]])
     expected = [[5, 6, 7], [8], [9, 5, 6, 7]]
-    for corpus in (padded, by_length, ragged, listed):
+    # an IntSequences of an IntSequences holds the same sequences (of a list: used to fail)
+    for corpus in (padded, by_length, ragged, listed, IntSequences(padded), IntSequences(listed)):
         assert list(corpus) == expected and len(corpus) == 3 and corpus.total_words == 8
         assert corpus.count() == ({5: 2, 6: 2, 7: 2, 8: 1, 9: 1}, 3, 8)
     model = Word2Vec(padded, **SMALL)

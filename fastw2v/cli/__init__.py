@@ -9,9 +9,12 @@ Exit status: 0 success, 1 runtime error (missing or malformed file, unknown word
 queries, ...), 2 usage error (bad arguments), 130 interrupted. Errors are reported as one
 ``fastw2v: error: ...`` line on stderr; ``--debug`` adds the traceback.
 """
+from __future__ import annotations
+
 import os
 import sys
 import traceback
+from collections.abc import Iterable
 
 from fastw2v.cli import analogy, convert, evaluate, export_projector, phrases, similar, train
 from fastw2v.cli.arguments import ArgumentParser, UsageError, common_options
@@ -24,7 +27,7 @@ EXPECTED_ERRORS = (OSError, ValueError, KeyError, RuntimeError, FloatingPointErr
 SUBCOMMANDS = (train, phrases, similar, analogy, evaluate, convert, export_projector)
 
 
-def build_parser():
+def build_parser() -> ArgumentParser:
     """The ``fastw2v`` parser with every subcommand registered.
 
     Returns
@@ -44,7 +47,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Iterable[str] | None = None) -> int:
     """Run the command line on ``argv`` (default ``sys.argv[1:]``).
 
     Returns
@@ -58,7 +61,7 @@ def main(argv=None):
         args = build_parser().parse_args(argv)
         return args.run(args)
     except SystemExit as exc:  # --help
-        return exc.code or EXIT_OK
+        return exc.code if isinstance(exc.code, int) else EXIT_FAILURE if exc.code else EXIT_OK
     except UsageError as exc:
         return _report(exc, EXIT_USAGE, debug)
     except KeyboardInterrupt:
@@ -73,7 +76,7 @@ def main(argv=None):
         return _report(exc, EXIT_FAILURE, debug, unexpected=True)
 
 
-def _report(exc, status, debug, unexpected=False):
+def _report(exc: BaseException, status: int, debug: bool, unexpected: bool = False) -> int:
     if debug:
         traceback.print_exc()
     message = str(exc) or type(exc).__name__
@@ -84,7 +87,7 @@ def _report(exc, status, debug, unexpected=False):
     return status
 
 
-def _silence_stdout():
+def _silence_stdout() -> None:
     """After a closed pipe (``fastw2v ... | head``), keep Python's exit flush from failing."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)

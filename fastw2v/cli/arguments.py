@@ -1,5 +1,11 @@
 """Argument parsing for the command line: one-line usage errors and checked value types."""
+from __future__ import annotations
+
 import argparse
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+_Value = TypeVar("_Value")
 
 
 class UsageError(Exception):
@@ -14,14 +20,14 @@ class ArgumentParser(argparse.ArgumentParser):
     Abbreviated options are refused: word2vec.c's single-dash flags must be spelled out.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         raise UsageError("%s (see '%s --help')" % (message, self.prog))
 
-    def _get_option_tuples(self, option_string):
+    def _get_option_tuples(self, option_string: str) -> list[tuple[Any, ...]]:
         """Options ``option_string`` may abbreviate: none unless ``allow_abbrev``.
 
         Before Python 3.12, argparse matched single-dash prefixes (``-si`` for ``-size``)
@@ -37,13 +43,13 @@ class ArgumentParser(argparse.ArgumentParser):
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows each option's default in its help, except None and on/off flags."""
 
-    def _get_help_string(self, action):
+    def _get_help_string(self, action: argparse.Action) -> str | None:
         if action.default is None or isinstance(action.default, bool):
             return action.help
         return super()._get_help_string(action)
 
 
-def common_options():
+def common_options() -> ArgumentParser:
     """The options every subcommand takes: ``-q/--quiet`` and ``--debug``.
 
     Returns
@@ -59,9 +65,11 @@ def common_options():
     return parent
 
 
-def _checked(convert, accept, requirement):
+def _checked(convert: Callable[[str], _Value], accept: Callable[[_Value], bool],
+             requirement: str) -> Callable[[str], _Value]:
     """An argparse ``type`` converting with ``convert`` and accepting values where ``accept``."""
-    def parse(text):
+    def parse(text: str) -> _Value:
+        value: _Value | None
         try:
             value = convert(text)
         except ValueError:
@@ -79,7 +87,8 @@ non_negative_float = _checked(float, lambda v: v >= 0, "a number >= 0")
 zero_or_one = _checked(int, lambda v: v in (0, 1), "0 or 1")
 
 
-def switch(parser, *flags, dest, help, default=0):
+def switch(parser: argparse.ArgumentParser | argparse._ActionsContainer, *flags: str, dest: str,
+           help: str, default: int = 0) -> None:
     """Add a word2vec.c 0/1 option that also works as a bare modern flag.
 
     ``-binary 1``, ``-binary 0``, ``--binary`` (meaning 1) and ``--binary 0`` are all accepted.

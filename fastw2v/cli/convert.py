@@ -1,4 +1,7 @@
 """``fastw2v convert``: a word2vec, GloVe or fastText vectors file into fastw2v's format."""
+from __future__ import annotations
+
+import argparse
 import sys
 
 import numpy as np
@@ -9,7 +12,8 @@ from fastw2v.cli.arguments import positive_int
 from fastw2v.cli.files import check_distinct, check_input, check_output
 
 
-def add_parser(subparsers, parents):
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+               parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``convert`` on ``subparsers``."""
     parser = subparsers.add_parser(
         "convert", parents=parents, help="convert word vectors into fastw2v's format",
@@ -39,7 +43,7 @@ def add_parser(subparsers, parents):
     return parser
 
 
-def detect(path):
+def detect(path: str) -> str:
     """``"binary"``, ``"text"`` or ``"no_header"``: the form of the vectors file at ``path``
     (a first line other than ``count size`` means a GloVe file)."""
     try:
@@ -48,7 +52,7 @@ def detect(path):
         return "no_header"
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     """Convert; returns the exit status."""
     check_input(args.source, "vectors file")
     check_output(args.target)

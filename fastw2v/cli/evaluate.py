@@ -1,13 +1,18 @@
 """``fastw2v evaluate``: analogy accuracy per section and word-pair correlations."""
+from __future__ import annotations
+
+import argparse
 import os
 
 from fastw2v import datasets
 from fastw2v.cli import vectors
 from fastw2v.cli.arguments import positive_int
 from fastw2v.cli.files import check_input
+from fastw2v.keyedvectors import KeyedVectors
 
 
-def add_parser(subparsers, parents):
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+               parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``evaluate`` on ``subparsers``."""
     parser = subparsers.add_parser(
         "evaluate", parents=parents, help="analogy accuracy and word-pair correlations",
@@ -29,7 +34,7 @@ def add_parser(subparsers, parents):
     return parser
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     """Evaluate the vectors and print the scores; returns the exit status."""
     analogies, word_pairs = args.analogies, args.word_pairs
     if analogies is None and word_pairs is None:
@@ -45,7 +50,7 @@ def run(args):
     return 0
 
 
-def print_analogies(kv, path, restrict_vocab):
+def print_analogies(kv: KeyedVectors, path: str, restrict_vocab: int) -> None:
     """Print the accuracy of each section, the total and the share of unanswerable questions."""
     from fastw2v.evaluation import read_analogies  # imports scipy.stats: 1 s, only when needed
     _, sections = kv.evaluate_word_analogies(path, restrict_vocab=restrict_vocab)
@@ -62,7 +67,7 @@ def print_analogies(kv, path, restrict_vocab):
              questions - answered, questions))
 
 
-def print_word_pairs(kv, path, restrict_vocab):
+def print_word_pairs(kv: KeyedVectors, path: str, restrict_vocab: int) -> None:
     """Print the Pearson and Spearman correlations and the share of unknown pairs."""
     pearson, spearman, oov_ratio = kv.evaluate_word_pairs(path, restrict_vocab=restrict_vocab)
     print("word pairs: %s" % os.path.basename(path))

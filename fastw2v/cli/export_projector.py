@@ -1,4 +1,7 @@
 """``fastw2v export-projector``: vectors to TensorBoard Embedding Projector TSV files."""
+from __future__ import annotations
+
+import argparse
 import os
 import sys
 
@@ -13,7 +16,8 @@ from fastw2v.keyedvectors import KeyedVectors
 _SAVED_MODEL_STARTS = (b"PK", b"\x80")
 
 
-def add_parser(subparsers, parents):
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+               parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``export-projector`` on ``subparsers``."""
     parser = subparsers.add_parser(
         "export-projector", parents=parents,
@@ -41,7 +45,7 @@ def add_parser(subparsers, parents):
     return parser
 
 
-def is_saved_model(path):
+def is_saved_model(path: str) -> bool:
     """Whether ``path`` holds a model or vectors saved by fastw2v or gensim (a zip archive,
     a pickle) rather than word2vec-format vectors."""
     if is_url(path):
@@ -50,7 +54,7 @@ def is_saved_model(path):
         return fin.read(2).startswith(_SAVED_MODEL_STARTS)
 
 
-def load(args):
+def load(args: argparse.Namespace) -> KeyedVectors:
     """The ``KeyedVectors`` of MODEL: a saved model's arrays are memory-mapped; of a
     word2vec-format file only the first ``--limit`` vectors are read (the file's order is
     the export's)."""
@@ -61,7 +65,7 @@ def load(args):
     return KeyedVectors.load_word2vec_format(args.model, binary=binary, limit=args.limit)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     """Export; returns the exit status."""
     if is_url(args.outdir):
         raise UsageError("OUTDIR must be a local directory, got %r" % args.outdir)

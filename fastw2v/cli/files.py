@@ -1,7 +1,11 @@
 """Checks on the command line's input and output paths, made before any long work starts."""
+from __future__ import annotations
+
 import contextlib
 import os
 import sys
+from collections.abc import Iterable, Iterator
+from typing import TextIO
 
 from fastw2v._fileio import atomic_write
 from fastw2v.cli.arguments import UsageError
@@ -9,12 +13,12 @@ from fastw2v.cli.arguments import UsageError
 COMPRESSED_SUFFIXES = (".gz", ".bz2")
 
 
-def is_url(path):
+def is_url(path: str) -> bool:
     """True for a smart_open URL such as ``s3://bucket/key`` (not checked locally)."""
     return "://" in path
 
 
-def check_input(path, what="input file"):
+def check_input(path: str, what: str = "input file") -> str:
     """Fail early if ``path`` is not a readable local file (URLs are left to smart_open).
 
     Raises
@@ -33,7 +37,7 @@ def check_input(path, what="input file"):
     return path
 
 
-def check_output(path, what="output file", allow_stdout=False):
+def check_output(path: str, what: str = "output file", allow_stdout: bool = False) -> str:
     """Fail early if ``path`` cannot be written: so hours of training are not lost at the end.
 
     URLs, and ``-`` (standard output) where ``allow_stdout``, are accepted as they are.
@@ -50,7 +54,7 @@ def check_output(path, what="output file", allow_stdout=False):
     return path
 
 
-def same_file(path1, path2):
+def same_file(path1: str, path2: str) -> bool:
     """Whether two paths name the same file: the same URL, or one local file (links resolved).
 
     A path that does not exist yet is compared by its resolved absolute path.
@@ -63,7 +67,8 @@ def same_file(path1, path2):
         return os.path.realpath(path1) == os.path.realpath(path2)
 
 
-def check_distinct(outputs, inputs=()):
+def check_distinct(outputs: Iterable[tuple[str, str | None]],
+                   inputs: Iterable[tuple[str, str | None]] = ()) -> None:
     """Refuse an output that is an input or another output: it would be overwritten.
 
     Parameters
@@ -76,7 +81,7 @@ def check_distinct(outputs, inputs=()):
     UsageError
         Naming both flags and the path.
     """
-    seen = [(flag, path) for flag, path in inputs if path is not None]
+    seen: list[tuple[str, str]] = [(flag, path) for flag, path in inputs if path is not None]
     for flag, path in outputs:
         if path is None or path == "-":
             continue
@@ -88,7 +93,7 @@ def check_distinct(outputs, inputs=()):
 
 
 @contextlib.contextmanager
-def open_text_output(path):
+def open_text_output(path: str) -> Iterator[TextIO]:
     """Write UTF-8 text to ``path`` atomically (``.gz``/``.bz2`` compress), or stdout for ``-``."""
     if path == "-":
         yield sys.stdout

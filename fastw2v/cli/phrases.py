@@ -5,8 +5,13 @@ The input is read twice, piece by piece (never whole): once to count words and b
 are kept as they are; a line longer than 1 MB (text8 is one 100 MB line) is handled in
 pieces cut at spaces, and a phrase straddling two pieces is not joined.
 """
+from __future__ import annotations
+
+import argparse
 import os
 import sys
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from fastw2v._fileio import open_input
 from fastw2v.cli.arguments import HelpFormatter, non_negative_int, positive_int
@@ -27,7 +32,8 @@ words. Scores are gensim's (see docs/phrases.md)."""
 EPILOG = "example: fastw2v phrases -train text8 -output text8-phrase -threshold 500 -debug 2"
 
 
-def add_parser(subparsers, parents):
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+               parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``phrases`` and its options on ``subparsers``."""
     parser = subparsers.add_parser(
         "phrases", parents=parents, help="join frequent phrases (word2vec.c's word2phrase)",
@@ -54,7 +60,8 @@ def add_parser(subparsers, parents):
     return parser
 
 
-def read_pieces(path, on_read, piece_bytes=PIECE_BYTES):
+def read_pieces(path: str, on_read: Callable[[int], object],
+                piece_bytes: int = PIECE_BYTES) -> Iterator[tuple[list[str], bool]]:
     """Read a text file in pieces of at most about ``piece_bytes``.
 
     Parameters
@@ -93,20 +100,20 @@ def read_pieces(path, on_read, piece_bytes=PIECE_BYTES):
             yield _split(data[:cut], path), False
 
 
-def _split(data, path):
+def _split(data: bytes, path: str) -> list[str]:
     try:
         return data.decode("utf8").split()
     except UnicodeDecodeError as exc:
         raise ValueError("%s is not valid UTF-8 text (%s)" % (path, exc.reason)) from None
 
 
-def _progress_bar(total, desc, quiet):
+def _progress_bar(total: float | None, desc: str, quiet: bool) -> Any:
     from tqdm.auto import tqdm
     return tqdm(total=total, desc=desc, unit="B", unit_scale=True, dynamic_ncols=True,
                 disable=quiet)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     """Learn the phrases of ``args.corpus`` and write it phrased to ``args.output``."""
     check_input(args.corpus, "training file")
     check_output(args.output, allow_stdout=True)
@@ -120,7 +127,7 @@ def run(args):
     consumed = 0
 
     with _progress_bar(size, "counting", quiet) as bar:
-        def counted(n):
+        def counted(n: int) -> None:
             nonlocal consumed
             consumed += n
             bar.update(n)

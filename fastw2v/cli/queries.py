@@ -4,10 +4,18 @@ Output follows word2vec.c's ``distance`` and ``word-analogy``: the position of e
 word, then a table of the nearest words and their cosine similarities. An unknown word
 prints ``Out of dictionary word!`` and the query is skipped.
 """
-import sys
+from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from fastw2v._types import Key
 from fastw2v.cli.arguments import positive_int
-from fastw2v.keyedvectors import MissingKeyError
+from fastw2v.keyedvectors import KeyedVectors, MissingKeyError
+
+#: ``answer(kv, words, topn)``: the ``(word, similarity)`` pairs of a query.
+Answer = Callable[[KeyedVectors, list[str], int], Sequence[tuple[Key, float]]]
 
 RULE = "-" * 72
 
@@ -16,14 +24,15 @@ class QueryError(Exception):
     """A query that cannot be answered (unknown word, wrong number of words)."""
 
 
-def add_arguments(parser, words_help):
+def add_arguments(parser: argparse.ArgumentParser, words_help: str) -> None:
     """Add the ``WORD`` arguments and ``-n/--topn`` to ``parser``."""
     parser.add_argument("words", metavar="WORD", nargs="*", help=words_help)
     parser.add_argument("-n", "--topn", type=positive_int, default=40,
                         help="how many nearest words to print (word2vec.c prints 40)")
 
 
-def run(args, kv, prompt, heading, answer, arity=None):
+def run(args: argparse.Namespace, kv: KeyedVectors, prompt: str, heading: str, answer: Answer,
+        arity: int | None = None) -> int:
     """Answer the query given as arguments, or every query read from stdin.
 
     Parameters
@@ -46,6 +55,7 @@ def run(args, kv, prompt, heading, answer, arity=None):
         0, or 1 when a batch query could not be answered.
     """
     interactive = not args.words and sys.stdin.isatty()
+    queries: Iterable[list[str]]
     if args.words:
         queries = [args.words]
     elif interactive:
@@ -71,7 +81,7 @@ def run(args, kv, prompt, heading, answer, arity=None):
     return 1 if failed and not interactive else 0
 
 
-def _prompted(prompt):
+def _prompted(prompt: str) -> Iterator[list[str]]:
     while True:
         try:
             line = input(prompt)
@@ -81,7 +91,8 @@ def _prompted(prompt):
         yield line.split()
 
 
-def _answer(kv, words, topn, answer, arity):
+def _answer(kv: KeyedVectors, words: list[str], topn: int, answer: Answer,
+            arity: int | None) -> Sequence[tuple[Key, float]]:
     """Check the query, print word2vec.c's ``Position in vocabulary`` lines, and answer it."""
     if arity is not None and len(words) != arity:
         raise QueryError("Expected %d words, got %d: %s" % (arity, len(words), " ".join(words)))

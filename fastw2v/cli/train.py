@@ -1,7 +1,10 @@
 """``fastw2v train``: word2vec.c's ``word2vec`` command, flags and defaults included."""
+from __future__ import annotations
+
 import argparse
 import sys
 import time
+from typing import Any
 
 from fastw2v.cli.arguments import (HelpFormatter, UsageError, non_negative_float, non_negative_int,
                                    positive_float, positive_int, switch)
@@ -23,7 +26,8 @@ example: fastw2v train -train text8 -output vectors.bin -cbow 1 -size 200 -windo
 -negative 25 -hs 0 -sample 1e-4 -threads 20 -binary 1 -iter 15"""
 
 
-def add_parser(subparsers, parents):
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+               parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``train`` and its options on ``subparsers``."""
     parser = subparsers.add_parser(
         "train", parents=parents, help="train word vectors (word2vec.c's word2vec)",
@@ -85,7 +89,7 @@ def add_parser(subparsers, parents):
     return parser
 
 
-def corpus_arguments(path):
+def corpus_arguments(path: str) -> dict[str, Any]:
     """``train``/``build_vocab`` keyword arguments for the corpus at ``path``.
 
     Plain local files are read by the compiled ``corpus_file`` reader; compressed files and
@@ -96,7 +100,7 @@ def corpus_arguments(path):
     return {"corpus_file": path}
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     """Train as word2vec.c would with ``args``; returns the exit status."""
     if args.output is None and args.save_vocab is None:
         raise UsageError("nothing to do: give -output FILE (and/or -save-vocab FILE)" + HINT)

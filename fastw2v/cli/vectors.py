@@ -1,4 +1,8 @@
 """Loading word2vec-format vectors for the query commands, text or binary told apart."""
+from __future__ import annotations
+
+import argparse
+
 from fastw2v._fileio import open_input
 from fastw2v.cli.arguments import positive_int
 from fastw2v.cli.files import check_input
@@ -7,7 +11,7 @@ from fastw2v.keyedvectors import KeyedVectors
 _FIRST_RECORD_BYTES = 1 << 20
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``VECTORS``, ``--binary``/``--text`` and ``--limit`` to ``parser``."""
     parser.add_argument("vectors", metavar="VECTORS",
                         help="word vectors in word2vec format, text or binary (told apart "
@@ -21,14 +25,14 @@ def add_arguments(parser):
                         help="read only the first N vectors (the most frequent words)")
 
 
-def load(args):
+def load(args: argparse.Namespace) -> KeyedVectors:
     """The ``KeyedVectors`` named by the arguments of :func:`add_arguments`."""
     check_input(args.vectors, "vectors file")
     binary = is_binary(args.vectors) if args.binary is None else args.binary
     return KeyedVectors.load_word2vec_format(args.vectors, binary=binary, limit=args.limit)
 
 
-def is_binary(path):
+def is_binary(path: str) -> bool:
     """Whether the word2vec-format file at ``path`` is binary.
 
     The first record after the ``count size`` header is read: in a text file it is a line

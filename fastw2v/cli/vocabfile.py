@@ -7,12 +7,17 @@ too, with the number of sentences (non-empty lines) of the corpus, so that its f
 read by word2vec.c; when reading, the ``</s>`` entry gives the sentence count and is not
 made a word.
 """
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 from fastw2v._fileio import atomic_write, open_input
+from fastw2v._types import Key
 
 SENTENCE_END = "</s>"
 
 
-def save_vocab(path, keys, counts, sentences):
+def save_vocab(path: str, keys: Iterable[Key], counts: Iterable[int], sentences: int) -> None:
     """Write ``</s> sentences`` then ``key count`` for each key, in the given order.
 
     Parameters
@@ -29,7 +34,7 @@ def save_vocab(path, keys, counts, sentences):
         fout.writelines("%s %d\n" % (key, count) for key, count in zip(keys, counts))
 
 
-def read_vocab(path):
+def read_vocab(path: str) -> tuple[dict[str, int], int]:
     """Read a word2vec.c vocabulary file.
 
     Returns
@@ -44,7 +49,8 @@ def read_vocab(path):
     ValueError
         A line that is not ``word count``, or a file without any word.
     """
-    counts, sentences = {}, 0
+    counts: dict[str, int] = {}
+    sentences = 0
     with open_input(path, "rb") as fin:
         for line_no, line in enumerate(fin, 1):
             parts = line.decode("utf8", errors="replace").split()

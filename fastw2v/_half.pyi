@@ -1,0 +1,6 @@
+"""Type stubs of the compiled module ``_half.pyx``: float16 rows widened with F16C."""
+import numpy as np
+import numpy.typing as npt
+
+def f16c_available() -> bool: ...
+def widen_into(half: npt.NDArray[np.uint16], out: npt.NDArray[np.float32]) -> None: ...

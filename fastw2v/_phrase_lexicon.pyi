@@ -1,0 +1,29 @@
+"""Type stubs of the compiled module ``_phrase_lexicon.pyx``: interning token strings as
+atom ids for the phrase models."""
+from typing import final
+
+@final
+class Tokens:
+    """Scratch buffer: the atoms of a run of tokens, where each token starts, sentence ends."""
+
+    def __init__(self) -> None: ...
+    @property
+    def sentences(self) -> int: ...
+    @property
+    def words(self) -> int: ...
+
+@final
+class Lexicon:
+    """Token strings <-> ids, each token's atoms and whether it is a connector word."""
+
+    @property
+    def words(self) -> list[str]: ...
+    @property
+    def delimiter(self) -> str: ...
+    @property
+    def connector_words(self) -> frozenset[str]: ...
+    @property
+    def python_hash(self) -> bool: ...
+    def __init__(self, delimiter: str, connector_words: frozenset[str],
+                 python_hash: bool = False) -> None: ...
+    def __len__(self) -> int: ...

@@ -1,0 +1,510 @@
+"""The client's side of distributed training: shards, vocabulary, rounds, faults, progress.
+
+:func:`train` runs on the client. It places one :class:`~fastw2v.distributed.replica.Replica`
+actor on each Dask worker, has each count its shard, merges the counts into the vocabulary
+(as :meth:`fastw2v.Word2Vec.build_vocab` would choose it), sends it to the replicas once,
+then drives rounds: each round every replica trains about ``sync_seconds`` of its shard's
+byte ranges at the learning rates of the global schedule (linear in the bytes of all
+replicas), and sends the delta of the rows it changed; the client combines the deltas into
+its own model (the last synchronised state) and sends the combination back with the next
+round's work, while the replicas already train it.
+
+A replica whose worker is lost is dropped with a warning: its unfinished ranges go to the
+others, the run goes on from the synchronised state.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import os
+import pickle
+import time
+
+import numpy as np
+from numbers import Integral, Real
+from typing import Any, Sequence, Union
+
+from fastw2v import training
+from fastw2v.callbacks import notify
+from fastw2v.corpora import MAX_WORDS_IN_BATCH
+from fastw2v.distributed import shards, sync
+from fastw2v.distributed.replica import Replica, fingerprint
+from fastw2v.parameters import Interval, Options, validate
+from fastw2v.word2vec import Word2Vec
+
+logger = logging.getLogger(__name__)
+
+#: Bytes a replica trains in its first round; each round may double it, up to
+#: ``sync_seconds`` of training. Replicas drawn apart from the same start in long first
+#: rounds settle into different solutions whose sum is worse than either.
+FIRST_ROUND_BYTES = 1 << 16
+_POLL_SECONDS = 0.1  # waiting for a replica, how often to look at the others
+_LIVENESS_SECONDS = 0.5  # how often to ask the scheduler which workers are alive
+
+PathOrList = Union[str, os.PathLike, Sequence[Union[str, os.PathLike]]]
+
+_constraints: dict[str, list[Any]] = {
+    "sync_seconds": [Interval(Real, 0, None, closed="neither")],
+    "hot_rows": [Interval(Integral, 0, None)],
+    "tail_every": [Interval(Integral, 1, None)],
+    "combine": [Options(*sync.RULES)],
+    "round_bytes": [None, Interval(Integral, 1, None)],
+}
+
+
+def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
+          hot_rows: int = 4096, tail_every: int = 8, combine: str = "sum",
+          round_bytes: int | None = None, **word2vec_params: Any) -> Word2Vec:
+    """Train a :class:`~fastw2v.Word2Vec` on a Dask cluster, one model replica per worker.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        A client of the cluster; every worker connected when training starts gets a replica.
+    corpus_file : str, os.PathLike or list of them
+        The corpus, read as ``LineSentence`` reads a file (lines are sentences, cut every
+        10,000 words): a path or URL, or a list of them (read one after the other). Paths
+        must name the same files on every worker (a shared file system); compressed files
+        and URLs are decompressed once by each worker that reads them. One file is cut into
+        byte ranges, one share per worker.
+    sync_seconds : float
+        Training time of a round: each round, every replica sends the rows it changed.
+    hot_rows : int
+        Rows (of the most frequent words; of ``syn1``, the nodes nearest the root) sent
+        every round.
+    tail_every : int
+        The other rows that changed are sent every this many rounds, a stripe of them each
+        round (and all of them at the end of each epoch).
+    combine : {"sum", "mean"}
+        How the replicas' deltas of a row are combined.
+    round_bytes : int, optional
+        Bytes of a replica's round, instead of adapting them to ``sync_seconds``.
+    **word2vec_params
+        Any :class:`~fastw2v.Word2Vec` parameter but ``sentences``, ``phrases`` and
+        ``max_vocab_size`` (counting is exact, in parallel). ``workers`` is the number of
+        training threads of each replica; ``progress`` shows one bar on the client;
+        ``callbacks`` run on the client with the synchronised model at each epoch's end
+        (:class:`~fastw2v.callbacks.CheckpointCallback` saves it).
+
+    Returns
+    -------
+    Word2Vec
+        An ordinary model: query, save or train it further.
+
+    Raises
+    ------
+    FileNotFoundError
+        A corpus file that a worker cannot see (the message names the file and worker).
+    ValueError
+        An empty corpus or shard (named), or an invalid parameter.
+    RuntimeError
+        The cluster has no worker, or every worker holding a replica was lost.
+    """
+    sources = _sources(corpus_file)
+    validate(_constraints, {"sync_seconds": sync_seconds, "hot_rows": hot_rows,
+                            "tail_every": tail_every, "combine": combine,
+                            "round_bytes": round_bytes}, "fastw2v.distributed.train()")
+    for name in ("sentences", "corpus_iterable", "corpus_file", "phrases"):
+        if name in word2vec_params:
+            raise TypeError("fastw2v.distributed.train() reads corpus_file on the workers; "
+                            "%s= is not taken (join phrases before, into the files)" % name)
+    if word2vec_params.get("max_vocab_size") is not None:
+        raise ValueError("max_vocab_size prunes while one reader scans the corpus; the "
+                         "workers count their shards exactly: leave it None and use "
+                         "min_count or max_final_vocab")
+    model = Word2Vec(**word2vec_params)
+    addresses = _workers(client)
+    if not addresses:
+        raise RuntimeError("the Dask cluster has no workers")
+    team = _Team(client, addresses, sources)
+    try:
+        counted = _count(team, sources)
+        _build_vocab(model, counted, word2vec_params.get("trim_rule"))
+        if model.epochs:
+            _Rounds(team, model, counted, sync_seconds, hot_rows, tail_every, combine,
+                    round_bytes).train()
+    finally:
+        team.close()
+    return model
+
+
+def _sources(corpus_file: PathOrList) -> list[str]:
+    """The corpus files as a list of str, checked."""
+    if isinstance(corpus_file, (str, os.PathLike)):
+        files = [corpus_file]
+    elif isinstance(corpus_file, (list, tuple)):
+        files = list(corpus_file)
+    else:
+        raise TypeError("corpus_file must be a path or URL, or a list of them, not %s"
+                        % type(corpus_file).__name__)
+    if not files:
+        raise ValueError("corpus_file is an empty list")
+    sources = []
+    for file in files:
+        if not isinstance(file, (str, os.PathLike)):
+            raise TypeError("corpus_file holds %r, not a path or URL" % (file,))
+        source = os.fspath(file)
+        if source.endswith(".npy"):
+            raise ValueError("%r: distributed training reads text files; integer walks "
+                             "(.npy) train on one machine" % source)
+        sources.append(source)
+    return sources
+
+
+class _Member:
+    """A replica and its worker."""
+
+    def __init__(self, address: str, future: Any, actor: Any) -> None:
+        self.address, self.future, self.actor = address, future, actor
+
+
+class _Team:
+    """The live replicas: calls to all of them at once, and the workers lost meanwhile."""
+
+    def __init__(self, client: Any, addresses: list[str], sources: list[str]) -> None:
+        self.client = client
+        futures = [client.submit(Replica, index, sources, actor=True, workers=[address],
+                                 allow_other_workers=False, pure=False)
+                   for index, address in enumerate(addresses)]
+        self.members = {index: _Member(address, future, future.result())
+                        for index, (address, future) in enumerate(zip(addresses, futures))}
+        self.size = len(addresses)
+
+    def alive(self) -> list[int]:
+        return sorted(self.members)
+
+    def call(self, method: str, arguments: dict[int, tuple]) -> tuple[dict[int, Any], list[int]]:
+        """Call ``method`` on the replicas of ``arguments`` (by replica number) at once.
+
+        Returns
+        -------
+        (dict, list)
+            The results by replica, and the replicas whose workers were lost (dropped).
+        """
+        pending = {index: getattr(self.members[index].actor, method)(*args)
+                   for index, args in arguments.items()}
+        results: dict[int, Any] = {}
+        lost: list[int] = []
+        checked = time.monotonic()
+        while pending:
+            ready = [index for index, future in pending.items() if future.done()]
+            if not ready:
+                index = next(iter(pending))
+                try:
+                    pending[index].result(timeout=_POLL_SECONDS)
+                except (asyncio.TimeoutError, TimeoutError):
+                    pass
+                except Exception:  # collected below
+                    pass
+                if time.monotonic() - checked >= _LIVENESS_SECONDS:
+                    checked = time.monotonic()
+                    workers = _workers(self.client)
+                    for index in [i for i in pending if self.members[i].address not in workers]:
+                        self._lose(index, "its worker left the cluster")
+                        lost.append(index)
+                        del pending[index]
+                continue
+            for index in ready:
+                future = pending.pop(index)
+                try:
+                    results[index] = future.result()
+                except Exception as exc:
+                    if not _is_loss(exc):
+                        raise
+                    self._lose(index, "%s: %s" % (type(exc).__name__, exc))
+                    lost.append(index)
+        if not self.members:
+            raise RuntimeError("every Dask worker holding a replica was lost")
+        return results, lost
+
+    def _lose(self, index: int, why: str) -> None:
+        member = self.members.pop(index)
+        self.client.cancel(member.future)
+        logger.warning("replica %d on Dask worker %s was lost (%s)", index, member.address, why)
+
+    def close(self) -> None:
+        """Stop the replicas (their staged files deleted) and release them."""
+        try:
+            self.call("close", {index: () for index in self.alive()})
+        except Exception as exc:  # cleaning up after another error: keep that one
+            logger.debug("closing the replicas failed: %s", exc)
+        finally:
+            self.client.cancel([member.future for member in self.members.values()])
+            self.members = {}
+
+
+def _scheduler_workers(dask_scheduler: Any) -> list[str]:
+    return list(dask_scheduler.workers)
+
+
+def _workers(client: Any) -> list[str]:
+    """The addresses of the workers connected now (asked of the scheduler itself: the
+    client's cached ``scheduler_info`` may list none)."""
+    return client.run_on_scheduler(_scheduler_workers)
+
+
+def _is_loss(exc: BaseException) -> bool:
+    """Whether a failed actor call means its worker is gone (not an error of the call)."""
+    from distributed.comm.core import CommClosedError
+    return (type(exc) is OSError or isinstance(exc, CommClosedError)
+            or (type(exc) is RuntimeError and "Worker holding Actor was lost" in str(exc)))
+
+
+def _count(team: _Team, sources: list[str]) -> list[shards.ShardCounts]:
+    """The shards counted by the replicas, in corpus order; a lost replica's shard is counted
+    by another."""
+    start = time.perf_counter()
+    sizes = None
+    while sizes is None:
+        first = team.alive()[0]
+        sizes = team.call("sizes", {first: ()})[0].get(first)
+    plan = shards.plan(sizes, team.size)
+    counted: dict[int, shards.ShardCounts] = {}
+    while len(counted) < len(plan):
+        waiting = [shard for shard in range(len(plan)) if shard not in counted]
+        alive = team.alive()
+        owners = {shard: alive[shard % len(alive)] if shard not in alive else shard
+                  for shard in waiting}
+        for batch in _batches(owners):
+            results, _ = team.call("count", {owner: (plan[shard], MAX_WORDS_IN_BATCH)
+                                             for shard, owner in batch.items()})
+            for shard, owner in batch.items():
+                if owner in results:
+                    counted[shard] = results[owner]
+    result = [counted[number] for number in range(len(plan))]
+    total = sum(counts.total_words for counts in result)
+    if total == 0:
+        raise ValueError("the corpus is empty: no words found in corpus_file %s"
+                         % ", ".join(map(repr, sources)))
+    for number, counts in enumerate(result):
+        if counts.total_words == 0:
+            raise ValueError(
+                "shard %d of %d holds no words (%s): give every worker some text (fewer "
+                "workers, or no empty files)" % (number + 1, len(result), ", ".join(
+                    "%r bytes %d-%d" % (sources[p.file], p.start, p.end) for p in counts.pieces)))
+    logger.info("counted %d words of %d shards in %.2fs", total, len(result),
+                time.perf_counter() - start)
+    return result
+
+
+def _update_rates(model: Word2Vec) -> dict:
+    from fastw2v import vocab
+    counts = np.asarray(model.wv.expandos["count"], dtype=np.float64)
+    kept = counts * vocab.keep_thresholds(counts, model.sample) / 2.0 ** 32
+    q = kept / kept.sum()
+    contexts = model.window + 1
+    rates = {"wv.vectors": q * contexts}
+    if model.negative:
+        pneg = counts ** model.ns_exponent
+        pneg /= pneg.sum()
+        rates["syn1neg"] = (q * contexts + contexts * model.negative * pneg) if model.sg else (
+            q + model.negative * pneg)
+    return rates
+
+
+def _batches(owners: dict[int, int]) -> list[dict[int, int]]:
+    """``{shard: owner}`` split into calls where each owner appears once."""
+    batches: list[dict[int, int]] = []
+    for shard, owner in owners.items():
+        for batch in batches:
+            if owner not in batch.values():
+                batch[shard] = owner
+                break
+        else:
+            batches.append({shard: owner})
+    return batches
+
+
+def _build_vocab(model: Word2Vec, counted: list[shards.ShardCounts], trim_rule: Any) -> None:
+    """The vocabulary of the merged counts, chosen as ``build_vocab`` chooses it."""
+    start = time.perf_counter()
+    counts, sentences, total = shards.merge_counts(counted, MAX_WORDS_IN_BATCH)
+    model.build_vocab_from_freq(counts, corpus_count=sentences, trim_rule=trim_rule)
+    model.corpus_total_words = total
+    logger.info("built vocabulary of %d words from %d raw words in %.2fs", len(model.wv), total,
+                time.perf_counter() - start)
+    model.add_lifecycle_event("build_vocab", update=False, trim_rule=str(trim_rule),
+                              distributed=len(counted))
+
+
+class _Rounds:
+    """The rounds of all epochs (see the module docstring)."""
+
+    def __init__(self, team: _Team, model: Word2Vec, counted: list[shards.ShardCounts],
+                 sync_seconds: float, hot_rows: int, tail_every: int, combine: str,
+                 round_bytes: int | None) -> None:
+        self.team, self.model = team, model
+        self.sync_seconds, self.hot_rows = sync_seconds, hot_rows
+        self.tail_every, self.rule = tail_every, combine
+        self.fixed_round = round_bytes
+        range_bytes = min(shards.RANGE_BYTES, round_bytes or shards.RANGE_BYTES)
+        self.owned = {index: shards.training_ranges(shard.pieces, range_bytes)
+                      for index, shard in enumerate(counted)}
+        self.epoch_bytes = sum(end - start for ranges in self.owned.values()
+                               for _, start, end in ranges)
+        self.round_bytes = {index: round_bytes or FIRST_ROUND_BYTES for index in self.owned}
+        self.matrices = {"wv.vectors": model.wv.vectors}
+        if model.negative:
+            self.matrices["syn1neg"] = model.syn1neg
+        if model.hs:
+            self.matrices["syn1"] = model.syn1
+        self.combined: sync.Delta | None = None  # applied by the replicas at the next call
+        self.rates = _update_rates(model)
+        self.kappa = float(os.environ.get("FW2V_KAPPA", "1"))
+        self.recent = {index: collections.deque(maxlen=tail_every) for index in self.owned}
+        self.bytes_sent = 0
+        self.rounds = 0
+
+    def train(self) -> None:
+        model = self.model
+        epochs, callbacks = model.epochs, model.callbacks
+        schedule = training.LearningRate(model.alpha, model.min_alpha, epochs, self.epoch_bytes)
+        reporter = training.Reporter(epochs, model.corpus_total_words, None, model.progress)
+        model.train_state = {"epochs": epochs, "completed": 0, "start_alpha": schedule.start,
+                             "end_alpha": schedule.end}
+        model.running_training_loss = 0.0
+        started = time.perf_counter()
+        trained_total = raw_total = 0
+        self._prepare()
+        notify(callbacks, "on_train_begin", model)
+        try:
+            for epoch in range(epochs):
+                notify(callbacks, "on_epoch_begin", model)
+                reporter.next_epoch()
+                tally, loss, sent = self._epoch(epoch, schedule, reporter)
+                trained_total += tally.trained_words
+                raw_total += tally.raw_words
+                model.epochs_trained += 1
+                model.train_state["completed"] = epoch + 1
+                if model.compute_loss:
+                    model.training_loss.append(loss)
+                    model.running_training_loss += loss
+                model.min_alpha_yet_reached = schedule.at((epoch + 1) * self.epoch_bytes)
+                model.wv.norms = None
+                notify(callbacks, "on_epoch_end", model)
+        finally:
+            reporter.close()
+            model.wv.norms = None
+            model.train_count += 1
+            model.total_train_time += time.perf_counter() - started
+        notify(callbacks, "on_train_end", model)
+        elapsed = time.perf_counter() - started
+        model.add_lifecycle_event(
+            "train", msg="training on %i raw words (%i effective words) took %.1fs, %.0f "
+            "effective words/s, on %d Dask workers" % (
+                raw_total, trained_total, elapsed, trained_total / max(elapsed, 1e-9),
+                self.team.size),
+            distributed={"replicas": self.team.size, "rounds": self.rounds,
+                         "bytes_sent": self.bytes_sent, "hot_rows": self.hot_rows,
+                         "tail_every": self.tail_every, "combine": self.rule,
+                         "sync_seconds": self.sync_seconds})
+
+    def _prepare(self) -> None:
+        """Send the vocabulary to every replica once (the words pickled: Dask sends a long
+        list of str item by item, a thousand times slower)."""
+        model = self.model
+        params = {name: getattr(model, name) for name in Word2Vec.SAVED_PARAMS}
+        words = pickle.dumps(list(model.wv.index_to_key), protocol=pickle.HIGHEST_PROTOCOL)
+        counts, check = model.wv.expandos["count"], fingerprint(model.wv.vectors)
+        self.team.call("prepare", {index: (params, words, counts, check, self.hot_rows)
+                                   for index in self.team.alive()})
+        for index in [index for index in self.owned if index not in self.team.members]:
+            self._requeue(index, [], {})  # lost while counting or preparing
+
+    def _epoch(self, epoch: int, schedule: training.LearningRate, reporter: training.Reporter
+               ) -> tuple[training.EpochTally, float, int]:
+        """Train one epoch in rounds; returns its tally, loss and bytes sent."""
+        started = time.perf_counter()
+        queues = {index: collections.deque(ranges) for index, ranges in self.owned.items()}
+        tally = training.EpochTally()
+        running: dict[int, list] = {}  # the ranges each replica trains now
+        assigned = loss = 0.0
+        sent_before = self.bytes_sent
+        number = 0
+        previous_alphas = (0.0, 0.0)
+        while True:
+            plans = {index: self._take(queues[index], self.round_bytes[index])
+                     for index in self.team.alive() if queues.get(index)}
+            if not plans and not running:
+                break
+            stripe = (number % self.tail_every, self.tail_every) if plans else (0, 1)
+            span = sum(end - start for ranges in plans.values() for _, start, end in ranges)
+            position = epoch * self.epoch_bytes + assigned
+            alphas = (schedule.at(position), schedule.at(position + span))
+            assigned += span
+            results, lost = self.team.call("exchange", {
+                index: (self.combined, plans.get(index), alphas, stripe)
+                for index in self.team.alive()})
+            for index in lost:
+                retrain = running.pop(index, []) + plans.pop(index, [])
+                assigned -= sum(end - start for _, start, end in retrain)
+                self._requeue(index, retrain, queues, epoch, number)
+            running = plans
+            mass = None
+            if self.rule == "saturation":
+                mass = []
+                alpha = sum(previous_alphas) / 2 / self.kappa
+                for index, result in results.items():
+                    recent = self.recent.setdefault(index, collections.deque(maxlen=self.tail_every))
+                    recent.append(result["trained_words"])
+                    tail_words = sum(recent)
+                    mass.append({name: (alpha * result["trained_words"] * rate[sync.hot_slice(
+                        name, len(rate), self.hot_rows)], alpha * tail_words * rate)
+                        for name, rate in self.rates.items()})
+            previous_alphas = alphas
+            self.combined = sync.combine([result["delta"] for result in results.values()],
+                                         self.rule, mass)
+            sync.add(self.matrices, self.combined, self.hot_rows)
+            self.bytes_sent += (sum(sync.nbytes(result["delta"]) for result in results.values())
+                                + sync.nbytes(self.combined) * len(self.team.alive()))
+            for index, result in results.items():
+                tally.add(result["raw_words"], result["trained_words"])
+                loss += result["loss"]
+                if self.fixed_round is None and result["seconds"] > 0:
+                    rate = result["bytes"] / result["seconds"]
+                    self.round_bytes[index] = int(max(shards.RANGE_BYTES, min(
+                        2 * self.round_bytes[index], self.sync_seconds * rate)))
+            reporter.update(epoch, tally, schedule.at(epoch * self.epoch_bytes + assigned),
+                            loss if self.model.compute_loss else None)
+            number += 1
+        self.rounds += number
+        elapsed = time.perf_counter() - started
+        sent = self.bytes_sent - sent_before
+        logger.info("EPOCH %d: trained %d of %d raw words in %.1fs, %.0f raw words/s, %d "
+                    "rounds on %d replicas, %.1f MB sent%s", epoch + 1, tally.trained_words,
+                    tally.raw_words, elapsed, tally.raw_words / max(elapsed, 1e-9), number,
+                    len(self.team.alive()), sent / 1e6,
+                    ", loss %.6g" % loss if self.model.compute_loss else "")
+        return tally, loss, sent
+
+    @staticmethod
+    def _take(queue: collections.deque, target: int) -> list[tuple[int, int, int]]:
+        """Ranges from the front of ``queue`` adding up to about ``target`` bytes."""
+        taken: list[tuple[int, int, int]] = []
+        size = 0
+        while queue and (not taken or size < target):
+            file, start, end = queue.popleft()
+            taken.append((file, start, end))
+            size += end - start
+        return taken
+
+    def _requeue(self, index: int, retrain: list, queues: dict, epoch: int | None = None,
+                 number: int | None = None) -> None:
+        """Give a lost replica's ranges (``retrain``, the rest of its queue, and its share of
+        later epochs) to the live replicas, and say so."""
+        alive = self.team.alive()
+        left = retrain + list(queues.pop(index, []))
+        for position, item in enumerate(left):
+            queues.setdefault(alive[position % len(alive)], collections.deque()).append(item)
+        owned = self.owned.pop(index)
+        for position, item in enumerate(owned):
+            self.owned[alive[position % len(alive)]].append(item)
+        self.round_bytes.pop(index, None)
+        if epoch is not None and number is not None:
+            logger.warning(
+                "epoch %d, round %d: training goes on from the last synchronised state with "
+                "%d replicas; the lost replica's %d unfinished ranges (%.1f MB) move to the "
+                "others (its changes since its last synchronised round are lost)",
+                epoch + 1, number + 1, len(alive), len(left),
+                sum(end - start for _, start, end in left) / 1e6)

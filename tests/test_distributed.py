@@ -1,0 +1,178 @@
+"""Distributed training on a Dask LocalCluster (fastw2v.distributed, issue #21)."""
+import logging
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from planted import cluster_corpus, nearest_cluster_rate  # noqa: E402
+
+from fastw2v import Word2Vec  # noqa: E402
+from fastw2v import distributed as fw_distributed  # noqa: E402
+from fastw2v.callbacks import CheckpointCallback, CallbackAny2Vec  # noqa: E402
+from fastw2v.corpora import PathLineSentences  # noqa: E402
+from fastw2v.distributed import shards, sync  # noqa: E402
+
+SMALL = dict(vector_size=24, window=3, min_count=1, sample=0, workers=1, progress=False)
+
+
+@pytest.fixture(scope="module")
+def client():
+    """Two in-process workers (threads): quick to start, each with its own replica."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster:
+        with distributed.Client(cluster) as dask_client:
+            yield dask_client
+
+
+def write(path, text):
+    path.write_bytes(text.encode("utf8"))
+    return str(path)
+
+
+def planted_file(tmp_path, n_sentences=3000):
+    sentences, clusters = cluster_corpus(n_sentences=n_sentences)
+    return write(tmp_path / "planted.txt", "\n".join(" ".join(s) for s in sentences) + "\n"), \
+        clusters
+
+
+def test_vocabulary_is_the_single_process_one(client, tmp_path):
+    rng = np.random.default_rng(3)
+    words = ["w%d" % i for i in range(300)] + ["é%d" % i for i in range(20)]
+    lines = [" ".join(rng.choice(words, size=rng.integers(0, 40))) for _ in range(400)]
+    lines[100] = " ".join(rng.choice(words, size=23_456))  # a line of three sentences
+    lines[250] = "  \t ".join(rng.choice(words, size=10_000))  # exactly one sentence
+    path = write(tmp_path / "lines.txt", "\n".join(lines) + "\n\n")
+    for params in ({"min_count": 3}, {"min_count": 1, "max_final_vocab": 150}):
+        single = Word2Vec(**dict(SMALL, **params))
+        single.build_vocab(corpus_file=path)
+        model = fw_distributed.train(client, path, **dict(SMALL, epochs=0, **params))
+        assert model.wv.index_to_key == single.wv.index_to_key  # the order of equal counts too
+        np.testing.assert_array_equal(model.wv.expandos["count"], single.wv.expandos["count"])
+        assert (model.corpus_count, model.corpus_total_words) == \
+            (single.corpus_count, single.corpus_total_words)
+        np.testing.assert_array_equal(model.wv.vectors, single.wv.vectors)
+
+
+def test_a_list_of_files_counts_as_one_reading(client, tmp_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    rng = np.random.default_rng(5)
+    paths = [write(folder / ("part%d.txt" % i), "\n".join(
+        " ".join(rng.choice(["a", "b", "c", "d%d" % i], size=50)) for _ in range(20 + 30 * i)))
+        for i in range(3)]
+    single = Word2Vec(**SMALL)
+    single.build_vocab(corpus_iterable=PathLineSentences(str(folder)))
+    model = fw_distributed.train(client, paths, **dict(SMALL, epochs=0))
+    assert model.wv.index_to_key == single.wv.index_to_key
+    assert (model.corpus_count, model.corpus_total_words) == \
+        (single.corpus_count, single.corpus_total_words)
+
+
+def test_planted_structure_is_learned(client, tmp_path):
+    path, clusters = planted_file(tmp_path)
+    checkpoint = tmp_path / "checkpoint.fw2v"
+    model = fw_distributed.train(client, path, epochs=5, round_bytes=8192, compute_loss=True,
+                                 callbacks=[CheckpointCallback(checkpoint)], **SMALL)
+    assert nearest_cluster_rate(model.wv, clusters) >= 0.95
+    assert model.epochs_trained == 5 and len(model.training_loss) == 5
+    event = model.lifecycle_events[-1]
+    assert event["event"] == "train" and event["distributed"]["rounds"] > 10
+    assert event["distributed"]["bytes_sent"] > 0
+    saved = Word2Vec.load(checkpoint)  # the synchronised model of the last epoch
+    np.testing.assert_array_equal(saved.wv.vectors, model.wv.vectors)
+    saved.train(corpus_file=path, total_words=saved.corpus_total_words, epochs=1)
+
+
+def test_rows_exchange_keeps_every_update():
+    # two replicas' rows, combined by sum: the synchronised matrix is start + both deltas
+    start = np.arange(12, dtype=np.float32).reshape(6, 2)
+    replicas = [sync.Rows({"wv.vectors": start.copy()}, hot_rows=2) for _ in range(2)]
+    replicas[0].matrices["wv.vectors"][[0, 4]] += 1
+    replicas[1].matrices["wv.vectors"][[1, 4, 5]] += 2
+    deltas = [replica.take(0, 1) for replica in replicas]
+    combined = sync.combine(deltas, "sum")
+    expected = start.copy()
+    expected[[0]] += 1
+    expected[[1, 5]] += 2
+    expected[4] += 3
+    synced = {"wv.vectors": start.copy()}
+    sync.add(synced, combined, hot_rows=2)
+    np.testing.assert_array_equal(synced["wv.vectors"], expected)
+    for replica in replicas:
+        replica.apply(combined)
+        np.testing.assert_array_equal(replica.matrices["wv.vectors"], expected)
+        np.testing.assert_array_equal(replica.bases["wv.vectors"], expected)
+
+
+def test_shard_plan_covers_every_file_once():
+    plan = shards.plan([100, None, 0, 300], 3)
+    assert [piece[0] for shard in plan for piece in shard] == [0, 1, 1, 2, 3, 3]
+    covered = {}
+    for shard in plan:
+        for file, low, high in shard:
+            covered[file] = covered.get(file, 0) + high - low
+    assert covered == pytest.approx({0: 1.0, 1: 1.0, 2: 1.0, 3: 1.0})
+
+
+def test_missing_file_on_a_worker_is_named(client, tmp_path):
+    path, _ = planted_file(tmp_path, n_sentences=200)
+    missing = str(tmp_path / "absent.txt")
+    with pytest.raises(FileNotFoundError, match="absent.txt.*does not exist on Dask worker"):
+        fw_distributed.train(client, [path, missing], epochs=1, **SMALL)
+
+
+def test_empty_shard_is_named(client, tmp_path):
+    path, _ = planted_file(tmp_path, n_sentences=200)
+    blank = write(tmp_path / "blank.txt", " \n" * (os.path.getsize(path) // 2))
+    with pytest.raises(ValueError, match=r"shard 2 of 2 holds no words \('.*blank.txt'"):
+        fw_distributed.train(client, [path, blank], epochs=1, **SMALL)
+    with pytest.raises(ValueError, match="the corpus is empty"):
+        fw_distributed.train(client, blank, epochs=1, **SMALL)
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    ({"sentences": [["a"]]}, TypeError, "sentences= is not taken"),
+    ({"max_vocab_size": 10}, ValueError, "max_vocab_size"),
+    ({"combine": "median"}, ValueError, "combine"),
+    ({"corpus_file": []}, ValueError, "empty list"),
+    ({"corpus_file": "walks.npy"}, ValueError, "integer walks"),
+])
+def test_bad_arguments_are_refused_before_the_cluster_is_used(arguments, error, message):
+    arguments = dict({"corpus_file": "corpus.txt"}, **arguments)
+    with pytest.raises(error, match=message):
+        fw_distributed.train(None, **arguments)
+
+
+class _KillDuringEpoch(CallbackAny2Vec):
+    """Kills a worker process (SIGKILL) shortly after the second epoch starts."""
+
+    def __init__(self, pid):
+        self.pid, self.epoch = pid, 0
+
+    def on_epoch_begin(self, model):
+        self.epoch += 1
+        if self.epoch == 2:
+            threading.Timer(0.2, os.kill, (self.pid, signal.SIGKILL)).start()
+
+
+def test_a_worker_killed_mid_training_does_not_lose_the_run(tmp_path, caplog):
+    path, clusters = planted_file(tmp_path, n_sentences=6000)
+    with distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster:
+        with distributed.Client(cluster) as client:
+            victim, pid = sorted(client.run(os.getpid).items())[1]
+            with caplog.at_level(logging.WARNING, logger="fastw2v.distributed"):
+                model = fw_distributed.train(client, path, epochs=5, round_bytes=4096,
+                                             callbacks=[_KillDuringEpoch(pid)], **SMALL)
+    lost = [r.getMessage() for r in caplog.records if "was lost" in r.getMessage()]
+    assert lost and victim in lost[0]
+    assert any("training goes on from the last synchronised state" in r.getMessage()
+               for r in caplog.records)
+    assert model.epochs_trained == 5
+    assert np.isfinite(model.wv.vectors).all()
+    assert nearest_cluster_rate(model.wv, clusters) >= 0.9
