@@ -6,9 +6,14 @@ with ``workers=1``, skip-gram NS on enwiki2015-text8like, 1 and 5 epochs: end to
 within 1 point and WordSim-353 within 0.02. Also 4 Dask workers on the machine's 2 cores
 (correctness when oversubscribed) and the bytes sent per epoch.
 
-``--sweep`` instead trains one epoch with each synchronisation setting (``combine``,
-``sync_seconds``, ``hot_rows``, ``tail_every``) and scores it: how the sync rule and
-period were chosen.
+``--sweep`` instead trains one epoch with each synchronisation setting (``sync_seconds``,
+``hot_rows``, ``tail_every``) and scores it: how the defaults were chosen.
+
+Each cluster run also records where its time went (``seconds``, summed over the epochs and
+the replicas): ``cpu_train``, ``cpu_sync`` (replicas applying and taking deltas),
+``cpu_comm`` (the workers' event loops moving messages) and ``client_cpu`` (the client and
+the scheduler, which share its process), with wall times ``apply``, ``take`` and ``wait``
+(a replica waiting for its round) and ``call``/``combine`` on the client.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import argparse
 import gc
 import logging
 import os
+import sys
 import time
 
 from benchmarks.common import SHARED_DATA, decompressed, eval_path, write_json
@@ -23,10 +29,9 @@ from benchmarks.common import SHARED_DATA, decompressed, eval_path, write_json
 PARAMS = {"vector_size": 100, "window": 5, "min_count": 5, "sample": 1e-3, "seed": 1,
           "sg": 1, "hs": 0, "negative": 5, "workers": 1, "progress": False}
 ANALOGY_VOCAB = 30000
-#: (combine, sync_seconds, hot_rows, tail_every) tried by --sweep.
-SWEEP = [("sum", 0.25, 4096, 8), ("mean", 0.25, 4096, 8), ("hybrid", 0.25, 4096, 8),
-         ("sum", 0.1, 4096, 8), ("sum", 0.5, 4096, 8), ("sum", 0.25, 1024, 8),
-         ("sum", 0.25, 16384, 8), ("sum", 0.25, 4096, 2), ("sum", 0.25, 4096, 32)]
+#: (sync_seconds, hot_rows, tail_every) tried by --sweep.
+SWEEP = [(0.25, 4096, 8), (0.25, 1024, 32), (0.5, 1024, 32), (0.1, 1024, 32),
+         (0.25, 256, 32), (0.25, 1024, 128)]
 
 
 def parse_args(argv=None):
@@ -81,9 +86,8 @@ def cluster_run(path, epochs, n_workers, **sync):
     return dict(kind="LocalCluster(n_workers=%d)" % n_workers, epochs=epochs,
                 seconds=round(seconds, 2), rounds=event["rounds"],
                 mb_sent_per_epoch=round(event["bytes_sent"] / epochs / 1e6, 1),
-                **{k: event[k] for k in ("combine", "sync_seconds", "hot_rows",
-                                         "tail_every")},
-                **score(model.wv))
+                **{k: event[k] for k in ("sync_seconds", "hot_rows", "tail_every")},
+                **score(model.wv), seconds_by_kind=event["seconds"])
 
 
 def main(argv=None):
@@ -91,31 +95,35 @@ def main(argv=None):
     logging.basicConfig(level=logging.WARNING)
     path = corpus(args)
     epochs = [int(e) for e in args.epochs.split(",")]
-    rows = []
-    if args.sweep:
-        for e in epochs:
-            rows.append(single(path, e))
-            print(rows[-1], flush=True)
-            for combine, seconds, hot, every in SWEEP:
-                rows.append(cluster_run(path, e, 2, combine=combine, sync_seconds=seconds,
-                                        hot_rows=hot, tail_every=every))
-                print(rows[-1], flush=True)
-    else:
-        for e in epochs:
-            base = single(path, e)
-            rows.append(base)
-            print(base, flush=True)
-            for n in [int(n) for n in args.dask_workers.split(",")]:
-                row = cluster_run(path, e, n)
-                row["speedup"] = round(base["seconds"] / row["seconds"], 2)
-                row["analogy_diff_points"] = round(100 * (row["analogy"] - base["analogy"]), 2)
-                row["wordsim_diff"] = round(row["wordsim"] - base["wordsim"], 4)
-                rows.append(row)
-                print(row, flush=True)
     name = "distributed-sweep" if args.sweep else "distributed"
-    written = write_json(name, {"corpus": path, "parameters": PARAMS, "runs": rows},
-                         args.output)
-    print("wrote", written)
+    command = " ".join(["python -m benchmarks.distributed"]
+                       + list(argv if argv is not None else sys.argv[1:]))
+    rows = []
+
+    def record(row, partial=True):
+        """Print ``row`` and rewrite the JSON with it (marked partial until the last)."""
+        if row is not None:
+            rows.append(row)
+            print(row, flush=True)
+        return write_json(name, {"command": command, "corpus": path, "parameters": PARAMS,
+                                 "cpus": os.cpu_count(), "partial": partial, "runs": rows},
+                          args.output)
+
+    for e in epochs:
+        base = single(path, e)
+        record(base)
+        if args.sweep:
+            for seconds, hot, every in SWEEP:
+                record(cluster_run(path, e, 2, sync_seconds=seconds, hot_rows=hot,
+                                   tail_every=every))
+            continue
+        for n in [int(n) for n in args.dask_workers.split(",")]:
+            row = cluster_run(path, e, n)
+            row["speedup"] = round(base["seconds"] / row["seconds"], 2)
+            row["analogy_diff_points"] = round(100 * (row["analogy"] - base["analogy"]), 2)
+            row["wordsim_diff"] = round(row["wordsim"] - base["wordsim"], 4)
+            record(row)
+    print("wrote", record(None, partial=False))
 
 
 if __name__ == "__main__":

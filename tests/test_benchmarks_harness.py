@@ -216,8 +216,10 @@ def test_trials_run_together_count_words_from_first_start_to_last_end():
 def test_scaling_summary_takes_each_repeats_ratio_to_its_own_one_worker_run():
     def run(repeat, kind, wps, mode="sg-ns", **extra):
         return dict(mode=mode, repeat=repeat, kind=kind, words_per_second=wps, **extra)
-    runs = [run(1, "1 worker", 1e6), run(1, "2 workers", 1.8e6), run(1, "2 processes", 2e6),
-            run(2, "1 worker", 2e6), run(2, "2 workers", 3e6), run(2, "2 processes", 3.8e6),
+    runs = [run(1, "1 worker", 1e6), run(1, "2 workers", 1.8e6, line_round_trip_ns=320.0),
+            run(1, "2 processes", 2e6, line_round_trip_ns=330.0),
+            run(2, "1 worker", 2e6), run(2, "2 workers", 3e6, line_round_trip_ns=55.0),
+            run(2, "2 processes", 3.8e6),
             run(3, "1 worker", 1e6), run(3, "2 workers", 9e9, error="boom"),
             run(3, "2 processes", 1.9e6)]
     (row,) = scaling.summarize(runs)
@@ -227,7 +229,8 @@ def test_scaling_summary_takes_each_repeats_ratio_to_its_own_one_worker_run():
     assert row["1 worker"] == pytest.approx(1.5e6)
     lines = scaling.results_table([row]).splitlines()
     assert lines[0] == "| " + " | ".join(scaling.COLUMNS) + " |"
-    assert lines[2] == "| sg-ns | 1.50M | 2.40M | 2.90M | 1.65x | 1.95x | 2 |"
+    assert row["2 workers at > 150 ns"] == 1  # repeat 1's (processes do not count)
+    assert lines[2] == "| sg-ns | 1.50M | 2.40M | 2.90M | 1.65x | 1.95x | 2 | 1 |"
 
 
 def test_barrier_waits_for_every_party(tmp_path):
