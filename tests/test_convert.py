@@ -1,6 +1,4 @@
 """``fastw2v convert`` and fastw2v.conversion: streamed conversion into fastw2v's format."""
-import gzip
-import zipfile
 
 import numpy as np
 import pytest

@@ -16,6 +16,7 @@ from fastw2v import distributed as fw_distributed  # noqa: E402
 from fastw2v.callbacks import CheckpointCallback, CallbackAny2Vec  # noqa: E402
 from fastw2v.corpora import PathLineSentences  # noqa: E402
 from fastw2v.distributed import shards, sync  # noqa: E402
+from fastw2v.training import Diverged  # noqa: E402
 
 SMALL = dict(vector_size=24, window=3, min_count=1, sample=0, workers=1, progress=False)
 
@@ -89,13 +90,15 @@ def test_planted_structure_is_learned(client, tmp_path):
 
 
 def test_rows_exchange_keeps_every_update():
-    # two replicas' rows, combined by sum: the synchronised matrix is start + both deltas
+    # two replicas' rows, combined with no load (every row's scale 1: the sum): the
+    # synchronised matrix is start + both deltas
     start = np.arange(12, dtype=np.float32).reshape(6, 2)
     replicas = [sync.Rows({"wv.vectors": start.copy()}, hot_rows=2) for _ in range(2)]
     replicas[0].matrices["wv.vectors"][[0, 4]] += 1
     replicas[1].matrices["wv.vectors"][[1, 4, 5]] += 2
     deltas = [replica.take(0, 1) for replica in replicas]
-    combined = sync.combine(deltas, "sum")
+    combined = sync.combine(deltas, [(1.0, 1.0), (1.0, 1.0)], {"wv.vectors": np.ones(6)},
+                            {"wv.vectors": 0.0}, hot_rows=2)  # stiffness 0: nothing saturates
     expected = start.copy()
     expected[[0]] += 1
     expected[[1, 5]] += 2
@@ -107,6 +110,59 @@ def test_rows_exchange_keeps_every_update():
         replica.apply(combined)
         np.testing.assert_array_equal(replica.matrices["wv.vectors"], expected)
         np.testing.assert_array_equal(replica.bases["wv.vectors"], expected)
+
+
+def test_rows_that_could_overshoot_are_scaled_below_the_stability_bound():
+    # row 0: saturated by all four replicas; row 1: barely touched; row 2: one replica only
+    scale = sync.stable_scale([[50.0, 1e-6, 50.0], [50.0, 1e-6, 0.0],
+                               [50.0, 1e-6, 0.0], [50.0, 1e-6, 0.0]])
+    gain = 4 * scale[0]  # the combination moves the row by this many replicas' steps
+    assert 1 < gain < 2 and gain == pytest.approx(2 * sync.MARGIN)
+    np.testing.assert_array_equal(scale[1:], [1.0, 1.0])
+    p = 1 - np.exp(-0.7)  # two replicas, partly saturated: the sum until it could overshoot
+    assert sync.stable_scale([[0.7], [0.7]])[0] == pytest.approx(
+        min(1.0, sync.MARGIN * (1 + 1 / p) / 2), rel=1e-6)
+
+
+def test_diverged_weights_are_named():
+    rng = np.random.default_rng(0)
+    healthy = {"wv.vectors": rng.normal(0, 0.3, (300, 10)).astype(np.float32),
+               "syn1neg": rng.normal(0, 0.3, (300, 10)).astype(np.float32)}
+    assert sync.diverged(healthy) is None
+    blown = {name: matrix * 100 for name, matrix in healthy.items()}
+    assert "beyond the sigmoid's range" in sync.diverged(blown)
+    healthy["syn1neg"][3, 2] = np.nan
+    assert sync.diverged(healthy) == "non-finite weights"
+
+
+@pytest.fixture(scope="module")
+def four_workers():
+    with distributed.LocalCluster(n_workers=4, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster:
+        with distributed.Client(cluster) as dask_client:
+            yield dask_client
+
+
+def test_four_replicas_learn_what_one_process_learns(four_workers, tmp_path):
+    # every row of this small vocabulary is hot and saturated in each replica's rounds:
+    # summed, four replicas' deltas overshoot (see the next test)
+    path, clusters = planted_file(tmp_path, n_sentences=12000)
+    single = Word2Vec(corpus_file=path, epochs=5, **SMALL)
+    model = fw_distributed.train(four_workers, path, epochs=5, round_bytes=16384, **SMALL)
+    assert model.lifecycle_events[-1]["distributed"]["replicas"] == 4
+    assert nearest_cluster_rate(model.wv, clusters) >= nearest_cluster_rate(single.wv,
+                                                                             clusters) - 0.05
+    norms, single_norms = (np.linalg.norm(m.wv.vectors, axis=1).mean() for m in (model, single))
+    assert 0.5 * single_norms < norms < 2 * single_norms
+
+
+def test_overshooting_replicas_raise_rather_than_return_garbage(four_workers, tmp_path,
+                                                                 monkeypatch):
+    # the previous test's run with the replicas' deltas summed (every scale 1)
+    path, _ = planted_file(tmp_path, n_sentences=12000)
+    monkeypatch.setattr(sync, "stable_scale", lambda loads: np.ones(np.shape(loads)[1:]))
+    with pytest.raises(Diverged, match="the synchronised model diverged"):
+        fw_distributed.train(four_workers, path, epochs=5, round_bytes=16384, **SMALL)
 
 
 def test_shard_plan_covers_every_file_once():
@@ -138,7 +194,7 @@ def test_empty_shard_is_named(client, tmp_path):
 @pytest.mark.parametrize("arguments, error, message", [
     ({"sentences": [["a"]]}, TypeError, "sentences= is not taken"),
     ({"max_vocab_size": 10}, ValueError, "max_vocab_size"),
-    ({"combine": "median"}, ValueError, "combine"),
+    ({"sync_seconds": 0}, ValueError, "sync_seconds"),
     ({"corpus_file": []}, ValueError, "empty list"),
     ({"corpus_file": "walks.npy"}, ValueError, "integer walks"),
 ])

@@ -5,9 +5,11 @@ actor on each Dask worker, has each count its shard, merges the counts into the 
 (as :meth:`fastw2v.Word2Vec.build_vocab` would choose it), sends it to the replicas once,
 then drives rounds: each round every replica trains about ``sync_seconds`` of its shard's
 byte ranges at the learning rates of the global schedule (linear in the bytes of all
-replicas), and sends the delta of the rows it changed; the client combines the deltas into
-its own model (the last synchronised state) and sends the combination back with the next
-round's work, while the replicas already train it.
+replicas), and sends the delta of the rows it changed; the client combines the deltas
+(their sum, scaled down on rows where it could overshoot: see
+:mod:`fastw2v.distributed.sync`) into its own model (the last synchronised state), checks
+that it has not diverged, and sends the combination back with the next round's work, while
+the replicas already train it.
 
 A replica whose worker is lost is dropped with a warning: its unfinished ranges go to the
 others, the run goes on from the synchronised state.
@@ -20,8 +22,6 @@ import logging
 import os
 import pickle
 import time
-
-import numpy as np
 from numbers import Integral, Real
 from typing import Any, Sequence, Union
 
@@ -30,7 +30,7 @@ from fastw2v.callbacks import notify
 from fastw2v.corpora import MAX_WORDS_IN_BATCH
 from fastw2v.distributed import shards, sync
 from fastw2v.distributed.replica import Replica, fingerprint
-from fastw2v.parameters import Interval, Options, validate
+from fastw2v.parameters import Interval, validate
 from fastw2v.word2vec import Word2Vec
 
 logger = logging.getLogger(__name__)
@@ -48,14 +48,13 @@ _constraints: dict[str, list[Any]] = {
     "sync_seconds": [Interval(Real, 0, None, closed="neither")],
     "hot_rows": [Interval(Integral, 0, None)],
     "tail_every": [Interval(Integral, 1, None)],
-    "combine": [Options(*sync.RULES)],
     "round_bytes": [None, Interval(Integral, 1, None)],
 }
 
 
 def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
-          hot_rows: int = 4096, tail_every: int = 8, combine: str = "sum",
-          round_bytes: int | None = None, **word2vec_params: Any) -> Word2Vec:
+          hot_rows: int = 4096, tail_every: int = 8, round_bytes: int | None = None,
+          **word2vec_params: Any) -> Word2Vec:
     """Train a :class:`~fastw2v.Word2Vec` on a Dask cluster, one model replica per worker.
 
     Parameters
@@ -76,8 +75,6 @@ def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
     tail_every : int
         The other rows that changed are sent every this many rounds, a stripe of them each
         round (and all of them at the end of each epoch).
-    combine : {"sum", "mean"}
-        How the replicas' deltas of a row are combined.
     round_bytes : int, optional
         Bytes of a replica's round, instead of adapting them to ``sync_seconds``.
     **word2vec_params
@@ -100,10 +97,13 @@ def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
         An empty corpus or shard (named), or an invalid parameter.
     RuntimeError
         The cluster has no worker, or every worker holding a replica was lost.
+    fastw2v.training.Diverged
+        The synchronised model diverged (non-finite weights, or the frequent words' dot
+        products far beyond the sigmoid's range): the message names the epoch and round.
     """
     sources = _sources(corpus_file)
     validate(_constraints, {"sync_seconds": sync_seconds, "hot_rows": hot_rows,
-                            "tail_every": tail_every, "combine": combine,
+                            "tail_every": tail_every,
                             "round_bytes": round_bytes}, "fastw2v.distributed.train()")
     for name in ("sentences", "corpus_iterable", "corpus_file", "phrases"):
         if name in word2vec_params:
@@ -122,7 +122,7 @@ def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
         counted = _count(team, sources)
         _build_vocab(model, counted, word2vec_params.get("trim_rule"))
         if model.epochs:
-            _Rounds(team, model, counted, sync_seconds, hot_rows, tail_every, combine,
+            _Rounds(team, model, counted, sync_seconds, hot_rows, tail_every,
                     round_bytes).train()
     finally:
         team.close()
@@ -288,21 +288,6 @@ def _count(team: _Team, sources: list[str]) -> list[shards.ShardCounts]:
     return result
 
 
-def _update_rates(model: Word2Vec) -> dict:
-    from fastw2v import vocab
-    counts = np.asarray(model.wv.expandos["count"], dtype=np.float64)
-    kept = counts * vocab.keep_thresholds(counts, model.sample) / 2.0 ** 32
-    q = kept / kept.sum()
-    contexts = model.window + 1
-    rates = {"wv.vectors": q * contexts}
-    if model.negative:
-        pneg = counts ** model.ns_exponent
-        pneg /= pneg.sum()
-        rates["syn1neg"] = (q * contexts + contexts * model.negative * pneg) if model.sg else (
-            q + model.negative * pneg)
-    return rates
-
-
 def _batches(owners: dict[int, int]) -> list[dict[int, int]]:
     """``{shard: owner}`` split into calls where each owner appears once."""
     batches: list[dict[int, int]] = []
@@ -332,11 +317,11 @@ class _Rounds:
     """The rounds of all epochs (see the module docstring)."""
 
     def __init__(self, team: _Team, model: Word2Vec, counted: list[shards.ShardCounts],
-                 sync_seconds: float, hot_rows: int, tail_every: int, combine: str,
+                 sync_seconds: float, hot_rows: int, tail_every: int,
                  round_bytes: int | None) -> None:
         self.team, self.model = team, model
         self.sync_seconds, self.hot_rows = sync_seconds, hot_rows
-        self.tail_every, self.rule = tail_every, combine
+        self.tail_every = tail_every
         self.fixed_round = round_bytes
         range_bytes = min(shards.RANGE_BYTES, round_bytes or shards.RANGE_BYTES)
         self.owned = {index: shards.training_ranges(shard.pieces, range_bytes)
@@ -350,9 +335,12 @@ class _Rounds:
         if model.hs:
             self.matrices["syn1"] = model.syn1
         self.combined: sync.Delta | None = None  # applied by the replicas at the next call
-        self.rates = _update_rates(model)
-        self.kappa = float(os.environ.get("FW2V_KAPPA", "1"))
-        self.recent = {index: collections.deque(maxlen=tail_every) for index in self.owned}
+        self.rates = sync.update_rates(model)
+        # words each replica trained in its last tail_every rounds (the other rows' age)
+        self.recent: dict[int, collections.deque[int]] = {
+            index: collections.deque(maxlen=tail_every) for index in self.owned}
+        # seconds, all epochs (see benchmarks/distributed.py)
+        self.costs: collections.defaultdict[str, float] = collections.defaultdict(float)
         self.bytes_sent = 0
         self.rounds = 0
 
@@ -397,8 +385,9 @@ class _Rounds:
                 self.team.size),
             distributed={"replicas": self.team.size, "rounds": self.rounds,
                          "bytes_sent": self.bytes_sent, "hot_rows": self.hot_rows,
-                         "tail_every": self.tail_every, "combine": self.rule,
-                         "sync_seconds": self.sync_seconds})
+                         "tail_every": self.tail_every, "sync_seconds": self.sync_seconds,
+                         "seconds": {key: round(value, 2) for key, value in
+                                     sorted(self.costs.items())}})
 
     def _prepare(self) -> None:
         """Send the vocabulary to every replica once (the words pickled: Dask sends a long
@@ -422,7 +411,9 @@ class _Rounds:
         assigned = loss = 0.0
         sent_before = self.bytes_sent
         number = 0
-        previous_alphas = (0.0, 0.0)
+        finished_alphas = (0.0, 0.0)
+        costs: collections.defaultdict[str, float] = collections.defaultdict(float)
+        client_cpu = time.process_time()
         while True:
             plans = {index: self._take(queues[index], self.round_bytes[index])
                      for index in self.team.alive() if queues.get(index)}
@@ -433,6 +424,7 @@ class _Rounds:
             position = epoch * self.epoch_bytes + assigned
             alphas = (schedule.at(position), schedule.at(position + span))
             assigned += span
+            clock = time.perf_counter()
             results, lost = self.team.call("exchange", {
                 index: (self.combined, plans.get(index), alphas, stripe)
                 for index in self.team.alive()})
@@ -440,26 +432,32 @@ class _Rounds:
                 retrain = running.pop(index, []) + plans.pop(index, [])
                 assigned -= sum(end - start for _, start, end in retrain)
                 self._requeue(index, retrain, queues, epoch, number)
+            called = time.perf_counter()
+            costs["call"] += called - clock
             running = plans
-            mass = None
-            if self.rule == "saturation":
-                mass = []
-                alpha = sum(previous_alphas) / 2 / self.kappa
-                for index, result in results.items():
-                    recent = self.recent.setdefault(index, collections.deque(maxlen=self.tail_every))
-                    recent.append(result["trained_words"])
-                    tail_words = sum(recent)
-                    mass.append({name: (alpha * result["trained_words"] * rate[sync.hot_slice(
-                        name, len(rate), self.hot_rows)], alpha * tail_words * rate)
-                        for name, rate in self.rates.items()})
-            previous_alphas = alphas
+            words = []  # learning rate x words trained since the hot and other rows were sent
+            alpha = sum(finished_alphas) / 2
+            for index, result in results.items():
+                recent = self.recent[index]
+                recent.append(result["trained_words"])
+                words.append((alpha * result["trained_words"], alpha * sum(recent)))
+            finished_alphas = alphas  # those of the rounds the next exchange finishes
+            stiff = sync.stiffness([result["moments"] for result in results.values()])
             self.combined = sync.combine([result["delta"] for result in results.values()],
-                                         self.rule, mass)
+                                         words, self.rates, stiff, self.hot_rows)
             sync.add(self.matrices, self.combined, self.hot_rows)
+            why = sync.diverged(self.matrices)
+            if why is not None:
+                raise training.Diverged(
+                    "epoch %d, round %d: the synchronised model diverged (%s); fewer replicas, "
+                    "shorter sync_seconds or a lower alpha may help" % (epoch + 1, number + 1, why))
+            costs["combine"] += time.perf_counter() - called
             self.bytes_sent += (sum(sync.nbytes(result["delta"]) for result in results.values())
                                 + sync.nbytes(self.combined) * len(self.team.alive()))
             for index, result in results.items():
                 tally.add(result["raw_words"], result["trained_words"])
+                for key, value in result["timing"].items():
+                    costs[key] += value
                 loss += result["loss"]
                 if self.fixed_round is None and result["seconds"] > 0:
                     rate = result["bytes"] / result["seconds"]
@@ -470,6 +468,11 @@ class _Rounds:
             number += 1
         self.rounds += number
         elapsed = time.perf_counter() - started
+        costs["client_cpu"] = time.process_time() - client_cpu
+        for key, value in costs.items():
+            self.costs[key] += value
+        logger.info("EPOCH %d seconds: %s", epoch + 1,
+                    ", ".join("%s %.2f" % item for item in sorted(costs.items())))
         sent = self.bytes_sent - sent_before
         logger.info("EPOCH %d: trained %d of %d raw words in %.1fs, %.0f raw words/s, %d "
                     "rounds on %d replicas, %.1f MB sent%s", epoch + 1, tally.trained_words,

@@ -10,6 +10,7 @@ round and returns, so that the replica trains while the client combines.
 """
 from __future__ import annotations
 
+import os
 import pickle
 import threading
 import time
@@ -47,6 +48,7 @@ class Replica:
         self.model: Any = None  # a Word2Vec, once prepared
         self.rows: sync.Rows  # the model's matrices and bases, once prepared
         self.round: dict[str, Any] | None = None  # the running round: its thread and tallies
+        self.cpu = CpuClock()
 
     def sizes(self) -> list[int | None]:
         """The corpus files' sizes as this worker sees them (see ``LocalFiles.sizes``)."""
@@ -88,6 +90,7 @@ class Replica:
         if model.hs:
             matrices["syn1"] = model.syn1
         self.rows = sync.Rows(matrices, hot_rows)
+        self.rates = sync.update_rates(model)
 
     def exchange(self, combined: sync.Delta | None, ranges: list[tuple[int, int, int]] | None,
                  alphas: tuple[float, float], stripe: tuple[int, int]) -> dict[str, Any]:
@@ -111,16 +114,27 @@ class Replica:
         -------
         dict
             ``delta`` of the round that finished (empty hot rows when none did), with its
-            ``raw_words``, ``trained_words``, ``bytes``, ``seconds`` and ``loss``.
+            ``raw_words``, ``trained_words``, ``bytes``, ``seconds`` and ``loss``; the
+            ``moments`` of the matrices as the round left them
+            (:func:`fastw2v.distributed.sync.moments`); and ``timing``: wall seconds of
+            this call's ``apply``, ``wait`` (for the round) and ``take``, and CPU seconds
+            of the process since the last call (:class:`CpuClock`).
         """
+        clock = time.perf_counter()
         if combined is not None:  # while the round runs: the kernels' updates race these,
             self.rows.apply(combined)  # as the kernels' threads race each other
+        applied = time.perf_counter()
         finished = self._finish_round()
+        waited = time.perf_counter()
         if ranges:
             self._start_round(ranges, alphas)
         # taken while the next round runs: the base moves to the rows as read, and whatever
         # the round writes meanwhile stays in W - B, for the next delta
-        return {"delta": self.rows.take(*stripe), **finished}
+        delta = self.rows.take(*stripe)
+        state = sync.moments(self.rows.matrices, self.rates)
+        timing = {"apply": applied - clock, "wait": waited - applied,
+                  "take": time.perf_counter() - waited, **self.cpu.since_last()}
+        return {"delta": delta, "moments": state, "timing": timing, **finished}
 
     def close(self) -> None:
         """Wait for any running round and delete the staged files."""
@@ -162,6 +176,54 @@ class Replica:
         tally = state["tally"]
         return {"raw_words": tally.raw_words, "trained_words": tally.trained_words,
                 "bytes": state["bytes"], "seconds": state["seconds"], "loss": float(loss)}
+
+
+class CpuClock:
+    """CPU seconds of this worker process, split by thread, between calls.
+
+    ``cpu_sync``: the calling thread (the actor's, which applies and takes deltas);
+    ``cpu_comm``: Dask's other threads (its event loop moves and (de)serialises the
+    messages); ``cpu_train``: the rest of the process's CPU, the kernels' threads (they end
+    with each round, so they are what the process spent that no live thread accounts for).
+    Per-thread times are read from ``/proc/self/task`` (Linux); elsewhere all is
+    ``cpu_train``.
+    """
+
+    _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self) -> None:
+        self.process = time.process_time()
+        self.threads: dict[int, float] = {}
+        self.since_last()
+
+    @classmethod
+    def _thread_seconds(cls, native_id: int) -> float | None:
+        try:
+            with open("/proc/self/task/%d/stat" % native_id, "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / cls._TICK  # utime, stime
+
+    def since_last(self) -> dict[str, float]:
+        """CPU seconds by kind (``cpu_comm``, ``cpu_sync``, ``cpu_train``) since the last
+        call."""
+        process = time.process_time()
+        spent = {"cpu_comm": 0.0, "cpu_sync": 0.0}
+        me = threading.get_ident()
+        threads: dict[int, float] = {}
+        for thread in threading.enumerate():
+            if thread.native_id is None or thread.name.startswith("fastw2v-replica-round"):
+                continue
+            seconds = self._thread_seconds(thread.native_id)
+            if seconds is None:
+                continue
+            threads[thread.native_id] = seconds
+            kind = "cpu_sync" if thread.ident == me else "cpu_comm"
+            spent[kind] += seconds - self.threads.get(thread.native_id, seconds)
+        spent["cpu_train"] = max(0.0, process - self.process - sum(spent.values()))
+        self.process, self.threads = process, threads
+        return spent
 
 
 def fingerprint(vectors: np.ndarray) -> float:

@@ -12,24 +12,56 @@ last rows) densely, every round; and the changed rows of one stripe of the other
 The client combines the replicas' deltas into one (:func:`combine`), adds it to the
 synchronised model, and sends it back; each replica adds the combined delta less its own
 to both ``W`` and ``B`` (:meth:`Rows.apply`), so what it trained meanwhile stays unsent.
+
+**The combining rule.** Summing the deltas of a row is right when each is a few small
+gradient steps (a rare word's row): it is what threads sharing one model do. It is wrong
+for a row that every replica updates many times per round (a frequent word's, and above
+all the output rows of the words drawn as negatives): within the round each replica pulls
+that row most of the way to where its data wants it, all replicas from the same start, so
+each delta carries the same correction and their sum moves the row about ``N`` times too
+far. Averaging instead cannot overshoot but divides what the other rows learn by ``N``.
+
+With the combination applied one round late, the synchronised error of a row that each
+replica moves by the share ``p`` of its distance to its target follows
+``e' = (1 - p) e - p (g - 1) e_prev``, ``g`` the combination's gain (``N`` for the sum, 1
+for the mean): it converges if and only if ``g < 1 + 1/p``. The sum breaks this for
+saturated rows (``p = 1``, ``g < 2``) from ``N = 3``; 2 replicas oscillate on the edge.
+
+:func:`combine` keeps the sum for every row it cannot overshoot, and caps the gain of the
+others at :data:`MARGIN` times the bound (:func:`stable_scale`). ``p`` is bounded from
+above, so that the cap holds for the true ``p``: a row ``u`` updated along rows ``x`` of the
+other matrix covers, per update at learning rate ``alpha``, at most ``alpha * (x . e)**2 /
+4`` of its distance in direction ``e`` (the sigmoid's slope is at most 1/4), at most
+``alpha * lambda / 4`` with ``lambda`` the largest eigenvalue of ``E[x x^T]``
+(:func:`stiffness`, from the replicas' :func:`moments`); after ``n`` updates, expected from
+the vocabulary (:func:`update_rates`) and the words the replica trained since the row was
+last sent, ``p <= 1 - exp(-alpha * n * lambda / 4)``.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-#: How replicas' deltas are combined: summed, averaged, or averaged for the hot rows and
-#: summed for the others ("hybrid").
-RULES = ("sum", "mean", "hybrid", "changed", "saturation")
+from fastw2v import vocab
+
 _BLOCK_ROWS = 1 << 15  # rows compared at a time when looking for changed rows
 #: The dtype deltas travel in. A replica's base moves by the delta as sent, so that a
 #: narrower dtype's rounding would stay in ``W - B`` and go with the next delta (numpy's
 #: float32 -> float16 conversion costs more than the bytes it saves on a local network).
 WIRE = np.float32
-
+#: The kernels' sigmoid is tabulated over (-MAX_EXP, MAX_EXP); beyond it they stop learning.
+MAX_EXP = 6.0
+_GUARD_ROWS = 256  # frequent words whose dot products tell a diverged model
+_MOMENT_ROWS = 4096  # frequent rows whose second moment bounds the others' (most updates)
 #: One matrix's part of a delta: (hot rows, indices of other rows, those rows).
 Part = tuple
 #: A delta: one Part per matrix name.
 Delta = dict
+#: How far below the stability bound ``1 + 1/p`` the gain of a combination stays: at 3/4,
+#: a row every replica saturates gets 1.5 times one replica's step, and its error shrinks
+#: by 30% a round (the roots of ``z**2 + 1/2``).
+MARGIN = 0.75
 
 
 def hot_slice(name: str, n_rows: int, hot_rows: int) -> slice:
@@ -101,14 +133,137 @@ class Rows:
         self.sent = {}
 
 
-def combine(deltas: list[Delta], rule: str, mass: list[dict] | None = None) -> Delta:
-    """One delta from the replicas' ``deltas`` by ``rule`` (see :data:`RULES`); the rows
-    outside the hot ones are indexed in sorted order."""
-    scale = np.float32(1.0 / len(deltas))
+def update_rates(model: Any) -> dict[str, np.ndarray]:
+    """Expected updates of each row of each training matrix per word trained.
+
+    A word's share of the trained words is its count times its subsampling keep
+    probability; ``window + 1`` is the mean number of context words (the window is cut at
+    random). Skip-gram updates a word's input row once per context it appears in, and per
+    word trained, the centre's output row (or Huffman path) once per context and ``negative``
+    output rows drawn as ``count ** ns_exponent`` once per context; CBOW the same per word
+    trained, not per context.
+
+    Parameters
+    ----------
+    model : Word2Vec
+        A model with its vocabulary.
+
+    Returns
+    -------
+    dict of str -> numpy.ndarray
+        float64 rates by matrix name (``wv.vectors``, ``syn1neg``, ``syn1``).
+    """
+    counts = np.asarray(model.wv.expandos["count"], dtype=np.float64)
+    kept = counts * vocab.keep_thresholds(counts, model.sample) / 2.0 ** 32
+    share = kept / max(kept.sum(), 1e-300)
+    contexts = model.window + 1
+    per_centre = contexts if model.sg else 1  # output updates of each word trained
+    rates = {"wv.vectors": share * contexts}
+    if model.negative:
+        drawn = counts ** model.ns_exponent
+        drawn /= max(drawn.sum(), 1e-300)
+        rates["syn1neg"] = per_centre * (share + model.negative * drawn)
+    if model.hs:
+        tables = model._training_tables()["hierarchical_softmax"]
+        lengths = np.diff(tables.offsets)
+        rates["syn1"] = np.bincount(tables.points, weights=np.repeat(per_centre * share, lengths),
+                                    minlength=len(model.syn1))
+    return rates
+
+
+def moments(matrices: dict[str, np.ndarray], rates: dict[str, np.ndarray]
+            ) -> dict[str, np.ndarray]:
+    """What :func:`stiffness` needs of a replica's state: per matrix, the second moment
+    ``E[x x^T]`` of its 4096 most frequent rows (which take most of the updates; see
+    :func:`hot_slice`), weighted by how often each is used (``rates``, from
+    :func:`update_rates`)."""
+    second: dict[str, np.ndarray] = {}
+    for name, matrix in matrices.items():
+        rows = hot_slice(name, len(matrix), _MOMENT_ROWS)
+        weight = rates[name][rows]
+        weight = (weight / max(weight.sum(), 1e-300)).astype(np.float32)
+        second[name] = ((matrix[rows].T * weight) @ matrix[rows]).astype(np.float64)
+    return second
+
+
+def stiffness(replicas: list[dict[str, np.ndarray]]) -> dict[str, float]:
+    """Per matrix, a bound on the share of a row's distance to its target that one update
+    at learning rate 1 covers, in the direction where it covers most.
+
+    A row ``u`` updated along rows ``x`` of the other matrix (``wv.vectors`` along the
+    output rows, the output matrices along ``wv.vectors``) covers ``sigmoid'(u . x) *
+    (x . e)**2`` of its distance in direction ``e``: averaged over the ``x`` used, at most
+    ``e^T E[x x^T] e / 4`` (the sigmoid's slope is at most 1/4), at most the largest
+    eigenvalue of ``E[x x^T]`` (the replicas' :func:`moments`, averaged) over 4.
+    """
+    names = list(replicas[0])
+    second = {name: np.mean([replica[name] for replica in replicas], axis=0) for name in names}
+    outputs = [name for name in ("syn1neg", "syn1") if name in second]
+    result = {}
+    for name in names:
+        partners = outputs if name == "wv.vectors" else ["wv.vectors"]
+        moment = np.mean([second[partner] for partner in partners], axis=0)
+        result[name] = max(float(np.linalg.eigvalsh(moment)[-1]), 0.0) / 4
+    return result
+
+
+def stable_scale(loads: np.ndarray) -> np.ndarray:
+    """Per row, the factor applied to the sum of the replicas' deltas: 1 (the sum) unless
+    that could overshoot, then the largest gain within :data:`MARGIN` of the stability
+    bound (see the module docstring).
+
+    Parameters
+    ----------
+    loads : numpy.ndarray
+        ``(replicas, rows)``: ``alpha * n * stiffness`` of each replica on each row.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 scales, 1 where fewer than two replicas updated the row.
+    """
+    x = np.asarray(loads, dtype=np.float64)
+    p = -np.expm1(-x.max(axis=0))  # the most a replica can have covered
+    updated = np.count_nonzero(x > 0, axis=0)
+    scale = np.ones(x.shape[1:])
+    limit = np.divide(MARGIN * (1 + p), p * np.maximum(updated, 1), out=scale.copy(),
+                      where=p > 0)
+    np.minimum(scale, limit, out=scale)
+    return scale.astype(np.float32)
+
+
+def combine(deltas: list[Delta], words: list[tuple[float, float]],
+            rates: dict[str, np.ndarray], stiff: dict[str, float], hot_rows: int) -> Delta:
+    """One delta from the replicas' ``deltas``: their sum, scaled per row by
+    :func:`stable_scale`.
+
+    Parameters
+    ----------
+    deltas : list of dict
+        Each replica's delta.
+    words : list of (float, float)
+        Each replica's learning rate times the words it trained since its hot rows were
+        last sent, and since its other rows were.
+    rates : dict of str -> numpy.ndarray
+        :func:`update_rates`.
+    stiff : dict of str -> float
+        :func:`stiffness`.
+    hot_rows : int
+        Rows of each matrix sent every round.
+
+    Returns
+    -------
+    dict
+        The combined delta; the rows outside the hot ones indexed in sorted order.
+    """
+    hot_words = np.array([pair[0] for pair in words], dtype=np.float64)[:, None]
+    tail_words = np.array([pair[1] for pair in words], dtype=np.float64)[:, None]
     combined = {}
     for name in deltas[0]:
         parts = [delta[name] for delta in deltas]
+        rate = rates[name] * stiff[name]
         hot = np.sum([part[0] for part in parts], axis=0, dtype=np.float32)
+        hot *= stable_scale(hot_words * rate[hot_slice(name, len(rate), hot_rows)])[:, None]
         n_rows = 1 + max((int(part[1].max()) for part in parts if len(part[1])), default=-1)
         seen = np.zeros(n_rows, dtype=bool)
         for part in parts:
@@ -117,38 +272,40 @@ def combine(deltas: list[Delta], rule: str, mass: list[dict] | None = None) -> D
         position = np.zeros(n_rows, dtype=np.int64)
         position[index] = np.arange(len(index))
         rows = np.zeros((len(index), hot.shape[1]), dtype=np.float32)
-        for _, part_index, part_rows in parts:  # indices are unique within a part
+        loads = np.zeros((len(parts), len(index)))
+        for number, (_, part_index, part_rows) in enumerate(parts):  # unique within a part
             rows[position[part_index]] += part_rows
-        if rule == "changed":
-            hot_count = np.sum([np.any(part[0] != 0, axis=1) for part in parts], axis=0)
-            hot /= np.maximum(hot_count, 1)[:, None].astype(np.float32)
-            count = np.zeros(len(index))
-            for _, part_index, _ in parts:
-                count[position[part_index]] += 1
-            rows /= np.maximum(count, 1)[:, None].astype(np.float32)
-        elif rule == "saturation":
-            hot_mass = [m[name][0] for m in mass]
-            hot *= _saturation(hot_mass)[:, None]
-            row_mass = [m[name][1][index] for m in mass]
-            rows *= _saturation(row_mass)[:, None]
-        else:
-            if rule not in ("sum",):
-                hot *= scale
-            if rule == "mean":
-                rows *= scale
-        combined[name] = (hot.astype(WIRE), index, rows.astype(WIRE))
+            loads[number, position[part_index]] = tail_words[number, 0] * rate[part_index]
+        rows *= stable_scale(loads)[:, None]
+        combined[name] = (hot.astype(WIRE, copy=False), index, rows.astype(WIRE, copy=False))
     return combined
 
 
-def _saturation(masses):
-    x = np.asarray(masses, dtype=np.float64)
-    p = -np.expm1(-x)
-    total = p.sum(axis=0)
-    together = -np.expm1(-x.sum(axis=0))
-    out = np.ones(x.shape[1])
-    ok = total > 1e-9
-    out[ok] = together[ok] / total[ok]
-    return out.astype(np.float32)
+def diverged(matrices: dict[str, np.ndarray]) -> str | None:
+    """Why the synchronised ``matrices`` look diverged, or None.
+
+    Non-finite weights, or dot products of the most frequent words' input and output rows
+    mostly far beyond the kernels' sigmoid range (their median magnitude above three times
+    ``MAX_EXP``), where every gradient is clipped and training has stopped learning: what
+    overshooting updates of frequent rows lead to. A model trained by one process stays
+    below ``MAX_EXP``.
+    """
+    inputs = matrices["wv.vectors"]
+    name = "syn1neg" if "syn1neg" in matrices else "syn1" if "syn1" in matrices else None
+    k = min(_GUARD_ROWS, len(inputs))
+    if name is None or k == 0:
+        return None
+    output = matrices[name]
+    outputs = output[hot_slice(name, len(output), k)]
+    dots = inputs[:k].astype(np.float64) @ outputs.T.astype(np.float64)
+    if not np.isfinite(dots).all():
+        return "non-finite weights"
+    median = float(np.median(np.abs(dots)))
+    if median > 3 * MAX_EXP:
+        return ("the %d most frequent words' input and %s rows have dot products of median "
+                "magnitude %.3g, far beyond the sigmoid's range (+-%g)"
+                % (k, name, median, MAX_EXP))
+    return None
 
 
 def add(matrices: dict[str, np.ndarray], delta: Delta, hot_rows: int) -> None:
