@@ -21,13 +21,18 @@ from fastw2v.training import Diverged  # noqa: E402
 SMALL = dict(vector_size=24, window=3, min_count=1, sample=0, workers=1, progress=False)
 
 
-@pytest.fixture(scope="module")
-def client():
-    """Two in-process workers (threads): quick to start, each with its own replica."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+def local_client(n_workers):
+    """A client of ``n_workers`` in-process workers (threads): quick to start, each with its
+    own replica."""
+    with distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=False,
                                   dashboard_address=":0") as cluster:
         with distributed.Client(cluster) as dask_client:
             yield dask_client
+
+
+@pytest.fixture(scope="module")
+def client():
+    yield from local_client(2)
 
 
 def write(path, text):
@@ -137,10 +142,7 @@ def test_diverged_weights_are_named():
 
 @pytest.fixture(scope="module")
 def four_workers():
-    with distributed.LocalCluster(n_workers=4, threads_per_worker=1, processes=False,
-                                  dashboard_address=":0") as cluster:
-        with distributed.Client(cluster) as dask_client:
-            yield dask_client
+    yield from local_client(4)
 
 
 def test_four_replicas_learn_what_one_process_learns(four_workers, tmp_path):
