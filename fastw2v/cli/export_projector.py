@@ -32,11 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
                              "vectors, text or binary, plain, .gz or .bz2")
     parser.add_argument("outdir", metavar="OUTDIR",
                         help="the directory to write the two files into (created if needed)")
-    form = parser.add_mutually_exclusive_group()
-    form.add_argument("--binary", dest="binary", action="store_const", const=True,
-                      help="MODEL is word2vec binary (skips the detection)")
-    form.add_argument("--text", dest="binary", action="store_const", const=False,
-                      help="MODEL is word2vec text (skips the detection)")
+    vectors.add_format_options(parser, "MODEL")
     parser.add_argument("--limit", type=positive_int, metavar="N",
                         help="export only the N most frequent words")
     parser.add_argument("--counts", action="store_true",

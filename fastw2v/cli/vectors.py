@@ -16,13 +16,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("vectors", metavar="VECTORS",
                         help="word vectors in word2vec format, text or binary (told apart "
                              "from the file's content), plain, .gz or .bz2")
-    form = parser.add_mutually_exclusive_group()
-    form.add_argument("--binary", dest="binary", action="store_const", const=True,
-                      help="the file is binary (skips the detection)")
-    form.add_argument("--text", dest="binary", action="store_const", const=False,
-                      help="the file is text (skips the detection)")
+    add_format_options(parser, "the file")
     parser.add_argument("--limit", type=positive_int, metavar="N",
                         help="read only the first N vectors (the most frequent words)")
+
+
+def add_format_options(parser: argparse.ArgumentParser, subject: str) -> None:
+    """Add ``--binary``/``--text`` to ``parser``: ``args.binary`` is True, False, or None to
+    detect the format of ``subject`` from its content."""
+    form = parser.add_mutually_exclusive_group()
+    form.add_argument("--binary", dest="binary", action="store_const", const=True,
+                      help="%s is word2vec binary (skips the detection)" % subject)
+    form.add_argument("--text", dest="binary", action="store_const", const=False,
+                      help="%s is word2vec text (skips the detection)" % subject)
 
 
 def load(args: argparse.Namespace) -> KeyedVectors:
