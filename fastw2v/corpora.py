@@ -14,6 +14,9 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
 from fastw2v import _phrased_text, _reading, _words
 from fastw2v._fileio import is_compressed, open_input
 from fastw2v._types import PathType
@@ -32,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 MAX_WORDS_IN_BATCH = 10000
 _TRAINING_RANGE_BYTES = 1 << 20  # training reads plain local files in ranges of about this
+_RANGE_GRAIN = 16  # ... cut at sentence starts found every 1/16 of that (see ranges)
 _STREAM_CHUNK_BYTES = 1 << 20  # and compressed or remote ones in chunks of this, decompressed
 
 
@@ -117,7 +121,7 @@ class CompiledSource:
             plain = plain_local_path(path) is not None
             if plain:  # the training ranges come free with the counting (see ranges)
                 stat = os.stat(path)
-                stream.record_bounds(_TRAINING_RANGE_BYTES)
+                stream.record_bounds(_bound_bytes())
             for chunk, last in self.chunks(path):
                 stream.count(chunk, last, max_vocab_size or 0)
                 if progress is not None:
@@ -127,7 +131,7 @@ class CompiledSource:
             sentences += stream.sentences
             min_reduce = stream.min_reduce
             if plain:
-                _remember_bounds(self._bounds_key(path, stat), stream.sentence_bounds().tolist())
+                _remember_bounds(self._bounds_key(path, stat), stream.sentence_bounds())
         words, counts = table.words_and_counts()
         return dict(zip(words, counts.tolist())), sentences, total
 
@@ -143,17 +147,32 @@ class CompiledSource:
             sentences += stream.sentences
         return feed.counts(), sentences, total
 
-    def ranges(self) -> list[ByteRange]:
-        """``(path, start, end)`` byte ranges of whole sentences, about 1 MB each (plain
-        local files only: see :attr:`in_ranges`)."""
-        ranges: list[ByteRange] = []
+    def ranges(self, workers: int = 1) -> list[ByteRange]:
+        """``(path, start, end)`` byte ranges of whole sentences (plain local files only: see
+        :attr:`in_ranges`), in file order.
+
+        Ranges are about 1 MB, and smaller towards the end: each at most a ``4 * workers``-th
+        of what is left, so that ``workers`` threads taking them in turn finish within a
+        small range of each other instead of one waiting for the other's last megabyte.
+        """
+        files = []
         for path in self.paths:
             key = self._bounds_key(path, os.stat(path))
             bounds = _BOUNDS.get(key)
             if bounds is None:  # not counted in this process since the file last changed
                 bounds = _remember_bounds(key, _reading.sentence_ranges(
-                    path, _TRAINING_RANGE_BYTES, self.max_sentence_length, self.by_line).tolist())
-            ranges.extend((path, start, end) for start, end in zip(bounds[:-1], bounds[1:]))
+                    path, _bound_bytes(), self.max_sentence_length, self.by_line))
+            files.append((path, bounds))
+        left = sum(int(bounds[-1]) for _, bounds in files)
+        ranges: list[ByteRange] = []
+        for path, bounds in files:
+            i, last = 0, len(bounds) - 1
+            while i < last:
+                size = min(_TRAINING_RANGE_BYTES, left // (4 * workers))
+                j = min(max(int(np.searchsorted(bounds, bounds[i] + size)), i + 1), last)
+                ranges.append((path, int(bounds[i]), int(bounds[j])))
+                left -= int(bounds[j] - bounds[i])
+                i = j
         return ranges
 
     def _bounds_key(self, path: str, stat: os.stat_result) -> _BoundsKey:
@@ -173,13 +192,19 @@ class CompiledSource:
             yield b"", True
 
 
-# Range starts of recently counted or read files (then their sizes), by _bounds_key: counting
-# a plain file for the vocabulary finds them on the way, so training need not read it first.
-_BOUNDS: collections.OrderedDict[_BoundsKey, list[int]] = collections.OrderedDict()
+# Sentence starts about every _bound_bytes() of recently counted or read files (then their
+# sizes), by _bounds_key: counting a plain file for the vocabulary finds them on the way, so
+# training need not read it first.
+_BOUNDS: collections.OrderedDict[_BoundsKey, npt.NDArray[np.int64]] = collections.OrderedDict()
 _BOUNDS_KEPT = 64
 
 
-def _remember_bounds(key: _BoundsKey, bounds: list[int]) -> list[int]:
+def _bound_bytes() -> int:
+    """How far apart the sentence starts that training ranges are cut at are looked for."""
+    return max(_TRAINING_RANGE_BYTES // _RANGE_GRAIN, 1)
+
+
+def _remember_bounds(key: _BoundsKey, bounds: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     _BOUNDS[key] = bounds
     _BOUNDS.move_to_end(key)
     while len(_BOUNDS) > _BOUNDS_KEPT:

@@ -13,7 +13,7 @@ import logging
 import numpy as np
 import numpy.typing as npt
 
-from fastw2v import _huffman
+from fastw2v import _alias, _huffman
 
 logger = logging.getLogger(__name__)
 
@@ -34,24 +34,8 @@ def alias_table(counts: npt.ArrayLike, ns_exponent: float = 0.75,
         ``prob[i]``, else take ``alias[i]``.
     """
     weights = np.asarray(counts, dtype=np.float64) ** ns_exponent
-    n = len(weights)
-    scaled = weights * (n / weights.sum())
-    # Vose's pairing, stacks popped from their ends, in Python floats (as float64 rounds)
-    small = np.flatnonzero(scaled < 1.0).tolist()
-    large = np.flatnonzero(scaled >= 1.0).tolist()
-    residual = scaled.tolist()
-    paired: list[int] = []
-    partner: list[int] = []
-    while small and large:
-        s, g = small.pop(), large.pop()
-        paired.append(s)
-        partner.append(g)
-        residual[g] -= 1.0 - residual[s]
-        (small if residual[g] < 1.0 else large).append(g)
-    prob = np.ones(n, dtype=np.float64)
-    alias = np.arange(n, dtype=np.int32)
-    prob[paired] = np.asarray(residual)[paired]  # a word's residual is final once paired
-    alias[paired] = partner
+    scaled = weights * (len(weights) / weights.sum())
+    prob, alias = _alias.pair_buckets(scaled)  # Vose's pairing, in compiled code
     prob = np.minimum(np.round(prob * 2.0 ** 32), 2.0 ** 32 - 1)
     return prob.astype(np.uint32), alias
 

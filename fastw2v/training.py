@@ -145,23 +145,28 @@ class Reporter:
     :func:`epoch_words`). Every ``report_delay`` seconds gensim's ``EPOCH n - PROGRESS`` line
     is logged: the share of the epoch's sentences (``total_examples``) or else raw words
     read, and the words trained per second.
+
+    The bar is made at the first update, while the workers train: importing tqdm and
+    drawing the bar takes tens of milliseconds that would otherwise delay their start.
     """
 
     def __init__(self, epochs: int, total_words: int | None = None,
                  total_examples: int | None = None, show_bar: bool = True,
                  report_delay: float = 1.0) -> None:
         self.total_words, self.total_examples = total_words, total_examples
+        self.epochs, self.show_bar = epochs, show_bar
         self.report_delay = report_delay
         self.started = self.last_report = time.monotonic()
         self.reported = 0
         self.bar: Any = None  # a tqdm bar (tqdm.auto's class depends on where it runs)
-        if show_bar:
-            from tqdm.auto import tqdm
-            self.bar = tqdm(total=total_words * epochs if total_words else None, unit=" words",
-                            unit_scale=True, dynamic_ncols=True, desc="training", smoothing=0.1)
 
     def update(self, epoch: int, tally: EpochTally, alpha: float,
                loss: float | None = None) -> None:
+        if self.show_bar and self.bar is None:
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=self.total_words * self.epochs if self.total_words else None,
+                            unit=" words", unit_scale=True, dynamic_ncols=True,
+                            desc="training", smoothing=0.1)
         if self.bar is not None:
             self.bar.update(tally.raw_words - self.reported)
             postfix: dict[str, object] = {"epoch": epoch + 1, "alpha": "%.5f" % alpha}
@@ -387,8 +392,9 @@ class Feed:
 
     @classmethod
     def for_corpus(cls, corpus_iterable: Iterable[Any] | None = None,
-                   corpus_file: PathType | None = None) -> Feed:
-        """The feed of ``corpus_file`` (a path or URL) or of ``corpus_iterable``."""
+                   corpus_file: PathType | None = None, workers: int = 1) -> Feed:
+        """The feed of ``corpus_file`` (a path or URL) or of ``corpus_iterable``, for
+        ``workers`` threads."""
         if isinstance(corpus_iterable, sequences.IntSequences):
             return cls("ints", corpus=corpus_iterable)
         if corpus_file is not None:
@@ -397,7 +403,7 @@ class Feed:
         if source is None:
             return cls("iterable", corpus=corpus_iterable)
         if source.in_ranges:
-            return cls("ranges", ranges=source.ranges(),
+            return cls("ranges", ranges=source.ranges(workers),
                        max_sentence_length=source.max_sentence_length, by_line=source.by_line)
         return cls("stream", source=source)
 

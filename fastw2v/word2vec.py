@@ -741,7 +741,7 @@ class Word2Vec:
             assert corpus_iterable is not None  # (_check_corpus_args)
             vocab.check_reiterable(corpus_iterable)
         corpus_iterable, corpus_file = _int_corpus(corpus_iterable, corpus_file)
-        feed = training.Feed.for_corpus(corpus_iterable, corpus_file)
+        feed = training.Feed.for_corpus(corpus_iterable, corpus_file, self.workers)
         self.add_lifecycle_event("train", msg=(
             "training model with %i workers on %i vocabulary and %i features, using sg=%s "
             "hs=%s sample=%s negative=%s window=%s shrink_windows=%s"

@@ -2,6 +2,7 @@
 import bz2
 import collections
 import gzip
+import os
 
 import numpy as np
 import pytest
@@ -241,3 +242,27 @@ def test_counting_finds_the_training_ranges(tmp_path, monkeypatch, reader):
     monkeypatch.setattr(corpora, "_BOUNDS", collections.OrderedDict())
     read = source.ranges()  # found by reading the file
     assert counted == read and len(read) > 10
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_training_ranges_shrink_towards_the_end(tmp_path, monkeypatch, workers):
+    # about 1 MB each (here 4,000 bytes), at most a 4 * workers-th of what is left, so that
+    # the workers' last ranges end close together; always whole sentences, in file order
+    monkeypatch.setattr(corpora, "_TRAINING_RANGE_BYTES", 4000)
+    lines = ["w%d %s" % (i, "x" * (i % 7)) for i in range(20000)]
+    paths = [write(tmp_path / "a.txt", "\n".join(lines[:5000]) + "\n"),
+             write(tmp_path / "b.txt", "\n".join(lines[5000:]) + "\n")]
+    ranges = PathLineSentences(str(tmp_path)).compiled_source().ranges(workers)
+    for path in paths:
+        mine = [(start, end) for p, start, end in ranges if p == path]
+        assert mine[0][0] == 0 and mine[-1][1] == os.path.getsize(path)
+        assert all(a[1] == b[0] for a, b in zip(mine, mine[1:]))
+        text = open(path, "rb").read()
+        assert all(text[start - 1:start] == b"\n" for start, _ in mine[1:])
+    sizes = [end - start for _, start, end in ranges]
+    left = np.cumsum(sizes[::-1])[::-1]  # bytes left when each range is taken
+    grain = 4000 // 16
+    line = max(len(line) + 1 for line in lines)
+    assert all(size <= min(4000, max(rest // (4 * workers), grain)) + grain + line
+               for size, rest in zip(sizes, left))
+    assert max(sizes) >= 3900 and sizes[-1] <= grain + line

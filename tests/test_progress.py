@@ -14,16 +14,21 @@ SMALL = dict(vector_size=8, min_count=1, workers=2, epochs=2, seed=1)
 
 @pytest.fixture
 def bars(monkeypatch):
-    """The tqdm bar of every Reporter made while the test runs."""
+    """The tqdm bar of every Reporter made while the test runs (read after training: a
+    Reporter makes its bar at its first update)."""
     made = []
 
     class Recording(training.Reporter):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            made.append(self.bar)
+            made.append(self)
 
     monkeypatch.setattr(training, "Reporter", Recording)
-    return made
+
+    class Bars:
+        def __iter__(self):
+            return iter([reporter.bar for reporter in made])
+    return Bars()
 
 
 def corpus(kind, tmp_path):
