@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 BENCH_ARGS ?=
 
-.PHONY: venv install demo test test-blas test-variants fuzz bench bench-quick bench-readers bench-formats bench-scaling bench-walks bench-micro clean sanitize interrupt-loop
+.PHONY: venv install demo test test-blas test-variants test-portable fuzz bench bench-quick bench-readers bench-formats bench-scaling bench-walks bench-micro clean sanitize interrupt-loop
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,19 @@ test-variants: install
 	  echo "== kernel variant $$variant"; \
 	  FASTW2V_CPU_VARIANT=$$variant $(PY) -m pytest -q -p no:cacheprovider $(KERNEL_TESTS) || exit 1; \
 	done
+
+# The ISO C path of the kernels that MSVC compiles (fastw2v/_portable.h), forced with GCC: the
+# extension built with FASTW2V_PORTABLE=1 in a copy of the tree (the checkout's own build is
+# left alone; its generated .c files are reused), then the kernel tests against that copy,
+# run from tests/ so that the checkout's fastw2v is not the one imported.
+test-portable: install
+	tree=$$(mktemp -d) && trap 'rm -rf "$$tree"' EXIT && \
+	cp -rp setup.py pyproject.toml README.md fastw2v "$$tree" && rm -f "$$tree"/fastw2v/*.so && \
+	(cd "$$tree" && FASTW2V_PORTABLE=1 $(abspath $(PY)) setup.py --quiet build_ext --inplace -j 2) && \
+	cd tests && PYTHONPATH="$$tree" $(abspath $(PY)) -c "import fastw2v._trainer as t; \
+	  assert t.__file__.startswith('$$tree') and '-DFW_PORTABLE' in t.compile_args(), t.__file__" && \
+	PYTHONPATH="$$tree" $(abspath $(PY)) -m pytest -q -p no:cacheprovider --rootdir=.. -c ../pyproject.toml \
+	  $(KERNEL_TESTS:tests/%=%)
 
 # A wheel for PyPI in WHEEL_DIR: pip builds it in isolation (never in place), auditwheel (with
 # patchelf) repairs it to a manylinux tag; the target fails unless it carries a manylinux_X_Y tag.

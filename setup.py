@@ -2,9 +2,12 @@
 
 Every ``fastw2v/*.pyx`` file becomes an extension module. The default build is
 portable x86-64 code with optimisation on; set ``FASTW2V_NATIVE=1`` to compile
-for the build machine's own CPU (``-march=native``) in a local install, and
+for the build machine's own CPU (``-march=native``) in a local install,
 ``FASTW2V_SANITIZE=1`` to build with AddressSanitizer and UndefinedBehaviorSanitizer
-(``make sanitize``).
+(``make sanitize``), and ``FASTW2V_PORTABLE=1`` to build the ISO C path that MSVC compiles
+(``-DFW_PORTABLE``, see ``fastw2v/_portable.h``) with GCC or Clang (``make test-portable``).
+Each of the last two keeps its objects in a build directory of its own; build either in a
+copy of the tree, not in place in a checkout, whose default build would then look up to date.
 """
 import glob
 import os
@@ -15,7 +18,12 @@ from setuptools import Extension, setup
 
 
 def compile_args():
-    """Compiler flags: optimised, vectorisable float reductions, portable by default."""
+    """Compiler flags: optimised, vectorisable float reductions, portable by default.
+
+    MSVC gets ``/O2`` and keeps its default ``/fp:precise``: its ``/fp:fast`` also gives up
+    IEEE NaN semantics, and the kernels count NaN dot products (``f != f``) to stop training
+    that diverges; ``_vectors_portable.h`` is written to vectorise without reassociating.
+    """
     if sys.platform == "win32":
         return ["/O2"]
     args = [
@@ -28,7 +36,15 @@ def compile_args():
     ]
     if os.environ.get("FASTW2V_NATIVE") == "1":
         args.append("-march=native")
+    if portable():
+        args.append("-DFW_PORTABLE")
     return args + sanitizer_args()
+
+
+def portable():
+    """Whether FASTW2V_PORTABLE=1 asks for the ISO C path of the kernels (not on Windows,
+    where it is the only one)."""
+    return os.environ.get("FASTW2V_PORTABLE") == "1" and sys.platform != "win32"
 
 
 def sanitizer_args():
@@ -70,6 +86,12 @@ def extensions():
     )
 
 
-# a sanitized build keeps its objects apart, so that neither build reuses the other's
-build_options = {"build": {"build_base": "build/sanitize"}} if sanitizer_args() else {}
-setup(ext_modules=extensions(), options=build_options)
+def build_options():
+    """The sanitized and the portable builds keep their objects apart (``build/sanitize``,
+    ``build/portable``, ``build/sanitize-portable``), so that no build reuses another's."""
+    kinds = [kind for kind, chosen in (("sanitize", sanitizer_args()), ("portable", portable()))
+             if chosen]
+    return {"build": {"build_base": os.path.join("build", "-".join(kinds))}} if kinds else {}
+
+
+setup(ext_modules=extensions(), options=build_options())

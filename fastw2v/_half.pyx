@@ -12,7 +12,9 @@ cdef extern from *:
     """
     #include <stddef.h>
     #include <stdint.h>
-    #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    #include "_portable.h"
+    /* not with clang-cl (_MSC_VER): __builtin_cpu_supports needs a runtime it does not link */
+    #if FW_GNU_C && defined(__x86_64__) && !defined(_MSC_VER)
     #include <immintrin.h>
     static int fw_f16c_available(void) {
         __builtin_cpu_init();

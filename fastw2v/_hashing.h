@@ -3,7 +3,7 @@
  * fw_text_hash  a fast hash of a byte string (never -1, as a Py_hash_t of the same width)
  * fw_table_alloc, fw_table_free
  *               zeroed memory for big hash tables, in transparent huge pages on Linux
- * FW_PREFETCH   a hint to bring an address into the cache
+ * FW_PREFETCH   (_portable.h) a hint to bring an address into the cache
  */
 #ifndef FASTW2V_HASHING_H
 #define FASTW2V_HASHING_H
@@ -13,11 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__GNUC__) || defined(__clang__)
-#define FW_PREFETCH(p) __builtin_prefetch(p)
-#else
-#define FW_PREFETCH(p) ((void)0)
-#endif
+#include "_portable.h"
 
 /* A hash of n bytes, much cheaper than Python's SipHash: 8 bytes at a time, the last 8
    overlapping the previous ones; 4 to 7 bytes as their first and last 4; fewer as three of

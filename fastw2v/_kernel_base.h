@@ -13,18 +13,11 @@
 #if defined(_WIN32)
 #include <malloc.h>
 #endif
+#include "_portable.h"
 
 #define FW_MAX_EXP 6.0f
 #define FW_SIGMOID_TABLE_SIZE 1024
 #define FW_CACHE_LINE 64
-
-/* Everything a variant's fw_train_batch calls is inlined into it, so that it is built for
- * that variant's instruction set throughout. */
-#if defined(__GNUC__)
-#define FW_INLINE static inline __attribute__((always_inline))
-#else
-#define FW_INLINE static inline
-#endif
 
 /* Per-thread state: random generator, tallies and scratch buffers. */
 typedef struct {
@@ -156,7 +149,7 @@ FW_INLINE double fw_neg_log_sigmoid(double x) {
 /* Start fetching a row of `dim` floats for writing, one cache line at a time. */
 FW_INLINE void fw_prefetch_row(const float *row, int dim) {
     for (int k = 0; k < dim; k += FW_CACHE_LINE / (int)sizeof(float))
-        __builtin_prefetch(row + k, 1, 3);
+        FW_PREFETCH_WRITE(row + k);
 }
 
 #endif

@@ -8,7 +8,8 @@
  *   _loss_hs.h             hierarchical softmax: its outputs (Huffman paths), gradient and
  *                          the per-thread copies of the top Huffman nodes
  *   _sentence_trainers.h   the four sentence trainers, written once for any loss
- *   _vectors.h             dot products and row updates on GCC vectors
+ *   _vectors.h             dot products and row updates on GNU C vectors
+ *   _vectors_portable.h    the same in ISO C loops, for MSVC (see _portable.h)
  *   _kernels.h             the model (fw_model, one struct built by TrainingKernel), the
  *                          loss interface and one fw_train_batch per instruction set
  *
@@ -17,7 +18,7 @@
  * as wide as its registers, and fastw2v.cpu picks one at import (fw_use_variant): the best
  * this CPU runs, or the one that FASTW2V_CPU_VARIANT names. So one wheel runs on any x86-64
  * CPU, uses the wide registers where they exist, and every variant can be tested on one
- * machine. Other compilers and CPUs build the baseline alone.
+ * machine. Other compilers and CPUs, and FW_PORTABLE builds, build the baseline alone.
  *
  * No value of the weights or the learning rate makes a kernel index out of bounds: the
  * sigmoid table is indexed through a clamp that NaN cannot pass, and every NaN dot product
@@ -30,7 +31,7 @@
 #include "_loss_hs.h"
 #include "_loss_ns.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && __GNUC__ >= 11
+#if FW_GNU_C && !defined(__clang__) && defined(__x86_64__) && __GNUC__ >= 11
 #define FW_HAVE_VARIANTS 1
 #else
 #define FW_HAVE_VARIANTS 0

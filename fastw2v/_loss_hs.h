@@ -51,11 +51,11 @@ FW_INLINE float *fw_hs_row(const fw_hierarchical_softmax *hs, const fw_worker *w
 /* Waiting for the lock yields the core: with more workers than cores, the holder may be
  * waiting for one. */
 FW_INLINE void fw_lock(unsigned char *lock) {
-    while (__atomic_test_and_set(lock, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(lock, __ATOMIC_RELAXED)) fw_yield();
+    while (FW_FLAG_TEST_AND_SET(lock))
+        while (FW_FLAG_IS_SET(lock)) fw_yield();
 }
 
-FW_INLINE void fw_unlock(unsigned char *lock) { __atomic_clear(lock, __ATOMIC_RELEASE); }
+FW_INLINE void fw_unlock(unsigned char *lock) { FW_FLAG_CLEAR(lock); }
 
 /* Merge this thread's copy of the top nodes into syn1: shared += copy - base (what this
  * thread changed since the last merge, on top of what the others merged meanwhile), then
@@ -64,8 +64,8 @@ FW_INLINE void fw_unlock(unsigned char *lock) { __atomic_clear(lock, __ATOMIC_RE
  * (at the start of a batch, when the copy holds nothing new). */
 FW_INLINE void fw_hs_merge_top_nodes(const fw_hierarchical_softmax *hs, fw_worker *w, int pull) {
     int64_t n = (int64_t)hs->top_nodes * hs->dim;
-    float *restrict shared = hs->syn1 + (int64_t)fw_hs_first_top_node(hs) * hs->dim;
-    float *restrict copy = w->top, *restrict base = w->top_base;
+    float *FW_RESTRICT shared = hs->syn1 + (int64_t)fw_hs_first_top_node(hs) * hs->dim;
+    float *FW_RESTRICT copy = w->top, *FW_RESTRICT base = w->top_base;
     fw_lock(hs->top_lock);
     if (pull) {
         memcpy(copy, shared, sizeof(float) * n);

@@ -15,7 +15,8 @@
  *
  * The kernels are compiled for AVX-512 through function attributes, so the module builds
  * with plain compiler flags; callers check fw_bf16_supported() before using them. With a
- * compiler other than GCC on x86-64 only the stubs are built and support is reported absent.
+ * compiler other than GCC on x86-64 (or FW_PORTABLE) only the stubs are built and support is
+ * reported absent.
  */
 #ifndef FASTW2V_NEAREST_H
 #define FASTW2V_NEAREST_H
@@ -24,6 +25,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "_portable.h"
 
 #define FW_QUERY_GROUP 12 /* queries scored together by the micro-kernel */
 #define FW_TILE 16        /* keys per tile: one register of scores */
@@ -43,7 +46,7 @@ typedef struct {
     float *thresholds;  /* keys scoring below are not kept */
 } fw_candidates;
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && __GNUC__ >= 10
+#if FW_GNU_C && !defined(__clang__) && defined(__x86_64__) && __GNUC__ >= 10
 #define FW_HAVE_BF16_KERNEL 1
 #include <immintrin.h>
 #define FW_AVX512_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,fma")))

@@ -14,7 +14,11 @@
  * fw_train_batch<suffix> calls one function per loss, compiled for the variant's
  * instruction set with everything it calls inlined.
  */
+#if FW_GNU_C
 #include "_vectors.h"
+#else
+#include "_vectors_portable.h"
+#endif
 
 #define fw_pairs FW_VARIANT_NAME(fw_pairs)
 #define fw_predict FW_VARIANT_NAME(fw_predict)
@@ -286,7 +290,7 @@ FW_INLINE void fw_train_sentences(const fw_model *m, fw_worker *w, const int32_t
  * losses are chosen once per batch, without a test of the model's settings inside the
  * sentence loop, and each function stays the size of one set of trainers. */
 #define FW_TRAIN_BATCH_FOR(name, losses)                                                    \
-    FW_VARIANT_TARGET __attribute__((noinline)) static void FW_VARIANT_NAME(name)(         \
+    FW_VARIANT_TARGET FW_NOINLINE static void FW_VARIANT_NAME(name)(                       \
             const fw_model *m, fw_worker *w, const int32_t *ids, const int64_t *ends,      \
             int64_t n_sentences, float alpha_start, float alpha_end, int compute_loss) {   \
         fw_train_sentences(m, w, ids, ends, n_sentences, alpha_start, alpha_end,          \

@@ -4,6 +4,7 @@ import fnmatch
 import importlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import types
@@ -13,6 +14,7 @@ import pytest
 
 import fastw2v
 from fastw2v._config import build_info
+import c_units
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +26,7 @@ def test_version_is_a_string():
 def test_compiled_extension_is_active():
     info = build_info()
     assert info["compiled"] is True, info
-    assert "-O3" in info["compile_args"]
+    assert ("/O2" if sys.platform == "win32" else "-O3") in info["compile_args"]
     assert "numpy" in info["blas"]
     from fastw2v import cpu
     assert info["kernel_variant"].startswith(cpu.active)
@@ -113,3 +115,28 @@ def test_stubs_declare_exactly_the_compiled_modules_public_names():
         assert names == public, stub.name
         for cls, declared in members.items():
             assert [m for m in declared if not hasattr(getattr(module, cls), m)] == [], cls
+
+
+
+@pytest.mark.skipif(sys.platform == "win32" or not (shutil.which("cc") or shutil.which("gcc")),
+                    reason="needs a GCC-compatible cc (on Windows, building is the check)")
+def test_portable_path_is_iso_c(tmp_path):
+    """The path MSVC compiles, forced with FW_PORTABLE, is ISO C11: every header and C
+    snippet of the modules compiles with -pedantic-errors and without any GNU-only attribute
+    or builtin, and every header in fastw2v/ is reached from one of them."""
+    package = ROOT / "fastw2v"
+    units = c_units.translation_units(package)
+    assert c_units.reached_headers(units, package) == {path.name for path in package.glob("*.h")}
+    prelude = c_units.system_headers_prelude(units, package)
+    prelude += "#pragma GCC poison %s\n" % " ".join(c_units.GNU_ONLY)
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    failures = []
+    for name, code in units.items():
+        unit = tmp_path / (re.sub(r"\W", "_", name) + ".c")
+        unit.write_text(prelude + code, encoding="utf8")
+        run = subprocess.run([compiler, "-std=c11", "-pedantic-errors", "-Werror=vla",
+                              "-DFW_PORTABLE", "-D_GNU_SOURCE", "-I", str(package),
+                              "-fsyntax-only", str(unit)], capture_output=True, text=True)
+        if run.returncode != 0:
+            failures.append("%s:\n%s" % (name, run.stderr))
+    assert failures == [], "\n".join(failures)
