@@ -22,7 +22,7 @@
 #endif
 
 /* Predictions a thread makes between merges of its copy of the top nodes. */
-#define FW_TOP_SYNC 64
+#define FW_TOP_SYNC 512
 
 typedef struct {
     float *syn1;                    /* inner-node vectors, n_words - 1 rows of dim */

@@ -18,9 +18,11 @@ from fastw2v import _alias, _huffman
 logger = logging.getLogger(__name__)
 
 # Inner nodes nearest the Huffman root, which lie on nearly every word's path, that each
-# worker thread trains in a copy of its own and merges every 64 predictions when there are
+# worker thread trains in a copy of its own and merges every 512 predictions when there are
 # several threads (see ``_loss_hs.h``): shared, both cores would write them for every word.
-TOP_HUFFMAN_NODES = 32
+# 256 nodes (100 KB a thread at 100 dimensions) trained CBOW HS 7% faster than 32 merged
+# every 64 (docs/performance.md, issue #25).
+TOP_HUFFMAN_NODES = 256
 
 
 def alias_table(counts: npt.ArrayLike, ns_exponent: float = 0.75,

@@ -221,7 +221,7 @@ def train_with_top_nodes(sg, batched, top_nodes, n_workers, n_words=2000, n_batc
 @pytest.mark.parametrize("n_workers", [1, 2])
 def test_top_huffman_node_copies_merge_exactly(sg, batched, top_nodes, n_workers):
     # Each worker trains the top Huffman nodes in its own copy and merges it into syn1
-    # every FW_TOP_SYNC (64) predictions and at the end of each batch. Batches of many
+    # every FW_TOP_SYNC (512) predictions and at the end of each batch. Batches of many
     # merge intervals, trained one at a time: every merge must hand on exactly what was
     # trained, as if there were no copies.
     plain = train_with_top_nodes(sg, batched, 0, n_workers)
@@ -259,7 +259,7 @@ def test_kernel_needs_a_loss():
                                                 keep_threshold=np.full(3, 2 ** 32, np.uint64)))
 
 
-@pytest.mark.parametrize("workers,hs,expected", [(2, 1, 32), (1, 1, 0), (3, 0, 0)])
+@pytest.mark.parametrize("workers,hs,expected", [(2, 1, 58), (1, 1, 0), (3, 0, 0)])
 def test_word2vec_copies_top_nodes_with_several_workers_and_hs(workers, hs, expected):
     sentences = [["w%d" % (i % 60) for i in range(j, j + 20)] for j in range(40)]
     model = Word2Vec(sentences, vector_size=8, min_count=1, hs=hs, negative=0 if hs else 5,

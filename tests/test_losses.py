@@ -51,7 +51,8 @@ def test_negative_sampling_holds_its_alias_table():
 
 
 @pytest.mark.parametrize("n_words,workers,batched,expected", [
-    (50, 2, True, losses.TOP_HUFFMAN_NODES), (50, 1, True, 0), (50, 4, False, 0),
+    (1000, 2, True, losses.TOP_HUFFMAN_NODES), (50, 2, True, 49), (50, 1, True, 0),
+    (50, 4, False, 0),
     (10, 2, True, 9), (1, 2, True, 0)])
 def test_top_nodes_are_copied_with_several_workers_in_the_batched_scheme(n_words, workers,
                                                                        batched, expected):
