@@ -19,6 +19,10 @@ shared virtual machines it switches between about 55 ns and about 320 ns as the 
 the two vCPUs, and two workers, which write the same rows, train far slower at 320 ns; two
 processes share no rows and do not notice. The runs record it before and after, and the table
 counts the 2-worker runs with a reading over 150 ns (the state may change during a run).
+
+``share`` is issue #25's measure: (2 workers / 1) / (2 processes / 1), the median of the
+repeats' own ratios; ``share at <= 150 ns`` the same over the repeats whose 2-worker run saw
+no reading over 150 ns (their number in brackets).
 """
 import argparse
 import os
@@ -40,7 +44,7 @@ SCALING_MODES = ([mode for mode in MODES if not mode.endswith(("-py", "-gz", "-u
                  + [objective + kind for kind in ("-py", "-gz", "-utf8", "-ints")
                     for objective in ("sg-ns", "cbow-ns")])
 COLUMNS = ["mode", "1 worker", "2 workers", "2 processes", "2 workers / 1",
-           "2 processes / 1", "runs", "2 workers at > 150 ns"]
+           "2 processes / 1", "share", "runs", "2 workers at > 150 ns", "share at <= 150 ns"]
 SLOW_LINE_NS = 150  # a round trip slower than this: the vCPUs are placed apart
 
 
@@ -115,24 +119,36 @@ def combined(trials):
     return dict(head, words_per_second=words / (end - start), version=trials[0]["version"])
 
 
+def slow(run):
+    """Whether the cache-line probe read over SLOW_LINE_NS before or after ``run``."""
+    return max(run.get("line_round_trip_ns") or 0,
+               run.get("line_round_trip_after_ns") or 0) > SLOW_LINE_NS
+
+
 def summarize(runs):
-    """Per mode: the median words/s of each kind and the two ratios to one worker (medians
-    of the per-repeat ratios, so each ratio compares runs made minutes apart, not hours)."""
+    """Per mode: the median words/s of each kind, the two ratios to one worker and the share
+    (medians of the per-repeat ratios, so each ratio compares runs made minutes apart, not
+    hours), and the share over the repeats whose 2-worker run the probe found fast."""
     rows = []
     for mode in dict.fromkeys(run["mode"] for run in runs):
-        by_repeat = {}
+        by_repeat, slow_repeats = {}, set()
         for run in runs:
             if run["mode"] == mode and "error" not in run:
                 by_repeat.setdefault(run["repeat"], {})[run["kind"]] = run["words_per_second"]
-        complete = [kinds for kinds in by_repeat.values() if len(kinds) == len(KINDS)]
+                if run["kind"] == "2 workers" and slow(run):
+                    slow_repeats.add(run["repeat"])
+        complete = {repeat: kinds for repeat, kinds in by_repeat.items()
+                    if len(kinds) == len(KINDS)}
+        shares = {repeat: k["2 workers"] / k["2 processes"] for repeat, k in complete.items()}
+        near = [share for repeat, share in shares.items() if repeat not in slow_repeats]
         row = {"mode": mode, "runs": len(complete), "2 workers at > 150 ns": sum(
-            1 for run in runs if run["mode"] == mode and run["kind"] == "2 workers"
-            and max(run.get("line_round_trip_ns") or 0,
-                    run.get("line_round_trip_after_ns") or 0) > SLOW_LINE_NS)}
+            1 for run in runs if run["mode"] == mode and run["kind"] == "2 workers" and slow(run)),
+            "share": median(list(shares.values())) if shares else None,
+            "share at <= 150 ns": median(near) if near else None, "near runs": len(near)}
         for kind in KINDS:
-            row[kind] = median([k[kind] for k in complete]) if complete else None
+            row[kind] = median([k[kind] for k in complete.values()]) if complete else None
         for kind in KINDS[1:]:
-            row[kind + " / 1"] = (median([k[kind] / k["1 worker"] for k in complete])
+            row[kind + " / 1"] = (median([k[kind] / k["1 worker"] for k in complete.values()])
                                   if complete else None)
         rows.append(row)
     return rows
@@ -148,6 +164,9 @@ def results_table(rows):
                     "2 workers at > 150 ns": str(row["2 workers at > 150 ns"])}
         cell_row.update({kind: cell(row[kind], "%.2fM", 1e6) for kind in KINDS})
         cell_row.update({kind + " / 1": cell(row[kind + " / 1"], "%.2fx") for kind in KINDS[1:]})
+        cell_row["share"] = cell(row["share"], "%.2f")
+        cell_row["share at <= 150 ns"] = (cell(row["share at <= 150 ns"], "%.2f")
+                                          + " (%d)" % row["near runs"])
         cells.append(cell_row)
     return format_table(cells, COLUMNS)
 

@@ -7,8 +7,8 @@
  * The top_nodes inner nodes nearest the root (the highest numbers) lie on nearly every
  * word's path, so with shared rows every core would write them for every word. Each thread
  * can train them in a copy of its own instead, merged into syn1 under top_lock every
- * FW_TOP_SYNC predictions and at the start and end of each batch (top_nodes 0: no copies;
- * fastw2v.losses.HierarchicalSoftmax.top_nodes decides how many).
+ * top_sync predictions and at the start and end of each batch (top_nodes 0: no copies;
+ * fastw2v.losses.HierarchicalSoftmax.thread_copies decides how many, and how often).
  */
 #ifndef FASTW2V_LOSS_HS_H
 #define FASTW2V_LOSS_HS_H
@@ -21,9 +21,6 @@
 #define fw_yield() sched_yield()
 #endif
 
-/* Predictions a thread makes between merges of its copy of the top nodes. */
-#define FW_TOP_SYNC 512
-
 typedef struct {
     float *syn1;                    /* inner-node vectors, n_words - 1 rows of dim */
     int dim;
@@ -33,6 +30,7 @@ typedef struct {
     const int32_t *points;          /* inner nodes on the path, aligned with codes */
     int max_code_len;               /* longest path */
     int top_nodes;                  /* inner nodes each thread trains in its own copy */
+    int top_sync;                   /* predictions a thread makes between merges */
     unsigned char *top_lock;
 } fw_hierarchical_softmax;
 
@@ -77,7 +75,7 @@ FW_INLINE void fw_hs_merge_top_nodes(const fw_hierarchical_softmax *hs, fw_worke
         }
     }
     fw_unlock(hs->top_lock);
-    w->top_countdown = FW_TOP_SYNC;
+    w->top_countdown = hs->top_sync;
 }
 
 FW_INLINE void fw_hs_begin_batch(const fw_hierarchical_softmax *hs, fw_worker *w) {

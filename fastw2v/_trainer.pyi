@@ -58,6 +58,7 @@ class KernelConfig:
     hierarchical_softmax: Optional[HierarchicalSoftmax]
     syn1: Optional[npt.NDArray[np.float32]]
     top_nodes: int
+    top_sync: int
     lockf: Optional[npt.NDArray[np.float32]]
     def __init__(self, *, syn0: npt.NDArray[np.float32], keep_threshold: npt.NDArray[np.uint64],
                  sg: int = 0, window: int = 5, cbow_mean: int = 1, shrink_windows: int = 1,
@@ -65,7 +66,7 @@ class KernelConfig:
                  syn1neg: Optional[npt.NDArray[np.float32]] = None,
                  hierarchical_softmax: Optional[HierarchicalSoftmax] = None,
                  syn1: Optional[npt.NDArray[np.float32]] = None, top_nodes: int = 0,
-                 lockf: Optional[npt.NDArray[np.float32]] = None) -> None: ...
+                 top_sync: int = 0, lockf: Optional[npt.NDArray[np.float32]] = None) -> None: ...
 
 class TrainingKernel:
     """The C form of a ``KernelConfig``, shared by all worker threads of a training run."""

@@ -35,7 +35,7 @@ cdef extern from "_kernels.h" nogil:
         const int64_t *code_offsets
         const uint8_t *codes
         const int32_t *points
-        int max_code_len, top_nodes
+        int max_code_len, top_nodes, top_sync
         unsigned char *top_lock
     ctypedef struct fw_model:
         float *syn0
@@ -325,8 +325,9 @@ cdef class KernelConfig:
         Train with negative sampling, into ``syn1neg`` (shape of ``syn0``).
     hierarchical_softmax : fastw2v.losses.HierarchicalSoftmax, optional
         Train with hierarchical softmax, into ``syn1`` (a row per inner node), with
-        ``top_nodes`` nodes nearest the root trained in a copy per thread
-        (``HierarchicalSoftmax.top_nodes``). At least one of the two losses is needed.
+        ``top_nodes`` nodes nearest the root trained in a copy per thread, merged every
+        ``top_sync`` predictions (``HierarchicalSoftmax.thread_copies``). At least one of the
+        two losses is needed.
     lockf : ndarray of float32, shape (n_words,), optional
         Factor of each word's input-row updates (gensim's ``vectors_lockf``: 0 locks the
         row); None: 1 for every word.
@@ -343,6 +344,7 @@ cdef class KernelConfig:
     hierarchical_softmax: object = None
     syn1: object = None
     top_nodes: int = 0
+    top_sync: int = 0
     lockf: object = None
 
 
@@ -389,7 +391,8 @@ cdef class TrainingKernel:
         if config.negative_sampling is not None:
             self.set_negative_sampling(config.negative_sampling, config.syn1neg)
         if config.hierarchical_softmax is not None:
-            self.set_hierarchical_softmax(config.hierarchical_softmax, config.syn1, config.top_nodes)
+            self.set_hierarchical_softmax(config.hierarchical_softmax, config.syn1, config.top_nodes,
+                                          config.top_sync)
         elif config.top_nodes:
             raise ValueError("top_nodes is for hierarchical softmax")
 
@@ -415,7 +418,7 @@ cdef class TrainingKernel:
         self.model.ns.alias_prob = &prob[0]
         self.model.ns.alias_index = &index[0]
 
-    cdef set_hierarchical_softmax(self, loss, syn1, int top_nodes):
+    cdef set_hierarchical_softmax(self, loss, syn1, int top_nodes, int top_sync):
         cdef float[:, ::1] rows = syn1
         cdef const int64_t[::1] offsets = loss.offsets
         cdef const uint8_t[::1] codes = loss.codes
@@ -433,6 +436,8 @@ cdef class TrainingKernel:
         if top_nodes < 0 or top_nodes > max(n - 1, 0) or (top_nodes and rows.shape[0] < n - 1):
             raise ValueError("top_nodes must be in [0, %d], the inner nodes of the Huffman tree"
                              % max(n - 1, 0))
+        if top_nodes and top_sync < 1:
+            raise ValueError("top_sync must be >= 1 with top_nodes")
         self.arrays += [syn1, loss.offsets, loss.codes, loss.points]
         self.top_lock = 0
         self.model.losses |= FW_HIERARCHICAL_SOFTMAX
@@ -444,6 +449,7 @@ cdef class TrainingKernel:
         self.model.hs.points = &points[0] if points.shape[0] else NULL
         self.model.hs.max_code_len = int(np.max(lengths)) if n else 0
         self.model.hs.top_nodes = top_nodes
+        self.model.hs.top_sync = top_sync
         self.model.hs.top_lock = &self.top_lock
 
     cdef check_worker(self, WorkerState worker):

@@ -18,11 +18,14 @@ from fastw2v import _alias, _huffman
 logger = logging.getLogger(__name__)
 
 # Inner nodes nearest the Huffman root, which lie on nearly every word's path, that each
-# worker thread trains in a copy of its own and merges every 512 predictions when there are
-# several threads (see ``_loss_hs.h``): shared, both cores would write them for every word.
-# 256 nodes (100 KB a thread at 100 dimensions) trained CBOW HS 7% faster than 32 merged
-# every 64 (docs/performance.md, issue #25).
-TOP_HUFFMAN_NODES = 256
+# worker thread trains in a copy of its own when there are several threads, and the
+# predictions between its merges (see ``_loss_hs.h``): shared, both cores would write them
+# for every word. By architecture: 256 nodes merged every 512 predictions trained CBOW HS 9%
+# faster than 32 every 64, at the same quality; skip-gram, whose predictions cost about six
+# times as much, lost about a point of analogy accuracy with them and keeps 32 every 64
+# (docs/performance.md, issue #25).
+TOP_HUFFMAN_NODES = {"sg": 32, "cbow": 256}
+TOP_NODE_SYNC = {"sg": 64, "cbow": 512}
 
 
 def alias_table(counts: npt.ArrayLike, ns_exponent: float = 0.75,
@@ -125,8 +128,9 @@ class HierarchicalSoftmax:
         """Inner nodes of the tree (one fewer than the words): the rows of ``syn1`` used."""
         return max(len(self.offsets) - 2, 0)
 
-    def top_nodes(self, workers: int, batched: bool) -> int:
-        """How many nodes nearest the root each worker thread trains in its own copy.
+    def thread_copies(self, workers: int, batched: bool, sg: bool) -> tuple[int, int]:
+        """How many nodes nearest the root each worker thread trains in its own copy, and
+        how many predictions it makes between merges.
 
         Copies pay with several threads, which would otherwise all write those rows for
         every word; they have been measured with the batched scheme only.
@@ -137,13 +141,17 @@ class HierarchicalSoftmax:
             Worker threads.
         batched : bool
             Whether the batched update scheme trains (else the classic one).
+        sg : bool
+            Skip-gram (else CBOW).
 
         Returns
         -------
-        int
-            ``TOP_HUFFMAN_NODES`` (at most every inner node) with several workers and the
-            batched scheme, else 0.
+        (int, int)
+            With several workers and the batched scheme, ``TOP_HUFFMAN_NODES`` (at most
+            every inner node) and ``TOP_NODE_SYNC`` of the architecture; else ``(0, 0)``.
         """
-        if workers < 2 or not batched:
-            return 0
-        return min(TOP_HUFFMAN_NODES, self.inner_nodes)
+        if workers < 2 or not batched or not self.inner_nodes:
+            return 0, 0
+        architecture = "sg" if sg else "cbow"
+        return (min(TOP_HUFFMAN_NODES[architecture], self.inner_nodes),
+                TOP_NODE_SYNC[architecture])

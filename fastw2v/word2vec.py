@@ -760,12 +760,14 @@ class Word2Vec:
         lockf = self.wv.vectors_lockf
         if not np.isfinite(lockf).all():
             raise ValueError("wv.vectors_lockf holds NaN or infinite values")
+        top_nodes, top_sync = (hs.thread_copies(self.workers, batched, bool(self.sg))
+                               if hs is not None else (0, 0))
         return _trainer.TrainingKernel(_trainer.KernelConfig(
             syn0=self.wv.vectors, keep_threshold=tables["keep"], sg=self.sg, window=self.window,
             cbow_mean=self.cbow_mean, shrink_windows=self.shrink_windows, batched=batched,
             negative_sampling=tables["negative_sampling"], syn1neg=self.syn1neg,
             hierarchical_softmax=hs, syn1=self.syn1,
-            top_nodes=hs.top_nodes(self.workers, batched) if hs is not None else 0,
+            top_nodes=top_nodes, top_sync=top_sync,
             lockf=None if np.all(lockf == 1.0) else np.ascontiguousarray(lockf, np.float32)))
 
     def _workers(self) -> list[_trainer.WorkerState]:

@@ -230,7 +230,9 @@ def test_scaling_summary_takes_each_repeats_ratio_to_its_own_one_worker_run():
     lines = scaling.results_table([row]).splitlines()
     assert lines[0] == "| " + " | ".join(scaling.COLUMNS) + " |"
     assert row["2 workers at > 150 ns"] == 1  # repeat 1's (processes do not count)
-    assert lines[2] == "| sg-ns | 1.50M | 2.40M | 2.90M | 1.65x | 1.95x | 2 | 1 |"
+    assert row["share"] == pytest.approx((1.8 / 2.0 + 3 / 3.8) / 2)
+    assert row["share at <= 150 ns"] == pytest.approx(3 / 3.8) and row["near runs"] == 1
+    assert lines[2] == "| sg-ns | 1.50M | 2.40M | 2.90M | 1.65x | 1.95x | 0.84 | 2 | 1 | 0.79 (1) |"
 
 
 def test_barrier_waits_for_every_party(tmp_path):

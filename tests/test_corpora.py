@@ -137,7 +137,9 @@ def test_iterable_and_file_modes_learn_alike(tmp_path):
     from_file = Word2Vec(corpus_file=path, **common)
     from_list = Word2Vec(sentences, **common)
     assert from_file.wv.index_to_key == from_list.wv.index_to_key
-    np.testing.assert_allclose(from_file.training_loss, from_list.training_loss, rtol=0.05)
+    # two threads share the rows (Hogwild): each epoch's loss varies by 1-3% from run to run,
+    # up to 7% (15 runs), with the file's ranges trained by both workers
+    np.testing.assert_allclose(from_file.training_loss, from_list.training_loss, rtol=0.1)
 
 
 @pytest.mark.parametrize("reader", [LineSentence, Text8Corpus])

@@ -206,7 +206,8 @@ def train_with_top_nodes(sg, batched, top_nodes, n_workers, n_words=2000, n_batc
     keep = np.full(n_vocab, 2 ** 32, dtype=np.uint64)
     kernel = _trainer.TrainingKernel(_trainer.KernelConfig(
         syn0=syn0, keep_threshold=keep, sg=sg, window=4, batched=batched,
-        hierarchical_softmax=losses.HierarchicalSoftmax(counts), syn1=syn1, top_nodes=top_nodes))
+        hierarchical_softmax=losses.HierarchicalSoftmax(counts), syn1=syn1, top_nodes=top_nodes,
+        top_sync=37))
     workers = [_trainer.WorkerState(dim, 11 + k) for k in range(n_workers)]
     for b in range(n_batches):
         ids = rng.integers(0, n_vocab, n_words).astype(np.int32)
@@ -221,7 +222,7 @@ def train_with_top_nodes(sg, batched, top_nodes, n_workers, n_words=2000, n_batc
 @pytest.mark.parametrize("n_workers", [1, 2])
 def test_top_huffman_node_copies_merge_exactly(sg, batched, top_nodes, n_workers):
     # Each worker trains the top Huffman nodes in its own copy and merges it into syn1
-    # every FW_TOP_SYNC (512) predictions and at the end of each batch. Batches of many
+    # every top_sync (here 37) predictions and at the end of each batch. Batches of many
     # merge intervals, trained one at a time: every merge must hand on exactly what was
     # trained, as if there were no copies.
     plain = train_with_top_nodes(sg, batched, 0, n_workers)
@@ -236,12 +237,12 @@ def test_kernel_refuses_top_nodes_outside_the_huffman_tree():
     counts = np.arange(50, 0, -1)  # 50 words: 49 inner nodes
     syn0 = np.zeros((50, 4), np.float32)
 
-    def kernel(top_nodes, hs=True):
+    def kernel(top_nodes, hs=True, top_sync=64):
         return _trainer.TrainingKernel(_trainer.KernelConfig(
             syn0=syn0, keep_threshold=np.full(50, 2 ** 32, np.uint64),
             negative_sampling=None if hs else losses.NegativeSampling(counts, 2),
             syn1neg=syn0.copy(), hierarchical_softmax=losses.HierarchicalSoftmax(counts) if hs
-            else None, syn1=syn0.copy(), top_nodes=top_nodes))
+            else None, syn1=syn0.copy(), top_nodes=top_nodes, top_sync=top_sync))
 
     assert kernel(49).top_nodes == 49
     assert kernel(0).top_nodes == 0
@@ -250,6 +251,8 @@ def test_kernel_refuses_top_nodes_outside_the_huffman_tree():
             kernel(top_nodes)
     with pytest.raises(ValueError, match="top_nodes"):
         kernel(1, hs=False)
+    with pytest.raises(ValueError, match="top_sync must be >= 1"):
+        kernel(8, top_sync=0)
 
 
 def test_kernel_needs_a_loss():
@@ -259,11 +262,12 @@ def test_kernel_needs_a_loss():
                                                 keep_threshold=np.full(3, 2 ** 32, np.uint64)))
 
 
-@pytest.mark.parametrize("workers,hs,expected", [(2, 1, 58), (1, 1, 0), (3, 0, 0)])
-def test_word2vec_copies_top_nodes_with_several_workers_and_hs(workers, hs, expected):
+@pytest.mark.parametrize("workers,hs,sg,expected", [(2, 1, 0, 58), (2, 1, 1, 32), (1, 1, 0, 0),
+                                                   (3, 0, 0, 0)])
+def test_word2vec_copies_top_nodes_with_several_workers_and_hs(workers, hs, sg, expected):
     sentences = [["w%d" % (i % 60) for i in range(j, j + 20)] for j in range(40)]
     model = Word2Vec(sentences, vector_size=8, min_count=1, hs=hs, negative=0 if hs else 5,
-                     workers=workers, epochs=1, progress=False)
+                     sg=sg, workers=workers, epochs=1, progress=False)
     assert model._training_kernel().top_nodes == expected
 
 

@@ -50,15 +50,15 @@ def test_negative_sampling_holds_its_alias_table():
         losses.NegativeSampling(counts, 0)
 
 
-@pytest.mark.parametrize("n_words,workers,batched,expected", [
-    (1000, 2, True, losses.TOP_HUFFMAN_NODES), (50, 2, True, 49), (50, 1, True, 0),
-    (50, 4, False, 0),
-    (10, 2, True, 9), (1, 2, True, 0)])
+@pytest.mark.parametrize("n_words,workers,batched,sg,expected", [
+    (1000, 2, True, False, (256, 512)), (1000, 2, True, True, (32, 64)),
+    (50, 2, True, False, (49, 512)), (50, 1, True, False, (0, 0)), (50, 4, False, True, (0, 0)),
+    (10, 2, True, True, (9, 64)), (1, 2, True, False, (0, 0))])
 def test_top_nodes_are_copied_with_several_workers_in_the_batched_scheme(n_words, workers,
-                                                                       batched, expected):
+                                                                       batched, sg, expected):
     tree = losses.HierarchicalSoftmax(np.arange(n_words, 0, -1))
     assert tree.inner_nodes == max(n_words - 1, 0)
-    assert tree.top_nodes(workers, batched) == expected
+    assert tree.thread_copies(workers, batched, sg) == expected
 
 
 class _ReferenceCountOnly:
