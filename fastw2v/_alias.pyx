@@ -11,6 +11,18 @@ from libc.stdint cimport int32_t, int64_t
 import numpy as np
 
 
+cdef inline void file_bucket(int64_t *stacks, Py_ssize_t n, Py_ssize_t *n_small,
+                             Py_ssize_t *n_large, int64_t bucket, double residual) noexcept nogil:
+    """Push ``bucket`` on the stack of under-full buckets (growing from the start of
+    ``stacks``) or of the others (growing from its end)."""
+    if residual < 1.0:
+        stacks[n_small[0]] = bucket
+        n_small[0] += 1
+    else:
+        n_large[0] += 1
+        stacks[n - n_large[0]] = bucket
+
+
 def pair_buckets(double[::1] residual not None):
     """Pair under-full buckets with over-full ones.
 
@@ -31,32 +43,22 @@ def pair_buckets(double[::1] residual not None):
     cdef volatile double deficit
     prob_array = np.ones(n, dtype=np.float64)
     alias_array = np.arange(n, dtype=np.int32)
-    small_array = np.empty(n, dtype=np.int64)
-    large_array = np.empty(n, dtype=np.int64)
+    stacks_array = np.empty(n, dtype=np.int64)  # the two stacks never hold more than n
     cdef double[::1] prob = prob_array
     cdef int32_t[::1] alias = alias_array
-    cdef int64_t[::1] small = small_array, large = large_array
+    cdef int64_t[::1] stacks_view = stacks_array
+    cdef int64_t *stacks = &stacks_view[0] if n else NULL
     with nogil:
         for i in range(n):
-            if residual[i] < 1.0:
-                small[n_small] = i
-                n_small += 1
-            else:
-                large[n_large] = i
-                n_large += 1
+            file_bucket(stacks, n, &n_small, &n_large, i, residual[i])
         while n_small and n_large:
             n_small -= 1
+            s = stacks[n_small]
+            g = stacks[n - n_large]
             n_large -= 1
-            s = small[n_small]
-            g = large[n_large]
             prob[s] = residual[s]
             alias[s] = <int32_t>g
             deficit = 1.0 - residual[s]
             residual[g] -= deficit
-            if residual[g] < 1.0:
-                small[n_small] = g
-                n_small += 1
-            else:
-                large[n_large] = g
-                n_large += 1
+            file_bucket(stacks, n, &n_small, &n_large, g, residual[g])
     return prob_array, alias_array
