@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 # Inner nodes nearest the Huffman root, which lie on nearly every word's path, that each
 # worker thread trains in a copy of its own when there are several threads, and the
 # predictions between its merges (see ``_loss_hs.h``): shared, both cores would write them
-# for every word. By architecture: 256 nodes merged every 512 predictions trained CBOW HS 9%
+# for every word. By architecture: 256 nodes merged every 512 predictions trained CBOW HS 6-9%
 # faster than 32 every 64, at the same quality; skip-gram, whose predictions cost about six
 # times as much, lost about a point of analogy accuracy with them and keeps 32 every 64
 # (docs/performance.md, issue #25).

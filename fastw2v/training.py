@@ -5,8 +5,9 @@ A :class:`Run` is one ``train()`` call: its epochs, learning-rate schedule
 (:class:`Reporter`). Four feeding paths (:class:`Feed` picks one per ``train()`` call) share
 one learning-rate schedule and one tally:
 
-- ranges: each worker takes the next byte range (about 1 MB) of a plain local file and
-  reads, splits, converts and trains it entirely in compiled code, without the GIL;
+- ranges: each worker takes the next byte range (about 1 MB, smaller towards the end: see
+  ``CompiledSource.ranges``) of a plain local file and reads, splits, converts and trains it
+  entirely in compiled code, without the GIL;
 - stream: the calling thread only reads (and decompresses) compressed or remote files in
   chunks; compiled code splits each chunk and looks its words up without the GIL, and the
   workers train the jobs;

@@ -117,7 +117,6 @@ def test_stubs_declare_exactly_the_compiled_modules_public_names():
             assert [m for m in declared if not hasattr(getattr(module, cls), m)] == [], cls
 
 
-
 @pytest.mark.skipif(sys.platform == "win32" or not (shutil.which("cc") or shutil.which("gcc")),
                     reason="needs a GCC-compatible cc (on Windows, building is the check)")
 def test_portable_path_is_iso_c(tmp_path):
