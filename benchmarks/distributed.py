@@ -9,6 +9,9 @@ within 1 point and WordSim-353 within 0.02. Also 4 Dask workers on the machine's
 ``--sweep`` instead trains one epoch with each synchronisation setting (``sync_seconds``,
 ``hot_rows``, ``tail_every``) and scores it: how the defaults were chosen.
 
+``--transport`` measures what Dask itself costs: two actors (one per worker process) echo
+float32 arrays of 0 to 32 MB; the client's CPU and the wall time per pair of calls.
+
 Each cluster run also records where its time went (``seconds``, summed over the epochs and
 the replicas): ``cpu_train``, ``cpu_sync`` (replicas applying and taking deltas),
 ``cpu_comm`` (the workers' event loops moving messages) and ``client_cpu`` (the client and
@@ -43,6 +46,8 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", default="1,5", help="comma-separated epoch counts")
     parser.add_argument("--dask-workers", default="2,4", help="comma-separated cluster sizes")
     parser.add_argument("--sweep", action="store_true", help="score the sync settings")
+    parser.add_argument("--transport", action="store_true",
+                        help="time Dask actor calls carrying arrays instead of training")
     parser.add_argument("--output", help="JSON file (default benchmarks/results/distributed"
                         "[-sweep].json)")
     return parser.parse_args(argv)
@@ -90,9 +95,44 @@ def cluster_run(path, epochs, n_workers, **sync):
                 **score(model.wv), seconds_by_kind=event["seconds"])
 
 
+class Echo:
+    """A Dask actor returning what it is given."""
+
+    def echo(self, payload):
+        return payload
+
+
+def transport(sizes_mb=(0, 1, 8, 32), calls=20):
+    """Wall and client CPU milliseconds per pair of actor calls, each carrying a float32
+    array of each size to its actor and back."""
+    import numpy as np
+    from dask.distributed import Client, LocalCluster
+    rows = []
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
+        actors = [client.submit(Echo, actor=True, workers=[address]).result()
+                  for address in client.scheduler_info()["workers"]]
+        for mb in sizes_mb:
+            payload = np.ones(mb * 250_000 + 1, dtype=np.float32)
+            for actor in actors:
+                actor.echo(payload).result()
+            wall, cpu = time.perf_counter(), time.process_time()
+            for _ in range(calls):
+                for future in [actor.echo(payload) for actor in actors]:
+                    future.result()
+            rows.append({"mb_each_way_per_actor": mb,
+                         "wall_ms": round((time.perf_counter() - wall) / calls * 1e3, 2),
+                         "client_cpu_ms": round((time.process_time() - cpu) / calls * 1e3, 2)})
+    return rows
+
+
 def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.transport:
+        for row in transport():
+            print(row, flush=True)
+        return
     path = corpus(args)
     epochs = [int(e) for e in args.epochs.split(",")]
     name = "distributed-sweep" if args.sweep else "distributed"

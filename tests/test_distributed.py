@@ -15,7 +15,7 @@ from fastw2v import Word2Vec  # noqa: E402
 from fastw2v import distributed as fw_distributed  # noqa: E402
 from fastw2v.callbacks import CheckpointCallback, CallbackAny2Vec  # noqa: E402
 from fastw2v.corpora import PathLineSentences  # noqa: E402
-from fastw2v.distributed import shards, sync  # noqa: E402
+from fastw2v.distributed import driver, shards, sync  # noqa: E402
 from fastw2v.training import Diverged  # noqa: E402
 
 SMALL = dict(vector_size=24, window=3, min_count=1, sample=0, workers=1, progress=False)
@@ -92,6 +92,18 @@ def test_planted_structure_is_learned(client, tmp_path):
     saved = Word2Vec.load(checkpoint)  # the synchronised model of the last epoch
     np.testing.assert_array_equal(saved.wv.vectors, model.wv.vectors)
     saved.train(corpus_file=path, total_words=saved.corpus_total_words, epochs=1)
+
+
+def test_rounds_double_with_each_epoch_up_to_the_most(client, tmp_path):
+    growing = driver.round_seconds(0.25, 2.0)
+    assert [growing(epoch) for epoch in range(6)] == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]
+    assert [driver.round_seconds(0.25, None)(epoch) for epoch in (0, 3)] == [0.25, 0.25]
+    assert driver.round_seconds(0.5, 0.1)(4) == 0.5  # never below the first epoch's
+    path, clusters = planted_file(tmp_path)
+    model = fw_distributed.train(client, path, epochs=3, sync_seconds=0.01,
+                                 max_sync_seconds=0.03, **SMALL)
+    assert model.lifecycle_events[-1]["distributed"]["sync_seconds"] == [0.01, 0.02, 0.03]
+    assert nearest_cluster_rate(model.wv, clusters) >= 0.95
 
 
 def test_rows_exchange_keeps_every_update():
@@ -197,6 +209,7 @@ def test_empty_shard_is_named(client, tmp_path):
     ({"sentences": [["a"]]}, TypeError, "sentences= is not taken"),
     ({"max_vocab_size": 10}, ValueError, "max_vocab_size"),
     ({"sync_seconds": 0}, ValueError, "sync_seconds"),
+    ({"max_sync_seconds": -1.0}, ValueError, "max_sync_seconds"),
     ({"corpus_file": []}, ValueError, "empty list"),
     ({"corpus_file": "walks.npy"}, ValueError, "integer walks"),
 ])
@@ -216,6 +229,42 @@ class _KillDuringEpoch(CallbackAny2Vec):
         self.epoch += 1
         if self.epoch == 2:
             threading.Timer(0.2, os.kill, (self.pid, signal.SIGKILL)).start()
+
+
+class _LostActor:
+    """An actor handle as Dask leaves it once its worker is gone: it refuses calls."""
+
+    def __getattr__(self, name):
+        raise RuntimeError("Worker holding Actor was lost.  Status: error")
+
+
+class _Done:
+    """A finished call's future."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def done(self):
+        return True
+
+    def result(self, timeout=None):
+        return self.value
+
+
+class _EchoActor:
+    def exchange(self, value):
+        return _Done(value)
+
+
+def test_a_call_to_a_replica_already_known_lost_drops_it(caplog):
+    team = driver._Team.__new__(driver._Team)
+    team.client = type("Client", (), {"cancel": lambda self, futures: None})()
+    team.members = {0: driver._Member("tcp://gone:1", None, _LostActor()),
+                    1: driver._Member("tcp://here:1", None, _EchoActor())}
+    with caplog.at_level(logging.WARNING, logger="fastw2v.distributed"):
+        results, lost = team.call("exchange", {0: ("a",), 1: ("b",)})
+    assert results == {1: "b"} and lost == [0] and team.alive() == [1]
+    assert "replica 0 on Dask worker tcp://gone:1 was lost" in caplog.text
 
 
 def test_a_worker_killed_mid_training_does_not_lose_the_run(tmp_path, caplog):

@@ -3,9 +3,10 @@
 :func:`train` runs on the client. It places one :class:`~fastw2v.distributed.replica.Replica`
 actor on each Dask worker, has each count its shard, merges the counts into the vocabulary
 (as :meth:`fastw2v.Word2Vec.build_vocab` would choose it), sends it to the replicas once,
-then drives rounds: each round every replica trains about ``sync_seconds`` of its shard's
-byte ranges at the learning rates of the global schedule (linear in the bytes of all
-replicas), and sends the delta of the rows it changed; the client combines the deltas
+then drives rounds: each round every replica trains about ``sync_seconds`` (doubled with
+each epoch, up to ``max_sync_seconds``) of its shard's byte ranges at the learning rates
+of the global schedule (linear in the bytes of all replicas), and sends the delta of the
+rows it changed; the client combines the deltas
 (their sum, scaled down on rows where it could overshoot: see
 :mod:`fastw2v.distributed.sync`) into its own model (the last synchronised state), checks
 that it has not diverged, and sends the combination back with the next round's work, while
@@ -23,7 +24,7 @@ import os
 import pickle
 import time
 from numbers import Integral, Real
-from typing import Any, Sequence, Union
+from typing import Any, Callable, Sequence, Union
 
 from fastw2v import training
 from fastw2v.callbacks import notify
@@ -46,6 +47,7 @@ PathOrList = Union[str, os.PathLike, Sequence[Union[str, os.PathLike]]]
 
 _constraints: dict[str, list[Any]] = {
     "sync_seconds": [Interval(Real, 0, None, closed="neither")],
+    "max_sync_seconds": [None, Interval(Real, 0, None, closed="neither")],
     "hot_rows": [Interval(Integral, 0, None)],
     "tail_every": [Interval(Integral, 1, None)],
     "round_bytes": [None, Interval(Integral, 1, None)],
@@ -53,8 +55,8 @@ _constraints: dict[str, list[Any]] = {
 
 
 def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
-          hot_rows: int = 4096, tail_every: int = 8, round_bytes: int | None = None,
-          **word2vec_params: Any) -> Word2Vec:
+          max_sync_seconds: float | None = 2.0, hot_rows: int = 4096, tail_every: int = 8,
+          round_bytes: int | None = None, **word2vec_params: Any) -> Word2Vec:
     """Train a :class:`~fastw2v.Word2Vec` on a Dask cluster, one model replica per worker.
 
     Parameters
@@ -68,7 +70,12 @@ def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
         and URLs are decompressed once by each worker that reads them. One file is cut into
         byte ranges, one share per worker.
     sync_seconds : float
-        Training time of a round: each round, every replica sends the rows it changed.
+        Training time of a round in the first epoch: each round, every replica sends the
+        rows it changed.
+    max_sync_seconds : float or None
+        Rounds double in length with each epoch, from ``sync_seconds`` up to this (None:
+        they stay at ``sync_seconds``). As the learning rate falls, a replica's rows move
+        less per round and a longer round costs less quality than it saves in exchanges.
     hot_rows : int
         Rows (of the most frequent words; of ``syn1``, the nodes nearest the root) sent
         every round.
@@ -102,7 +109,8 @@ def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
         products far beyond the sigmoid's range): the message names the epoch and round.
     """
     sources = _sources(corpus_file)
-    validate(_constraints, {"sync_seconds": sync_seconds, "hot_rows": hot_rows,
+    validate(_constraints, {"sync_seconds": sync_seconds,
+                            "max_sync_seconds": max_sync_seconds, "hot_rows": hot_rows,
                             "tail_every": tail_every,
                             "round_bytes": round_bytes}, "fastw2v.distributed.train()")
     for name in ("sentences", "corpus_iterable", "corpus_file", "phrases"):
@@ -122,11 +130,18 @@ def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
         counted = _count(team, sources)
         _build_vocab(model, counted, word2vec_params.get("trim_rule"))
         if model.epochs:
-            _Rounds(team, model, counted, sync_seconds, hot_rows, tail_every,
-                    round_bytes).train()
+            _Rounds(team, model, counted, round_seconds(sync_seconds, max_sync_seconds),
+                    hot_rows, tail_every, round_bytes).train()
     finally:
         team.close()
     return model
+
+
+def round_seconds(first: float, most: float | None) -> Callable[[int], float]:
+    """The training time of a round in each epoch (numbered from 0): ``first``, doubled
+    with each epoch up to ``most`` (never below ``first``; None: always ``first``)."""
+    top = first if most is None else max(first, most)
+    return lambda epoch: min(top, first * 2.0 ** min(epoch, 64))
 
 
 def _sources(corpus_file: PathOrList) -> list[str]:
@@ -182,10 +197,17 @@ class _Team:
         (dict, list)
             The results by replica, and the replicas whose workers were lost (dropped).
         """
-        pending = {index: getattr(self.members[index].actor, method)(*args)
-                   for index, args in arguments.items()}
+        pending = {}
         results: dict[int, Any] = {}
         lost: list[int] = []
+        for index, args in arguments.items():
+            try:  # the actor's handle refuses calls once Dask has seen its worker go
+                pending[index] = getattr(self.members[index].actor, method)(*args)
+            except Exception as exc:
+                if not _is_loss(exc):
+                    raise
+                self._lose(index, "%s: %s" % (type(exc).__name__, exc))
+                lost.append(index)
         checked = time.monotonic()
         while pending:
             ready = [index for index, future in pending.items() if future.done()]
@@ -317,10 +339,10 @@ class _Rounds:
     """The rounds of all epochs (see the module docstring)."""
 
     def __init__(self, team: _Team, model: Word2Vec, counted: list[shards.ShardCounts],
-                 sync_seconds: float, hot_rows: int, tail_every: int,
+                 round_seconds: Callable[[int], float], hot_rows: int, tail_every: int,
                  round_bytes: int | None) -> None:
         self.team, self.model = team, model
-        self.sync_seconds, self.hot_rows = sync_seconds, hot_rows
+        self.round_seconds, self.hot_rows = round_seconds, hot_rows
         self.tail_every = tail_every
         self.fixed_round = round_bytes
         range_bytes = min(shards.RANGE_BYTES, round_bytes or shards.RANGE_BYTES)
@@ -385,7 +407,8 @@ class _Rounds:
                 self.team.size),
             distributed={"replicas": self.team.size, "rounds": self.rounds,
                          "bytes_sent": self.bytes_sent, "hot_rows": self.hot_rows,
-                         "tail_every": self.tail_every, "sync_seconds": self.sync_seconds,
+                         "tail_every": self.tail_every,
+                         "sync_seconds": [self.round_seconds(e) for e in range(epochs)],
                          "seconds": {key: round(value, 2) for key, value in
                                      sorted(self.costs.items())}})
 
@@ -414,6 +437,7 @@ class _Rounds:
         finished_alphas = (0.0, 0.0)
         costs: collections.defaultdict[str, float] = collections.defaultdict(float)
         client_cpu = time.process_time()
+        seconds = self.round_seconds(epoch)
         while True:
             plans = {index: self._take(queues[index], self.round_bytes[index])
                      for index in self.team.alive() if queues.get(index)}
@@ -462,7 +486,7 @@ class _Rounds:
                 if self.fixed_round is None and result["seconds"] > 0:
                     rate = result["bytes"] / result["seconds"]
                     self.round_bytes[index] = int(max(shards.RANGE_BYTES, min(
-                        2 * self.round_bytes[index], self.sync_seconds * rate)))
+                        2 * self.round_bytes[index], seconds * rate)))
             reporter.update(epoch, tally, schedule.at(epoch * self.epoch_bytes + assigned),
                             loss if self.model.compute_loss else None)
             number += 1
