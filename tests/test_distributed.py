@@ -98,7 +98,6 @@ def test_rounds_double_with_each_epoch_up_to_the_most(client, tmp_path):
     growing = driver.round_seconds(0.25, 2.0)
     assert [growing(epoch) for epoch in range(6)] == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]
     assert [driver.round_seconds(0.25, None)(epoch) for epoch in (0, 3)] == [0.25, 0.25]
-    assert driver.round_seconds(0.5, 0.1)(4) == 0.5  # never below the first epoch's
     path, clusters = planted_file(tmp_path)
     model = fw_distributed.train(client, path, epochs=3, sync_seconds=0.01,
                                  max_sync_seconds=0.03, **SMALL)
@@ -210,6 +209,7 @@ def test_empty_shard_is_named(client, tmp_path):
     ({"max_vocab_size": 10}, ValueError, "max_vocab_size"),
     ({"sync_seconds": 0}, ValueError, "sync_seconds"),
     ({"max_sync_seconds": -1.0}, ValueError, "max_sync_seconds"),
+    ({"max_sync_seconds": 0.1}, ValueError, r"max_sync_seconds=0.1 is below sync_seconds=0.25"),
     ({"corpus_file": []}, ValueError, "empty list"),
     ({"corpus_file": "walks.npy"}, ValueError, "integer walks"),
 ])

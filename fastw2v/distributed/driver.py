@@ -6,11 +6,10 @@ actor on each Dask worker, has each count its shard, merges the counts into the 
 then drives rounds: each round every replica trains about ``sync_seconds`` (doubled with
 each epoch, up to ``max_sync_seconds``) of its shard's byte ranges at the learning rates
 of the global schedule (linear in the bytes of all replicas), and sends the delta of the
-rows it changed; the client combines the deltas
-(their sum, scaled down on rows where it could overshoot: see
-:mod:`fastw2v.distributed.sync`) into its own model (the last synchronised state), checks
-that it has not diverged, and sends the combination back with the next round's work, while
-the replicas already train it.
+rows it changed; the client combines the deltas (their sum, scaled down on rows where it
+could overshoot: see :mod:`fastw2v.distributed.sync`) into its own model (the last
+synchronised state), checks that it has not diverged, and sends the combination back with
+the next round's work, while the replicas already train it.
 
 A replica whose worker is lost is dropped with a warning: its unfinished ranges go to the
 others, the run goes on from the synchronised state.
@@ -113,6 +112,9 @@ def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
                             "max_sync_seconds": max_sync_seconds, "hot_rows": hot_rows,
                             "tail_every": tail_every,
                             "round_bytes": round_bytes}, "fastw2v.distributed.train()")
+    if max_sync_seconds is not None and max_sync_seconds < sync_seconds:
+        raise ValueError("max_sync_seconds=%r is below sync_seconds=%r: rounds only grow"
+                         % (max_sync_seconds, sync_seconds))
     for name in ("sentences", "corpus_iterable", "corpus_file", "phrases"):
         if name in word2vec_params:
             raise TypeError("fastw2v.distributed.train() reads corpus_file on the workers; "
@@ -139,8 +141,8 @@ def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
 
 def round_seconds(first: float, most: float | None) -> Callable[[int], float]:
     """The training time of a round in each epoch (numbered from 0): ``first``, doubled
-    with each epoch up to ``most`` (never below ``first``; None: always ``first``)."""
-    top = first if most is None else max(first, most)
+    with each epoch up to ``most`` (None: always ``first``)."""
+    top = first if most is None else most
     return lambda epoch: min(top, first * 2.0 ** min(epoch, 64))
 
 
