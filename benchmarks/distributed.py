@@ -24,6 +24,7 @@ import argparse
 import gc
 import logging
 import os
+import statistics
 import sys
 import time
 
@@ -45,6 +46,9 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="its 40 MB prefix")
     parser.add_argument("--epochs", default="1,5", help="comma-separated epoch counts")
     parser.add_argument("--dask-workers", default="2,4", help="comma-separated cluster sizes")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each; each cluster run is compared with the one "
+                        "process run just before it, and the medians are reported")
     parser.add_argument("--sweep", action="store_true", help="score the sync settings")
     parser.add_argument("--transport", action="store_true",
                         help="time Dask actor calls carrying arrays instead of training")
@@ -146,24 +150,40 @@ def main(argv=None):
             rows.append(row)
             print(row, flush=True)
         return write_json(name, {"command": command, "corpus": path, "parameters": PARAMS,
-                                 "cpus": os.cpu_count(), "partial": partial, "runs": rows},
-                          args.output)
+                                 "cpus": os.cpu_count(), "partial": partial, "runs": rows,
+                                 "medians": medians(rows)}, args.output)
 
     for e in epochs:
-        base = single(path, e)
-        record(base)
-        if args.sweep:
-            for seconds, hot, every in SWEEP:
-                record(cluster_run(path, e, 2, sync_seconds=seconds, hot_rows=hot,
-                                   tail_every=every))
-            continue
-        for n in [int(n) for n in args.dask_workers.split(",")]:
-            row = cluster_run(path, e, n)
-            row["speedup"] = round(base["seconds"] / row["seconds"], 2)
-            row["analogy_diff_points"] = round(100 * (row["analogy"] - base["analogy"]), 2)
-            row["wordsim_diff"] = round(row["wordsim"] - base["wordsim"], 4)
-            record(row)
+        for _ in range(args.repeat):
+            base = single(path, e)
+            record(base)
+            if args.sweep:
+                for seconds, hot, every in SWEEP:
+                    record(cluster_run(path, e, 2, sync_seconds=seconds, hot_rows=hot,
+                                       tail_every=every))
+                continue
+            for n in [int(n) for n in args.dask_workers.split(",")]:
+                row = cluster_run(path, e, n)
+                row["speedup"] = round(base["seconds"] / row["seconds"], 2)
+                row["analogy_diff_points"] = round(100 * (row["analogy"] - base["analogy"]), 2)
+                row["wordsim_diff"] = round(row["wordsim"] - base["wordsim"], 4)
+                record(row)
+    for row in medians(rows):
+        print(row)
     print("wrote", record(None, partial=False))
+
+
+def medians(rows):
+    """Per cluster size and epoch count, the medians of the runs' ratios to one process."""
+    keys = ("speedup", "analogy_diff_points", "wordsim_diff", "seconds", "mb_sent_per_epoch")
+    groups = {}
+    for row in rows:
+        if "speedup" in row:
+            groups.setdefault((row["kind"], row["epochs"]), []).append(row)
+    return [dict(kind=kind, epochs=epochs, runs=len(group),
+                 **{"median_" + key: statistics.median(row[key] for row in group)
+                    for key in keys})
+            for (kind, epochs), group in groups.items()]
 
 
 if __name__ == "__main__":

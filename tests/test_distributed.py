@@ -1,8 +1,10 @@
 """Distributed training on a Dask LocalCluster (fastw2v.distributed, issue #21)."""
+import collections
 import logging
 import os
 import signal
 import threading
+import types
 
 import numpy as np
 import pytest
@@ -128,6 +130,33 @@ def test_rows_exchange_keeps_every_update():
         np.testing.assert_array_equal(replica.bases["wv.vectors"], expected)
 
 
+def test_deltas_travel_as_bfloat16_and_what_rounding_drops_goes_next_time():
+    rng = np.random.default_rng(1)
+    start = rng.normal(size=(40, 8)).astype(np.float32)
+    replica = sync.Rows({"wv.vectors": start.copy()}, hot_rows=10)
+    replica.matrices["wv.vectors"] += rng.normal(scale=1e-3, size=start.shape).astype(np.float32)
+    trained = replica.matrices["wv.vectors"] - start
+
+    def sent(delta):
+        hot, index, rows = delta["wv.vectors"]
+        assert hot.dtype == rows.dtype == np.uint16
+        values = np.zeros_like(start)
+        values[:10], values[index] = widen(hot), widen(rows)
+        return values, sync.nbytes(delta) - index.nbytes
+
+    first, first_bytes = sent(replica.take(0, 1))
+    assert first_bytes == 40 * 8 * 2  # every row changed: 2 bytes a value
+    np.testing.assert_allclose(first, trained, rtol=2 ** -8, atol=1e-6)
+    second, _ = sent(replica.take(0, 1))  # the rounding's remainder
+    np.testing.assert_allclose(first + second, trained, rtol=2 ** -14, atol=1e-6)
+    assert np.abs(first + second - trained).max() < np.abs(first - trained).max() / 50
+
+
+def widen(bits):
+    """float32 values of bfloat16 bits."""
+    return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
 def test_rows_that_could_overshoot_are_scaled_below_the_stability_bound():
     # row 0: saturated by all four replicas; row 1: barely touched; row 2: one replica only
     scale = sync.stable_scale([[50.0, 1e-6, 50.0], [50.0, 1e-6, 0.0],
@@ -186,6 +215,35 @@ def test_shard_plan_covers_every_file_once():
         for file, low, high in shard:
             covered[file] = covered.get(file, 0) + high - low
     assert covered == pytest.approx({0: 1.0, 1: 1.0, 2: 1.0, 3: 1.0})
+
+
+def test_a_round_takes_its_bytes_cutting_the_last_range():
+    queue = collections.deque([(0, 0, 1000), (1, 0, 50)])
+    assert driver._Rounds._take(queue, 300) == [(0, 0, 300)]
+    assert driver._Rounds._take(queue, 750) == [(0, 300, 1000), (1, 0, 50)]
+    assert not queue
+
+
+def test_replicas_that_would_end_apart_even_out_their_queues():
+    def rounds(speeds, movable=(True, True)):
+        return types.SimpleNamespace(speeds=speeds, movable=list(movable),
+                                     team=types.SimpleNamespace(alive=lambda: [0, 1]))
+
+    # replica 1 trains twice as fast with as much left: they would end 0.5 s apart
+    queues = {0: collections.deque([(0, 0, 2000), (0, 2000, 4000)]),
+              1: collections.deque([(1, 0, 4000)])}
+    driver._Rounds._balance(rounds({0: 4000.0, 1: 8000.0}), queues, seconds=1.0)
+    assert [len(queue) for queue in queues.values()] == [2, 1]  # within half a round
+    driver._Rounds._balance(rounds({0: 4000.0, 1: 8000.0}), queues, seconds=0.5)
+    left = {index: sum(end - start for _, start, end in queue) for index, queue in queues.items()}
+    assert left == {0: 2667, 1: 5333}  # both end after 2/3 s
+    assert queues[1][-1] == (0, 2667, 4000)  # the back of replica 0's queue
+    before = {index: list(queue) for index, queue in queues.items()}
+    driver._Rounds._balance(rounds({0: 4000.0, 1: 8000.0}), queues, seconds=0.5)
+    assert {index: list(queue) for index, queue in queues.items()} == before  # even
+    compressed = {0: collections.deque([(0, 0, 8000)]), 1: collections.deque()}
+    driver._Rounds._balance(rounds({0: 4000.0, 1: 4000.0}, (False, True)), compressed, 1.0)
+    assert list(compressed[0]) == [(0, 0, 8000)] and not compressed[1]  # stays
 
 
 def test_missing_file_on_a_worker_is_named(client, tmp_path):

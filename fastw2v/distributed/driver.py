@@ -26,6 +26,7 @@ from numbers import Integral, Real
 from typing import Any, Callable, Sequence, Union
 
 from fastw2v import training
+from fastw2v._fileio import is_compressed
 from fastw2v.callbacks import notify
 from fastw2v.corpora import MAX_WORDS_IN_BATCH
 from fastw2v.distributed import shards, sync
@@ -54,7 +55,7 @@ _constraints: dict[str, list[Any]] = {
 
 
 def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
-          max_sync_seconds: float | None = 2.0, hot_rows: int = 4096, tail_every: int = 8,
+          max_sync_seconds: float | None = 1.0, hot_rows: int = 4096, tail_every: int = 8,
           round_bytes: int | None = None, **word2vec_params: Any) -> Word2Vec:
     """Train a :class:`~fastw2v.Word2Vec` on a Dask cluster, one model replica per worker.
 
@@ -82,7 +83,8 @@ def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
         The other rows that changed are sent every this many rounds, a stripe of them each
         round (and all of them at the end of each epoch).
     round_bytes : int, optional
-        Bytes of a replica's round, instead of adapting them to ``sync_seconds``.
+        Bytes of a replica's round, instead of adapting them to ``sync_seconds`` (and
+        bytes do not move between replicas: what each trains does not depend on speed).
     **word2vec_params
         Any :class:`~fastw2v.Word2Vec` parameter but ``sentences``, ``phrases`` and
         ``max_vocab_size`` (counting is exact, in parallel). ``workers`` is the number of
@@ -133,7 +135,7 @@ def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
         _build_vocab(model, counted, word2vec_params.get("trim_rule"))
         if model.epochs:
             _Rounds(team, model, counted, round_seconds(sync_seconds, max_sync_seconds),
-                    hot_rows, tail_every, round_bytes).train()
+                    hot_rows, tail_every, round_bytes, _movable(sources)).train()
     finally:
         team.close()
     return model
@@ -167,6 +169,13 @@ def _sources(corpus_file: PathOrList) -> list[str]:
                              "(.npy) train on one machine" % source)
         sources.append(source)
     return sources
+
+
+def _movable(sources: list[str]) -> list[bool]:
+    """Per file, whether any replica may train a range of it at no extra cost: plain files
+    (every worker reads a file at the same path), not compressed files or URLs (a worker
+    stages the whole text before it reads a range)."""
+    return ["://" not in source and not is_compressed(source) for source in sources]
 
 
 class _Member:
@@ -342,17 +351,18 @@ class _Rounds:
 
     def __init__(self, team: _Team, model: Word2Vec, counted: list[shards.ShardCounts],
                  round_seconds: Callable[[int], float], hot_rows: int, tail_every: int,
-                 round_bytes: int | None) -> None:
+                 round_bytes: int | None, movable: list[bool]) -> None:
         self.team, self.model = team, model
+        self.movable = movable
         self.round_seconds, self.hot_rows = round_seconds, hot_rows
         self.tail_every = tail_every
         self.fixed_round = round_bytes
-        range_bytes = min(shards.RANGE_BYTES, round_bytes or shards.RANGE_BYTES)
-        self.owned = {index: shards.training_ranges(shard.pieces, range_bytes)
+        self.owned = {index: shards.training_ranges(shard.pieces)
                       for index, shard in enumerate(counted)}
         self.epoch_bytes = sum(end - start for ranges in self.owned.values()
                                for _, start, end in ranges)
         self.round_bytes = {index: round_bytes or FIRST_ROUND_BYTES for index in self.owned}
+        self.speeds: dict[int, float] = {}  # bytes per second of each replica's last round
         self.matrices = {"wv.vectors": model.wv.vectors}
         if model.negative:
             self.matrices["syn1neg"] = model.syn1neg
@@ -441,6 +451,8 @@ class _Rounds:
         client_cpu = time.process_time()
         seconds = self.round_seconds(epoch)
         while True:
+            if self.fixed_round is None:  # else rounds do not depend on the replicas' speeds
+                self._balance(queues, seconds)
             plans = {index: self._take(queues[index], self.round_bytes[index])
                      for index in self.team.alive() if queues.get(index)}
             if not plans and not running:
@@ -468,7 +480,7 @@ class _Rounds:
                 recent.append(result["trained_words"])
                 words.append((alpha * result["trained_words"], alpha * sum(recent)))
             finished_alphas = alphas  # those of the rounds the next exchange finishes
-            stiff = sync.stiffness([result["moments"] for result in results.values()])
+            stiff = sync.mean_stiffness([result["stiffness"] for result in results.values()])
             self.combined = sync.combine([result["delta"] for result in results.values()],
                                          words, self.rates, stiff, self.hot_rows)
             sync.add(self.matrices, self.combined, self.hot_rows)
@@ -485,10 +497,11 @@ class _Rounds:
                 for key, value in result["timing"].items():
                     costs[key] += value
                 loss += result["loss"]
-                if self.fixed_round is None and result["seconds"] > 0:
-                    rate = result["bytes"] / result["seconds"]
-                    self.round_bytes[index] = int(max(shards.RANGE_BYTES, min(
-                        2 * self.round_bytes[index], seconds * rate)))
+                if result["seconds"] > 0:
+                    self.speeds[index] = result["bytes"] / result["seconds"]
+                if self.fixed_round is None and index in self.speeds:
+                    self.round_bytes[index] = int(max(FIRST_ROUND_BYTES, min(
+                        2 * self.round_bytes[index], seconds * self.speeds[index])))
             reporter.update(epoch, tally, schedule.at(epoch * self.epoch_bytes + assigned),
                             loss if self.model.compute_loss else None)
             number += 1
@@ -507,13 +520,45 @@ class _Rounds:
                     ", loss %.6g" % loss if self.model.compute_loss else "")
         return tally, loss, sent
 
+    def _balance(self, queues: dict[int, collections.deque], seconds: float) -> None:
+        """Move bytes from the back of the queue that would be trained last to the one that
+        would be trained first, when they would end more than half a round apart (at the
+        replicas' last speeds), so that the replicas end the epoch together: a round waits
+        for all of them. Only ranges of :func:`_movable` files move."""
+        speeds = {index: self.speeds[index] for index in self.team.alive()
+                  if index in self.speeds}
+        if len(speeds) < 2:
+            return
+        ends = {index: sum(end - start for _, start, end in queues.get(index, ())) / speed
+                for index, speed in speeds.items()}
+        last, first = max(ends, key=ends.__getitem__), min(ends, key=ends.__getitem__)
+        gap = ends[last] - ends[first]
+        if gap <= seconds / 2:
+            return
+        move = int(gap / (1 / speeds[first] + 1 / speeds[last]))  # then both end together
+        source = queues[last]
+        moved: collections.deque[tuple[int, int, int]] = collections.deque()
+        while source and move > 0 and self.movable[source[-1][0]]:
+            file, start, end = source.pop()
+            if end - start > move:
+                source.append((file, start, end - move))
+                start = end - move
+            moved.appendleft((file, start, end))
+            move -= end - start
+        queues.setdefault(first, collections.deque()).extend(moved)
+
     @staticmethod
     def _take(queue: collections.deque, target: int) -> list[tuple[int, int, int]]:
-        """Ranges from the front of ``queue`` adding up to about ``target`` bytes."""
+        """Ranges from the front of ``queue`` adding up to ``target`` bytes, the last one
+        cut if it is longer (its rest stays in front: the range reader splits any byte
+        range as a reading of the whole file does)."""
         taken: list[tuple[int, int, int]] = []
         size = 0
-        while queue and (not taken or size < target):
+        while queue and size < target:
             file, start, end = queue.popleft()
+            if end - start > target - size:
+                queue.appendleft((file, start + target - size, end))
+                end = start + target - size
             taken.append((file, start, end))
             size += end - start
         return taken

@@ -115,8 +115,8 @@ class Replica:
         dict
             ``delta`` of the round that finished (empty hot rows when none did), with its
             ``raw_words``, ``trained_words``, ``bytes``, ``seconds`` and ``loss``; the
-            ``moments`` of the matrices as the round left them
-            (:func:`fastw2v.distributed.sync.moments`); and ``timing``: wall seconds of
+            ``stiffness`` of the matrices as the round left them
+            (:func:`fastw2v.distributed.sync.stiffness`); and ``timing``: wall seconds of
             this call's ``apply``, ``wait`` (for the round) and ``take``, and CPU seconds
             of the process since the last call (:class:`CpuClock`).
         """
@@ -131,10 +131,10 @@ class Replica:
         # taken while the next round runs: the base moves to the rows as read, and whatever
         # the round writes meanwhile stays in W - B, for the next delta
         delta = self.rows.take(*stripe)
-        state = sync.moments(self.rows.matrices, self.rates)
+        stiffness = sync.stiffness(self.rows.matrices, self.rates)
         timing = {"apply": applied - clock, "wait": waited - applied,
                   "take": time.perf_counter() - waited, **self.cpu.since_last()}
-        return {"delta": delta, "moments": state, "timing": timing, **finished}
+        return {"delta": delta, "stiffness": stiffness, "timing": timing, **finished}
 
     def close(self) -> None:
         """Wait for any running round and delete the staged files."""

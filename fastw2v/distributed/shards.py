@@ -30,8 +30,11 @@ from fastw2v.corpora import plain_local_path
 
 #: Bytes read at a time while counting and staging.
 READ_BYTES = 1 << 20
-#: Bytes of a training range (the unit a round is made of).
-RANGE_BYTES = 1 << 16
+#: Bytes of a training range: what a replica's thread trains in one call into the kernels,
+#: and a round is made of (the last range cut when the round is smaller). Each call waits
+#: for the GIL, which the worker's event loop holds while it moves messages: one replica
+#: trained an epoch in 17.2 s of rounds in ranges of 64 KB, in 14.1 s in ranges of 1 MB.
+RANGE_BYTES = 1 << 20
 #: The ASCII whitespace bytes of ``str.split``: a cut just after one never splits a word.
 _ASCII_SPACE = frozenset(b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ")
 

@@ -6,8 +6,10 @@ round's delta holds, for each matrix, the *hot* rows (the most frequent words: a
 of a frequency-sorted vocabulary; for ``syn1``, the Huffman nodes nearest the root, its
 last rows) densely, every round; and the changed rows of one stripe of the other rows, as
 ``(indices, rows)``, the stripes taking turns, so that every row is sent at least every
-``stripes`` rounds and every round costs about the same. Taking a delta moves ``B`` up to
-``W`` for those rows, by the delta as sent.
+``stripes`` rounds and every round costs about the same. Deltas travel as bfloat16 (half
+the bytes of float32; :mod:`fastw2v._row_deltas` takes and adds them in one pass over the
+rows). Taking a delta moves ``B`` up to ``W`` for those rows by the delta as rounded, so
+that what the rounding drops stays in ``W - B`` and goes with the next delta.
 
 The client combines the replicas' deltas into one (:func:`combine`), adds it to the
 synchronised model, and sends it back; each replica adds the combined delta less its own
@@ -33,7 +35,7 @@ above, so that the cap holds for the true ``p``: a row ``u`` updated along rows 
 other matrix covers, per update at learning rate ``alpha``, at most ``alpha * (x . e)**2 /
 4`` of its distance in direction ``e`` (the sigmoid's slope is at most 1/4), at most
 ``alpha * lambda / 4`` with ``lambda`` the largest eigenvalue of ``E[x x^T]``
-(:func:`stiffness`, from the replicas' :func:`moments`); after ``n`` updates, expected from
+(:func:`stiffness`, of each replica's state); after ``n`` updates, expected from
 the vocabulary (:func:`update_rates`) and the words the replica trained since the row was
 last sent, ``p <= 1 - exp(-alpha * n * lambda / 4)``.
 """
@@ -43,13 +45,10 @@ from typing import Any
 
 import numpy as np
 
-from fastw2v import vocab
+from fastw2v import _row_deltas, vocab
 
-_BLOCK_ROWS = 1 << 15  # rows compared at a time when looking for changed rows
-#: The dtype deltas travel in. A replica's base moves by the delta as sent, so that a
-#: narrower dtype's rounding would stay in ``W - B`` and go with the next delta (numpy's
-#: float32 -> float16 conversion costs more than the bytes it saves on a local network).
-WIRE = np.float32
+#: The dtype of a delta's rows on the wire: the bits of bfloat16 (see the module docstring).
+WIRE = np.uint16
 #: The kernels' sigmoid is tabulated over (-MAX_EXP, MAX_EXP); beyond it they stop learning.
 MAX_EXP = 6.0
 _GUARD_ROWS = 256  # frequent words whose dot products tell a diverged model
@@ -70,17 +69,6 @@ def hot_slice(name: str, n_rows: int, hot_rows: int) -> slice:
     if name == "syn1":  # Huffman inner nodes: the root is the last
         return slice(n_rows - hot, n_rows)
     return slice(0, hot)
-
-
-def _changed(current: np.ndarray, base: np.ndarray, rows: slice) -> np.ndarray:
-    """Indices (into the matrix) of the rows in ``rows`` where ``current`` and ``base``
-    differ, compared in blocks."""
-    found = []
-    for lo in range(rows.start, rows.stop, _BLOCK_ROWS):
-        hi = min(lo + _BLOCK_ROWS, rows.stop)
-        differs = np.any(current[lo:hi] != base[lo:hi], axis=1)
-        found.append(np.flatnonzero(differs) + lo)
-    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
 class Rows:
@@ -107,16 +95,16 @@ class Rows:
         delta = {}
         for name, current in self.matrices.items():
             base, hot = self.bases[name], self.hot[name]
-            hot_delta = (current[hot] - base[hot]).astype(WIRE)
-            base[hot] += hot_delta
+            dim = current.shape[1]
+            hot_delta = np.empty((hot.stop - hot.start, dim), dtype=WIRE)
+            _row_deltas.take_block(current, base, hot.start, hot.stop, hot_delta)
             first = hot.stop if hot.start == 0 else 0  # the other rows: [first, first + n)
             n = len(current) - (hot.stop - hot.start)
-            rows = slice(first + n * stripe // stripes, first + n * (stripe + 1) // stripes)
-            index = _changed(current, base, rows)
-            changed = (current[index] - base[index]).astype(WIRE)
-            base[index] += changed
-            index = index.astype(np.int32 if len(current) < 2**31 else np.int64)
-            delta[name] = (hot_delta, index, changed)
+            lo, hi = first + n * stripe // stripes, first + n * (stripe + 1) // stripes
+            index = np.empty(hi - lo, dtype=np.int32 if len(current) < 2**31 else np.int64)
+            changed = np.empty((hi - lo, dim), dtype=WIRE)
+            found = _row_deltas.take_changed(current, base, lo, hi, index, changed)
+            delta[name] = (hot_delta, index[:found], changed[:found])
         self.sent = delta
         return delta
 
@@ -124,12 +112,11 @@ class Rows:
         """Add the combined delta less this replica's last delta to matrices and bases."""
         for name, (hot_delta, index, rows) in combined.items():
             own_hot, own_index, own_rows = self.sent[name]
-            change = hot_delta.astype(np.float32) - own_hot
-            hot = self.hot[name]
-            for array in (self.matrices[name], self.bases[name]):
-                array[hot] += change
-                array[index] += rows
-                array[own_index] -= own_rows
+            matrix, base, start = self.matrices[name], self.bases[name], self.hot[name].start
+            _row_deltas.add_block(matrix, base, start, hot_delta, 1.0)
+            _row_deltas.add_block(matrix, base, start, own_hot, -1.0)
+            _row_deltas.add_rows(matrix, base, index, rows, 1.0)
+            _row_deltas.add_rows(matrix, base, own_index, own_rows, -1.0)
         self.sent = {}
 
 
@@ -171,12 +158,11 @@ def update_rates(model: Any) -> dict[str, np.ndarray]:
     return rates
 
 
-def moments(matrices: dict[str, np.ndarray], rates: dict[str, np.ndarray]
-            ) -> dict[str, np.ndarray]:
-    """What :func:`stiffness` needs of a replica's state: per matrix, the second moment
-    ``E[x x^T]`` of its 4096 most frequent rows (which take most of the updates; see
-    :func:`hot_slice`), weighted by how often each is used (``rates``, from
-    :func:`update_rates`)."""
+def _moments(matrices: dict[str, np.ndarray], rates: dict[str, np.ndarray]
+             ) -> dict[str, np.ndarray]:
+    """Per matrix, the second moment ``E[x x^T]`` of its 4096 most frequent rows (which
+    take most of the updates; see :func:`hot_slice`), weighted by how often each is used
+    (``rates``, from :func:`update_rates`)."""
     second: dict[str, np.ndarray] = {}
     for name, matrix in matrices.items():
         rows = hot_slice(name, len(matrix), _MOMENT_ROWS)
@@ -186,25 +172,33 @@ def moments(matrices: dict[str, np.ndarray], rates: dict[str, np.ndarray]
     return second
 
 
-def stiffness(replicas: list[dict[str, np.ndarray]]) -> dict[str, float]:
-    """Per matrix, a bound on the share of a row's distance to its target that one update
-    at learning rate 1 covers, in the direction where it covers most.
+def stiffness(matrices: dict[str, np.ndarray], rates: dict[str, np.ndarray]
+              ) -> dict[str, float]:
+    """Per matrix of a replica, a bound on the share of a row's distance to its target
+    that one update at learning rate 1 covers, in the direction where it covers most.
 
     A row ``u`` updated along rows ``x`` of the other matrix (``wv.vectors`` along the
     output rows, the output matrices along ``wv.vectors``) covers ``sigmoid'(u . x) *
     (x . e)**2`` of its distance in direction ``e``: averaged over the ``x`` used, at most
     ``e^T E[x x^T] e / 4`` (the sigmoid's slope is at most 1/4), at most the largest
-    eigenvalue of ``E[x x^T]`` (the replicas' :func:`moments`, averaged) over 4.
+    eigenvalue of ``E[x x^T]`` over 4. Each replica computes its own (in its process,
+    where Dask gives BLAS one thread); :func:`mean_stiffness` combines them.
     """
-    names = list(replicas[0])
-    second = {name: np.mean([replica[name] for replica in replicas], axis=0) for name in names}
+    second = _moments(matrices, rates)
     outputs = [name for name in ("syn1neg", "syn1") if name in second]
     result = {}
-    for name in names:
+    for name in second:
         partners = outputs if name == "wv.vectors" else ["wv.vectors"]
         moment = np.mean([second[partner] for partner in partners], axis=0)
         result[name] = max(float(np.linalg.eigvalsh(moment)[-1]), 0.0) / 4
     return result
+
+
+def mean_stiffness(replicas: list[dict[str, float]]) -> dict[str, float]:
+    """The replicas' :func:`stiffness`, averaged: still a bound for their averaged state,
+    as the largest eigenvalue is convex in the matrix."""
+    return {name: float(np.mean([replica[name] for replica in replicas]))
+            for name in replicas[0]}
 
 
 def stable_scale(loads: np.ndarray) -> np.ndarray:
@@ -262,7 +256,9 @@ def combine(deltas: list[Delta], words: list[tuple[float, float]],
     for name in deltas[0]:
         parts = [delta[name] for delta in deltas]
         rate = rates[name] * stiff[name]
-        hot = np.sum([part[0] for part in parts], axis=0, dtype=np.float32)
+        hot = np.zeros(parts[0][0].shape, dtype=np.float32)
+        for part in parts:
+            _row_deltas.add_block(hot, None, 0, part[0], 1.0)
         hot *= stable_scale(hot_words * rate[hot_slice(name, len(rate), hot_rows)])[:, None]
         n_rows = 1 + max((int(part[1].max()) for part in parts if len(part[1])), default=-1)
         seen = np.zeros(n_rows, dtype=bool)
@@ -274,10 +270,10 @@ def combine(deltas: list[Delta], words: list[tuple[float, float]],
         rows = np.zeros((len(index), hot.shape[1]), dtype=np.float32)
         loads = np.zeros((len(parts), len(index)))
         for number, (_, part_index, part_rows) in enumerate(parts):  # unique within a part
-            rows[position[part_index]] += part_rows
+            _row_deltas.add_rows(rows, None, position[part_index], part_rows, 1.0)
             loads[number, position[part_index]] = tail_words[number, 0] * rate[part_index]
         rows *= stable_scale(loads)[:, None]
-        combined[name] = (hot.astype(WIRE, copy=False), index, rows.astype(WIRE, copy=False))
+        combined[name] = (narrow(hot), index, narrow(rows))
     return combined
 
 
@@ -297,7 +293,9 @@ def diverged(matrices: dict[str, np.ndarray]) -> str | None:
         return None
     output = matrices[name]
     outputs = output[hot_slice(name, len(output), k)]
-    dots = inputs[:k].astype(np.float64) @ outputs.T.astype(np.float64)
+    # einsum, not BLAS: the client shares its machine with workers in a LocalCluster, where
+    # a multithreaded BLAS's threads wait for each other's cores
+    dots = np.einsum("ik,jk->ij", inputs[:k].astype(np.float64), outputs.astype(np.float64))
     if not np.isfinite(dots).all():
         return "non-finite weights"
     median = float(np.median(np.abs(dots)))
@@ -312,8 +310,16 @@ def add(matrices: dict[str, np.ndarray], delta: Delta, hot_rows: int) -> None:
     """Add ``delta`` to ``matrices`` in place (the client's synchronised model)."""
     for name, (hot_delta, index, rows) in delta.items():
         matrix = matrices[name]
-        matrix[hot_slice(name, len(matrix), hot_rows)] += hot_delta
-        matrix[index] += rows
+        _row_deltas.add_block(matrix, None, hot_slice(name, len(matrix), hot_rows).start,
+                              hot_delta, 1.0)
+        _row_deltas.add_rows(matrix, None, index, rows, 1.0)
+
+
+def narrow(values: np.ndarray) -> np.ndarray:
+    """float32 ``values`` as they travel: the bits of bfloat16, rounded to nearest even."""
+    out = np.empty(values.shape, dtype=WIRE)
+    _row_deltas.narrow(values, out)
+    return out
 
 
 def nbytes(delta: Delta) -> int:

@@ -1,0 +1,16 @@
+"""Type stubs of the compiled module ``_row_deltas.pyx``: distributed training's row deltas
+as bfloat16."""
+import numpy as np
+import numpy.typing as npt
+
+_Index = npt.NDArray[np.int32] | npt.NDArray[np.int64]
+
+def take_block(current: npt.NDArray[np.float32], base: npt.NDArray[np.float32], lo: int,
+               hi: int, out: npt.NDArray[np.uint16]) -> None: ...
+def take_changed(current: npt.NDArray[np.float32], base: npt.NDArray[np.float32], lo: int,
+                 hi: int, index: _Index, out: npt.NDArray[np.uint16]) -> int: ...
+def add_rows(matrix: npt.NDArray[np.float32], base: npt.NDArray[np.float32] | None,
+             index: _Index, rows: npt.NDArray[np.uint16], sign: float) -> None: ...
+def add_block(matrix: npt.NDArray[np.float32], base: npt.NDArray[np.float32] | None, lo: int,
+              rows: npt.NDArray[np.uint16], sign: float) -> None: ...
+def narrow(values: npt.NDArray[np.float32], out: npt.NDArray[np.uint16]) -> None: ...
