@@ -215,10 +215,7 @@ class _Team:
             try:  # the actor's handle refuses calls once Dask has seen its worker go
                 pending[index] = getattr(self.members[index].actor, method)(*args)
             except Exception as exc:
-                if not _is_loss(exc):
-                    raise
-                self._lose(index, "%s: %s" % (type(exc).__name__, exc))
-                lost.append(index)
+                self._lose_or_raise(index, exc, lost)
         checked = time.monotonic()
         while pending:
             ready = [index for index, future in pending.items() if future.done()]
@@ -243,13 +240,18 @@ class _Team:
                 try:
                     results[index] = future.result()
                 except Exception as exc:
-                    if not _is_loss(exc):
-                        raise
-                    self._lose(index, "%s: %s" % (type(exc).__name__, exc))
-                    lost.append(index)
+                    self._lose_or_raise(index, exc, lost)
         if not self.members:
             raise RuntimeError("every Dask worker holding a replica was lost")
         return results, lost
+
+    def _lose_or_raise(self, index: int, exc: Exception, lost: list[int]) -> None:
+        """Drop replica ``index`` (added to ``lost``) if ``exc`` says its worker was lost,
+        else raise ``exc``."""
+        if not _is_loss(exc):
+            raise exc
+        self._lose(index, "%s: %s" % (type(exc).__name__, exc))
+        lost.append(index)
 
     def _lose(self, index: int, why: str) -> None:
         member = self.members.pop(index)
