@@ -232,14 +232,14 @@ def test_replicas_that_would_end_apart_even_out_their_queues():
     # replica 1 trains twice as fast with as much left: they would end 0.5 s apart
     queues = {0: collections.deque([(0, 0, 2000), (0, 2000, 4000)]),
               1: collections.deque([(1, 0, 4000)])}
+    driver._Rounds._balance(rounds({0: 4000.0, 1: 8000.0}), queues, seconds=4.0)
+    assert [len(queue) for queue in queues.values()] == [2, 1]  # within an eighth of a round
     driver._Rounds._balance(rounds({0: 4000.0, 1: 8000.0}), queues, seconds=1.0)
-    assert [len(queue) for queue in queues.values()] == [2, 1]  # within half a round
-    driver._Rounds._balance(rounds({0: 4000.0, 1: 8000.0}), queues, seconds=0.5)
     left = {index: sum(end - start for _, start, end in queue) for index, queue in queues.items()}
     assert left == {0: 2667, 1: 5333}  # both end after 2/3 s
     assert queues[1][-1] == (0, 2667, 4000)  # the back of replica 0's queue
     before = {index: list(queue) for index, queue in queues.items()}
-    driver._Rounds._balance(rounds({0: 4000.0, 1: 8000.0}), queues, seconds=0.5)
+    driver._Rounds._balance(rounds({0: 4000.0, 1: 8000.0}), queues, seconds=1.0)
     assert {index: list(queue) for index, queue in queues.items()} == before  # even
     compressed = {0: collections.deque([(0, 0, 8000)]), 1: collections.deque()}
     driver._Rounds._balance(rounds({0: 4000.0, 1: 4000.0}, (False, True)), compressed, 1.0)

@@ -81,7 +81,8 @@ def train(client: Any, corpus_file: PathOrList, *, sync_seconds: float = 0.25,
         every round.
     tail_every : int
         The other rows that changed are sent every this many rounds, a stripe of them each
-        round (and all of them at the end of each epoch).
+        round (and all of them at the end of training, and of each epoch when there are
+        ``callbacks``).
     round_bytes : int, optional
         Bytes of a replica's round, instead of adapting them to ``sync_seconds`` (and
         bytes do not move between replicas: what each trains does not depend on speed).
@@ -452,6 +453,9 @@ class _Rounds:
         costs: collections.defaultdict[str, float] = collections.defaultdict(float)
         client_cpu = time.process_time()
         seconds = self.round_seconds(epoch)
+        # the callbacks and the caller see the synchronised model: every changed row is
+        # sent at the end of the last epoch, and of each epoch when callbacks are set
+        complete = epoch == self.model.epochs - 1 or bool(self.model.callbacks)
         while True:
             if self.fixed_round is None:  # else rounds do not depend on the replicas' speeds
                 self._balance(queues, seconds)
@@ -459,7 +463,10 @@ class _Rounds:
                      for index in self.team.alive() if queues.get(index)}
             if not plans and not running:
                 break
-            stripe = (number % self.tail_every, self.tail_every) if plans else (0, 1)
+            if plans or not complete:
+                stripe = ((self.rounds + number) % self.tail_every, self.tail_every)
+            else:
+                stripe = (0, 1)
             span = sum(end - start for ranges in plans.values() for _, start, end in ranges)
             position = epoch * self.epoch_bytes + assigned
             alphas = (schedule.at(position), schedule.at(position + span))
@@ -524,9 +531,9 @@ class _Rounds:
 
     def _balance(self, queues: dict[int, collections.deque], seconds: float) -> None:
         """Move bytes from the back of the queue that would be trained last to the one that
-        would be trained first, when they would end more than half a round apart (at the
-        replicas' last speeds), so that the replicas end the epoch together: a round waits
-        for all of them. Only ranges of :func:`_movable` files move."""
+        would be trained first, when they would end more than an eighth of a round apart
+        (at the replicas' last speeds), so that the replicas end the epoch together: a
+        round waits for all of them. Only ranges of :func:`_movable` files move."""
         speeds = {index: self.speeds[index] for index in self.team.alive()
                   if index in self.speeds}
         if len(speeds) < 2:
@@ -535,7 +542,7 @@ class _Rounds:
                 for index, speed in speeds.items()}
         last, first = max(ends, key=ends.__getitem__), min(ends, key=ends.__getitem__)
         gap = ends[last] - ends[first]
-        if gap <= seconds / 2:
+        if gap <= seconds / 8:
             return
         move = int(gap / (1 / speeds[first] + 1 / speeds[last]))  # then both end together
         source = queues[last]
