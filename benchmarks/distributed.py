@@ -15,8 +15,9 @@ float32 arrays of 0 to 32 MB; the client's CPU and the wall time per pair of cal
 Each cluster run also records where its time went (``seconds``, summed over the epochs and
 the replicas): ``cpu_train``, ``cpu_sync`` (replicas applying and taking deltas),
 ``cpu_comm`` (the workers' event loops moving messages) and ``client_cpu`` (the client and
-the scheduler, which share its process), with wall times ``apply``, ``take`` and ``wait``
-(a replica waiting for its round) and ``call``/``combine`` on the client.
+the scheduler, which share its process), with wall times ``apply``, ``take``, ``wait``
+(a replica waiting for its round), ``idle`` (a replica with no round to train) and
+``call``/``combine`` on the client.
 """
 from __future__ import annotations
 

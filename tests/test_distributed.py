@@ -107,6 +107,25 @@ def test_rounds_double_with_each_epoch_up_to_the_most(client, tmp_path):
     assert nearest_cluster_rate(model.wv, clusters) >= 0.95
 
 
+def test_epochs_overlap_unless_callbacks_look_at_their_end(client, tmp_path):
+    path, clusters = planted_file(tmp_path)
+    params = dict(SMALL, epochs=3, round_bytes=8192, compute_loss=True)
+    overlapped = fw_distributed.train(client, path, **params)
+    looked = fw_distributed.train(client, path, callbacks=[CallbackAny2Vec()], **params)
+    rounds = [model.lifecycle_events[-1]["distributed"]["rounds"]
+              for model in (overlapped, looked)]
+    # the next epoch's first round is handed out in the exchange that collects the last
+    # one's, except where callbacks need every changed row first: one exchange more each
+    assert rounds[1] - rounds[0] == 2
+    for model in (overlapped, looked):
+        assert model.epochs_trained == 3 and model.train_state["completed"] == 3
+        assert len(model.training_loss) == 3 and min(model.training_loss) > 0
+        assert model.running_training_loss == pytest.approx(sum(model.training_loss))
+        assert "training on %d raw words" % (3 * model.corpus_total_words) in \
+            model.lifecycle_events[-1]["msg"]
+        assert nearest_cluster_rate(model.wv, clusters) >= 0.95
+
+
 def test_rows_exchange_keeps_every_update():
     # two replicas' rows, combined with no load (every row's scale 1: the sum): the
     # synchronised matrix is start + both deltas
@@ -325,15 +344,26 @@ def test_a_call_to_a_replica_already_known_lost_drops_it(caplog):
     assert "replica 0 on Dask worker tcp://gone:1 was lost" in caplog.text
 
 
-def test_a_worker_killed_mid_training_does_not_lose_the_run(tmp_path, caplog):
+@pytest.mark.parametrize("epochs_overlap", [False, True])
+def test_a_worker_killed_mid_training_does_not_lose_the_run(tmp_path, caplog, monkeypatch,
+                                                           epochs_overlap):
     path, clusters = planted_file(tmp_path, n_sentences=6000)
     with distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster:
         with distributed.Client(cluster) as client:
             victim, pid = sorted(client.run(os.getpid).items())[1]
+            killer = _KillDuringEpoch(pid)
+            if epochs_overlap:  # callbacks would make each epoch end synchronised
+                begin = driver._Rounds._begin
+
+                def begin_and_kill(rounds, number):
+                    killer.on_epoch_begin(rounds.model)
+                    return begin(rounds, number)
+                monkeypatch.setattr(driver._Rounds, "_begin", begin_and_kill)
+            callbacks = [] if epochs_overlap else [killer]
             with caplog.at_level(logging.WARNING, logger="fastw2v.distributed"):
                 model = fw_distributed.train(client, path, epochs=5, round_bytes=4096,
-                                             callbacks=[_KillDuringEpoch(pid)], **SMALL)
+                                             callbacks=callbacks, **SMALL)
     lost = [r.getMessage() for r in caplog.records if "was lost" in r.getMessage()]
     assert lost and victim in lost[0]
     assert any("training goes on from the last synchronised state" in r.getMessage()

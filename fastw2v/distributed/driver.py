@@ -9,7 +9,9 @@ of the global schedule (linear in the bytes of all replicas), and sends the delt
 rows it changed; the client combines the deltas (their sum, scaled down on rows where it
 could overshoot: see :mod:`fastw2v.distributed.sync`) into its own model (the last
 synchronised state), checks that it has not diverged, and sends the combination back with
-the next round's work, while the replicas already train it.
+the next round's work, while the replicas already train it. Epochs overlap: the exchange
+that collects an epoch's last round hands out the next epoch's first, unless callbacks look
+at the epoch's end.
 
 A replica whose worker is lost is dropped with a warning: its unfinished ranges go to the
 others, the run goes on from the synchronised state.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import logging
 import os
 import pickle
@@ -349,6 +352,20 @@ def _build_vocab(model: Word2Vec, counted: list[shards.ShardCounts], trim_rule: 
                               distributed=len(counted))
 
 
+@dataclasses.dataclass(eq=False)
+class _Epoch:
+    """One epoch of the rounds loop: its ranges left to hand out and its tallies."""
+
+    number: int
+    queues: dict[int, collections.deque]  # each replica's ranges not yet handed out
+    seconds: float  # the length its rounds aim at
+    synchronised: bool  # ends with every changed row in the model
+    tally: training.EpochTally = dataclasses.field(default_factory=training.EpochTally)
+    loss: float = 0.0
+    assigned: int = 0  # bytes handed out
+    rounds: int = 0  # exchanges that handed out its ranges, or only collected its last
+
+
 class _Rounds:
     """The rounds of all epochs (see the module docstring)."""
 
@@ -378,38 +395,30 @@ class _Rounds:
             index: collections.deque(maxlen=tail_every) for index in self.owned}
         # seconds, all epochs (see benchmarks/distributed.py)
         self.costs: collections.defaultdict[str, float] = collections.defaultdict(float)
+        self.epoch_costs: collections.defaultdict[str, float] = collections.defaultdict(float)
         self.bytes_sent = 0
         self.rounds = 0
 
     def train(self) -> None:
         model = self.model
         epochs, callbacks = model.epochs, model.callbacks
-        schedule = training.LearningRate(model.alpha, model.min_alpha, epochs, self.epoch_bytes)
-        reporter = training.Reporter(epochs, model.corpus_total_words, None, model.progress)
-        model.train_state = {"epochs": epochs, "completed": 0, "start_alpha": schedule.start,
-                             "end_alpha": schedule.end}
+        self.schedule = training.LearningRate(model.alpha, model.min_alpha, epochs,
+                                              self.epoch_bytes)
+        self.reporter = training.Reporter(epochs, model.corpus_total_words, None,
+                                          model.progress)
+        self.state: training.TrainState = {
+            "epochs": epochs, "completed": 0, "start_alpha": self.schedule.start,
+            "end_alpha": self.schedule.end}
+        model.train_state = self.state
         model.running_training_loss = 0.0
         started = time.perf_counter()
-        trained_total = raw_total = 0
         self._prepare()
         notify(callbacks, "on_train_begin", model)
+        self.mark = (time.perf_counter(), time.process_time(), self.bytes_sent)
         try:
-            for epoch in range(epochs):
-                notify(callbacks, "on_epoch_begin", model)
-                reporter.next_epoch()
-                tally, loss, sent = self._epoch(epoch, schedule, reporter)
-                trained_total += tally.trained_words
-                raw_total += tally.raw_words
-                model.epochs_trained += 1
-                model.train_state["completed"] = epoch + 1
-                if model.compute_loss:
-                    model.training_loss.append(loss)
-                    model.running_training_loss += loss
-                model.min_alpha_yet_reached = schedule.at((epoch + 1) * self.epoch_bytes)
-                model.wv.norms = None
-                notify(callbacks, "on_epoch_end", model)
+            total = self._rounds_of_all_epochs()
         finally:
-            reporter.close()
+            self.reporter.close()
             model.wv.norms = None
             model.train_count += 1
             model.total_train_time += time.perf_counter() - started
@@ -418,8 +427,8 @@ class _Rounds:
         model.add_lifecycle_event(
             "train", msg="training on %i raw words (%i effective words) took %.1fs, %.0f "
             "effective words/s, on %d Dask workers" % (
-                raw_total, trained_total, elapsed, trained_total / max(elapsed, 1e-9),
-                self.team.size),
+                total.raw_words, total.trained_words, elapsed,
+                total.trained_words / max(elapsed, 1e-9), self.team.size),
             distributed={"replicas": self.team.size, "rounds": self.rounds,
                          "bytes_sent": self.bytes_sent, "hot_rows": self.hot_rows,
                          "tail_every": self.tail_every,
@@ -439,95 +448,145 @@ class _Rounds:
         for index in [index for index in self.owned if index not in self.team.members]:
             self._requeue(index, [], {})  # lost while counting or preparing
 
-    def _epoch(self, epoch: int, schedule: training.LearningRate, reporter: training.Reporter
-               ) -> tuple[training.EpochTally, float, int]:
-        """Train one epoch in rounds; returns its tally, loss and bytes sent."""
-        started = time.perf_counter()
-        queues = {index: collections.deque(ranges) for index, ranges in self.owned.items()}
-        tally = training.EpochTally()
-        running: dict[int, list] = {}  # the ranges each replica trains now
-        assigned = loss = 0.0
-        sent_before = self.bytes_sent
-        number = 0
-        finished_alphas = (0.0, 0.0)
-        costs: collections.defaultdict[str, float] = collections.defaultdict(float)
-        client_cpu = time.process_time()
-        seconds = self.round_seconds(epoch)
+    def _begin(self, number: int) -> _Epoch:
+        """Start handing out epoch ``number``'s ranges."""
+        notify(self.model.callbacks, "on_epoch_begin", self.model)
         # the callbacks and the caller see the synchronised model: every changed row is
         # sent at the end of the last epoch, and of each epoch when callbacks are set
-        complete = epoch == self.model.epochs - 1 or bool(self.model.callbacks)
+        synchronised = number == self.model.epochs - 1 or bool(self.model.callbacks)
+        return _Epoch(number, {index: collections.deque(ranges)
+                               for index, ranges in self.owned.items()},
+                      self.round_seconds(number), synchronised)
+
+    def _plan(self, epoch: _Epoch) -> dict[int, list[tuple[int, int, int]]]:
+        """The next round's ranges of each live replica with ranges left in ``epoch``."""
+        if self.fixed_round is None:  # else rounds do not depend on the replicas' speeds
+            self._balance(epoch.queues, epoch.seconds)
+        return {index: self._take(epoch.queues[index], self.round_bytes[index])
+                for index in self.team.alive() if epoch.queues.get(index)}
+
+    def _rounds_of_all_epochs(self) -> training.EpochTally:
+        """Train every epoch in rounds; returns the tally of all of them.
+
+        An epoch's last round runs while the next epoch's first is handed out, so that no
+        replica waits for the others at the epoch's end, unless the epoch ends
+        synchronised (see :meth:`_begin`): then one more exchange only collects its last
+        round, with every changed row.
+        """
+        epochs = self.model.epochs
+        total = training.EpochTally()
+        planning = self._begin(0)  # the epoch whose ranges are handed out
+        finishing: _Epoch | None = None  # the epoch of the running rounds
+        running: dict[int, list] = {}  # the ranges each replica trains now
+        finished_alphas = (0.0, 0.0)  # the running rounds' learning rates
         while True:
-            if self.fixed_round is None:  # else rounds do not depend on the replicas' speeds
-                self._balance(queues, seconds)
-            plans = {index: self._take(queues[index], self.round_bytes[index])
-                     for index in self.team.alive() if queues.get(index)}
+            plans = self._plan(planning)
+            if not plans and not planning.synchronised:
+                planning = self._begin(planning.number + 1)
+                plans = self._plan(planning)
             if not plans and not running:
-                break
-            if plans or not complete:
-                stripe = ((self.rounds + number) % self.tail_every, self.tail_every)
+                if planning.number + 1 == epochs:
+                    return total
+                planning = self._begin(planning.number + 1)
+                continue
+            collecting = finishing or planning  # whose rounds this exchange returns
+            if plans or not collecting.synchronised:
+                stripe = (self.rounds % self.tail_every, self.tail_every)
             else:
                 stripe = (0, 1)
             span = sum(end - start for ranges in plans.values() for _, start, end in ranges)
-            position = epoch * self.epoch_bytes + assigned
-            alphas = (schedule.at(position), schedule.at(position + span))
-            assigned += span
+            position = planning.number * self.epoch_bytes + planning.assigned
+            alphas = (self.schedule.at(position), self.schedule.at(position + span))
+            planning.assigned += span
             clock = time.perf_counter()
             results, lost = self.team.call("exchange", {
                 index: (self.combined, plans.get(index), alphas, stripe)
                 for index in self.team.alive()})
             for index in lost:
                 retrain = running.pop(index, []) + plans.pop(index, [])
-                assigned -= sum(end - start for _, start, end in retrain)
-                self._requeue(index, retrain, queues, epoch, number)
+                planning.assigned -= sum(end - start for _, start, end in retrain)
+                self._requeue(index, retrain, planning.queues, planning.number,
+                              planning.rounds)
             called = time.perf_counter()
-            costs["call"] += called - clock
-            running = plans
-            words = []  # learning rate x words trained since the hot and other rows were sent
-            alpha = sum(finished_alphas) / 2
-            for index, result in results.items():
-                recent = self.recent[index]
-                recent.append(result["trained_words"])
-                words.append((alpha * result["trained_words"], alpha * sum(recent)))
-            finished_alphas = alphas  # those of the rounds the next exchange finishes
-            stiff = sync.mean_stiffness([result["stiffness"] for result in results.values()])
-            self.combined = sync.combine([result["delta"] for result in results.values()],
-                                         words, self.rates, stiff, self.hot_rows)
-            sync.add(self.matrices, self.combined, self.hot_rows)
-            why = sync.diverged(self.matrices)
-            if why is not None:
-                raise training.Diverged(
-                    "epoch %d, round %d: the synchronised model diverged (%s); fewer replicas, "
-                    "shorter sync_seconds or a lower alpha may help" % (epoch + 1, number + 1, why))
-            costs["combine"] += time.perf_counter() - called
-            self.bytes_sent += (sum(sync.nbytes(result["delta"]) for result in results.values())
-                                + sync.nbytes(self.combined) * len(self.team.alive()))
-            for index, result in results.items():
-                tally.add(result["raw_words"], result["trained_words"])
+            self.epoch_costs["call"] += called - clock
+            self._combine(results, finished_alphas, collecting)
+            self.epoch_costs["combine"] += time.perf_counter() - called
+            for result in results.values():
+                collecting.tally.add(result["raw_words"], result["trained_words"])
+                collecting.loss += result["loss"]
                 for key, value in result["timing"].items():
-                    costs[key] += value
-                loss += result["loss"]
-                if result["seconds"] > 0:
-                    self.speeds[index] = result["bytes"] / result["seconds"]
-                if self.fixed_round is None and index in self.speeds:
-                    self.round_bytes[index] = int(max(FIRST_ROUND_BYTES, min(
-                        2 * self.round_bytes[index], seconds * self.speeds[index])))
-            reporter.update(epoch, tally, schedule.at(epoch * self.epoch_bytes + assigned),
-                            loss if self.model.compute_loss else None)
-            number += 1
-        self.rounds += number
-        elapsed = time.perf_counter() - started
-        costs["client_cpu"] = time.process_time() - client_cpu
+                    self.epoch_costs[key] += value
+            self._adapt(results, planning.seconds)
+            self.reporter.update(collecting.number, collecting.tally, self.schedule.at(
+                collecting.number * self.epoch_bytes + collecting.assigned),
+                collecting.loss if self.model.compute_loss else None)
+            self.rounds += 1
+            planning.rounds += 1
+            if finishing is not None and (finishing is not planning or not plans and not any(
+                    planning.queues.values())):  # (a lost replica's ranges are requeued)
+                total.add(finishing.tally.raw_words, finishing.tally.trained_words)
+                self._end(finishing)
+            finishing = planning if plans else None
+            running, finished_alphas = plans, alphas
+
+    def _combine(self, results: dict[int, Any], alphas: tuple[float, float],
+                 epoch: _Epoch) -> None:
+        """Combine the replicas' deltas into the model and into what they apply next."""
+        words = []  # learning rate x words trained since the hot and other rows were sent
+        alpha = sum(alphas) / 2
+        for index, result in results.items():
+            recent = self.recent[index]
+            recent.append(result["trained_words"])
+            words.append((alpha * result["trained_words"], alpha * sum(recent)))
+        stiff = sync.mean_stiffness([result["stiffness"] for result in results.values()])
+        self.combined = sync.combine([result["delta"] for result in results.values()],
+                                     words, self.rates, stiff, self.hot_rows)
+        sync.add(self.matrices, self.combined, self.hot_rows)
+        why = sync.diverged(self.matrices)
+        if why is not None:
+            raise training.Diverged(
+                "epoch %d, round %d: the synchronised model diverged (%s); fewer replicas, "
+                "shorter sync_seconds or a lower alpha may help"
+                % (epoch.number + 1, epoch.rounds + 1, why))
+        self.bytes_sent += (sum(sync.nbytes(result["delta"]) for result in results.values())
+                            + sync.nbytes(self.combined) * len(self.team.alive()))
+
+    def _adapt(self, results: dict[int, Any], seconds: float) -> None:
+        """Size each replica's next rounds to ``seconds`` at its last round's speed."""
+        for index, result in results.items():
+            if result["seconds"] > 0:
+                self.speeds[index] = result["bytes"] / result["seconds"]
+            if self.fixed_round is None and index in self.speeds:
+                self.round_bytes[index] = int(max(FIRST_ROUND_BYTES, min(
+                    2 * self.round_bytes[index], seconds * self.speeds[index])))
+
+    def _end(self, epoch: _Epoch) -> None:
+        """Epoch ``epoch``'s last round is in the model: count it, log it, call back."""
+        model = self.model
+        model.epochs_trained += 1
+        self.state["completed"] = epoch.number + 1
+        if model.compute_loss:
+            model.training_loss.append(epoch.loss)
+            model.running_training_loss += epoch.loss
+        model.min_alpha_yet_reached = self.schedule.at((epoch.number + 1) * self.epoch_bytes)
+        model.wv.norms = None
+        wall, cpu, sent = self.mark
+        self.mark = (time.perf_counter(), time.process_time(), self.bytes_sent)
+        costs, self.epoch_costs = self.epoch_costs, collections.defaultdict(float)
+        costs["client_cpu"] = self.mark[1] - cpu
         for key, value in costs.items():
             self.costs[key] += value
-        logger.info("EPOCH %d seconds: %s", epoch + 1,
+        logger.info("EPOCH %d seconds: %s", epoch.number + 1,
                     ", ".join("%s %.2f" % item for item in sorted(costs.items())))
-        sent = self.bytes_sent - sent_before
+        elapsed = self.mark[0] - wall
         logger.info("EPOCH %d: trained %d of %d raw words in %.1fs, %.0f raw words/s, %d "
-                    "rounds on %d replicas, %.1f MB sent%s", epoch + 1, tally.trained_words,
-                    tally.raw_words, elapsed, tally.raw_words / max(elapsed, 1e-9), number,
-                    len(self.team.alive()), sent / 1e6,
-                    ", loss %.6g" % loss if self.model.compute_loss else "")
-        return tally, loss, sent
+                    "rounds on %d replicas, %.1f MB sent%s", epoch.number + 1,
+                    epoch.tally.trained_words, epoch.tally.raw_words, elapsed,
+                    epoch.tally.raw_words / max(elapsed, 1e-9), epoch.rounds,
+                    len(self.team.alive()), (self.bytes_sent - sent) / 1e6,
+                    ", loss %.6g" % epoch.loss if model.compute_loss else "")
+        notify(model.callbacks, "on_epoch_end", model)
+        self.reporter.next_epoch()
 
     def _balance(self, queues: dict[int, collections.deque], seconds: float) -> None:
         """Move bytes from the back of the queue that would be trained last to the one that

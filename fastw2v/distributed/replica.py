@@ -48,6 +48,7 @@ class Replica:
         self.model: Any = None  # a Word2Vec, once prepared
         self.rows: sync.Rows  # the model's matrices and bases, once prepared
         self.round: dict[str, Any] | None = None  # the running round: its thread and tallies
+        self.ended: float | None = None  # when the last round ended, if none runs since
         self.cpu = CpuClock()
 
     def sizes(self) -> list[int | None]:
@@ -117,7 +118,8 @@ class Replica:
             ``raw_words``, ``trained_words``, ``bytes``, ``seconds`` and ``loss``; the
             ``stiffness`` of the matrices as the round left them
             (:func:`fastw2v.distributed.sync.stiffness`); and ``timing``: wall seconds of
-            this call's ``apply``, ``wait`` (for the round) and ``take``, and CPU seconds
+            this call's ``apply``, ``wait`` (for the round) and ``take``, ``idle``: how long
+            no round ran before the one this call started, and CPU seconds
             of the process since the last call (:class:`CpuClock`).
         """
         clock = time.perf_counter()
@@ -126,14 +128,17 @@ class Replica:
         applied = time.perf_counter()
         finished = self._finish_round()
         waited = time.perf_counter()
+        idle = 0.0
         if ranges:
+            if self.ended is not None:
+                idle, self.ended = time.perf_counter() - self.ended, None
             self._start_round(ranges, alphas)
         # taken while the next round runs: the base moves to the rows as read, and whatever
         # the round writes meanwhile stays in W - B, for the next delta
         delta = self.rows.take(*stripe)
         stiffness = sync.stiffness(self.rows.matrices, self.rates)
         timing = {"apply": applied - clock, "wait": waited - applied,
-                  "take": time.perf_counter() - waited, **self.cpu.since_last()}
+                  "take": time.perf_counter() - waited, "idle": idle, **self.cpu.since_last()}
         return {"delta": delta, "stiffness": stiffness, "timing": timing, **finished}
 
     def close(self) -> None:
@@ -158,7 +163,8 @@ class Replica:
                     model.compute_loss, tally, lambda: None, MAX_WORDS_IN_BATCH, True)
             except BaseException as exc:  # raised by the next exchange
                 state["error"] = exc
-            state["seconds"] = time.perf_counter() - state["started"]
+            state["ended"] = time.perf_counter()
+            state["seconds"] = state["ended"] - state["started"]
 
         state["thread"] = threading.Thread(target=run, name="fastw2v-replica-round", daemon=True)
         state["thread"].start()
@@ -170,6 +176,7 @@ class Replica:
         if state is None:
             return {"raw_words": 0, "trained_words": 0, "bytes": 0, "seconds": 0.0, "loss": 0.0}
         state["thread"].join()
+        self.ended = state["ended"]
         if state["error"] is not None:
             raise state["error"]
         loss = sum(worker.take_tallies()[1] for worker in self.states)
