@@ -105,11 +105,14 @@ cdef void _add_row(float *matrix, float *base, const uint16_t *row, float sign,
                    Py_ssize_t dim) noexcept nogil:
     cdef Py_ssize_t j
     cdef float value
+    if base == NULL:
+        for j in range(dim):
+            matrix[j] += sign * _widen(row[j])
+        return
     for j in range(dim):
         value = sign * _widen(row[j])
         matrix[j] += value
-        if base != NULL:
-            base[j] += value
+        base[j] += value
 
 
 def add_rows(float[:, ::1] matrix not None, float[:, ::1] base, index_t[::1] index not None,

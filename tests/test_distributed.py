@@ -12,6 +12,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from planted import cluster_corpus, nearest_cluster_rate  # noqa: E402
+from test_row_deltas import widen  # noqa: E402
 
 from fastw2v import Word2Vec  # noqa: E402
 from fastw2v import distributed as fw_distributed  # noqa: E402
@@ -126,6 +127,33 @@ def test_epochs_overlap_unless_callbacks_look_at_their_end(client, tmp_path):
         assert nearest_cluster_rate(model.wv, clusters) >= 0.95
 
 
+class _EpochEndVectors(CallbackAny2Vec):
+    """Copies of the input vectors before training and at each epoch's end."""
+
+    def __init__(self):
+        self.vectors = []
+
+    def on_train_begin(self, model):
+        self.vectors.append(model.wv.vectors.copy())
+
+    def on_epoch_end(self, model):
+        self.vectors.append(model.wv.vectors.copy())
+
+
+def test_callbacks_see_every_changed_row_at_each_epochs_end(client, tmp_path):
+    path, _ = planted_file(tmp_path)
+    seen = _EpochEndVectors()
+    # with 8 hot rows and the others sent a thousandth each round, most rows would reach
+    # the client only at the end of training, but for the callbacks' epoch ends
+    model = fw_distributed.train(client, path, epochs=2, hot_rows=8, tail_every=1000,
+                                 callbacks=[seen], **SMALL)
+    assert model.lifecycle_events[-1]["distributed"]["rounds"] < 500
+    before, first_epoch, last_epoch = seen.vectors
+    assert (first_epoch != before).any(axis=1).all()  # every word is a centre word (sample=0)
+    assert (last_epoch != first_epoch).any(axis=1).all()
+    np.testing.assert_array_equal(last_epoch, model.wv.vectors)
+
+
 def test_rows_exchange_keeps_every_update():
     # two replicas' rows, combined with no load (every row's scale 1: the sum): the
     # synchronised matrix is start + both deltas
@@ -169,11 +197,6 @@ def test_deltas_travel_as_bfloat16_and_what_rounding_drops_goes_next_time():
     second, _ = sent(replica.take(0, 1))  # the rounding's remainder
     np.testing.assert_allclose(first + second, trained, rtol=2 ** -14, atol=1e-6)
     assert np.abs(first + second - trained).max() < np.abs(first - trained).max() / 50
-
-
-def widen(bits):
-    """float32 values of bfloat16 bits."""
-    return (bits.astype(np.uint32) << 16).view(np.float32)
 
 
 def test_rows_that_could_overshoot_are_scaled_below_the_stability_bound():
