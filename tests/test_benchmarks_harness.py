@@ -1,5 +1,6 @@
 """The benchmark harness's pure parts: arguments, scheduling, ratios, tables (no timing)."""
 import gzip
+import json
 import os
 import sys
 
@@ -292,3 +293,22 @@ def test_corpus_path_keeps_a_plain_file_and_slices_it_when_quick(tmp_path, monke
             assert f.read() == "alpha beta"
     finally:
         os.remove(sliced)
+
+
+def test_shared_rows_trains_every_kind_and_compares_shared_with_private(tmp_path, capsys):
+    pytest.importorskip("fastw2v")
+    from benchmarks import shared_rows
+    words = ["w%d" % (i * 7919 % 97) for i in range(30000)]
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(" ".join(words))
+    out = tmp_path / "shared_rows.json"
+    assert shared_rows.main(["--corpus", str(corpus), "--modes", "cbow-ns,sg-ns",
+                             "--repeat", "1", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert [r["mode"] for r in result["rows"]] == ["cbow-ns", "sg-ns"]
+    assert {(r["mode"], r["kind"]) for r in result["runs"]} == {
+        (mode, kind) for mode in ("cbow-ns", "sg-ns") for kind in shared_rows.KINDS}
+    assert all(r["words_per_second"] > 0 for r in result["runs"])
+    assert "2 shared / 2 private syn1neg" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        shared_rows.parse_args(["--repeat", "0"])
