@@ -21,7 +21,6 @@ import argparse
 import os
 import shlex
 import sys
-import threading
 import time
 
 from benchmarks.common import (RESULTS_DIR, decompressed, format_table, machine_description,
@@ -91,36 +90,29 @@ class Models:
                 "2 private syn1neg": [own, self.kernel(first, second)]}[kind]
 
     def epoch(self, kernels):
-        """Train one epoch of the corpus's byte ranges, the threads taking them in turn;
-        raw words per second."""
+        """Train one epoch of the corpus's byte ranges as ``corpus_file`` training does
+        (:func:`fastw2v.training.train_epoch_file`), worker thread ``i`` with
+        ``kernels[i]``; raw words per second."""
         from fastw2v import training
 
-        ranges = self.source.ranges(len(kernels))
-        todo, lock = iter(ranges), threading.Lock()
-        schedule = training.LearningRate(0.025, 0.0001, 1, sum(e - s for _, s, e in ranges))
-        states = self.first._workers()
-        raw = [0]
+        states = self.first._workers()[:len(kernels)]
+        by_state = {id(state): kernel for state, kernel in zip(states, kernels)}
 
-        def work(kernel, state):
-            while True:
-                with lock:
-                    taken = next(todo, None)
-                    if taken is None:
-                        return
-                    path, start, end = taken
-                    alpha_start, alpha_end = schedule.reserve(end - start)
-                words, _, _ = kernel.train_file_range(
-                    state, self.words, path, start, end, alpha_start, alpha_end, False,
-                    self.source.max_sentence_length, self.source.by_line)
-                with lock:
-                    raw[0] += words
-        threads = [threading.Thread(target=work, args=pair) for pair in zip(kernels, states)]
+        class PerThread:
+            """A kernel that hands each worker thread's ranges to that thread's kernel."""
+
+            @staticmethod
+            def train_file_range(state, *args):
+                return by_state[id(state)].train_file_range(state, *args)
+
+        ranges = self.source.ranges(len(kernels))
+        schedule = training.LearningRate(0.025, 0.0001, 1, sum(e - s for _, s, e in ranges))
+        tally = training.EpochTally()
         started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return raw[0] / (time.perf_counter() - started)
+        training.train_epoch_file(PerThread, states, self.words, ranges, schedule, False, tally,
+                                  lambda: None, self.source.max_sentence_length,
+                                  self.source.by_line)
+        return tally.raw_words / (time.perf_counter() - started)
 
 
 def main(argv=None):
