@@ -16,12 +16,18 @@ training, one epoch each of:
 Only speed is measured: models that share nothing learn nothing from each other. The kinds
 run in turn, ``--repeat`` times, with the cache-line probe of ``benchmarks.scaling`` before
 and after each run (the host places the two vCPUs about 55 ns or about 320 ns apart).
+
+``--never-noise 64,1024`` runs everything again with the 64 (then 1,024) most frequent words
+never drawn as negatives, which shows how much of the cost is the hottest output rows (a
+diagnostic: it changes what is trained).
 """
 import argparse
 import os
 import shlex
 import sys
 import time
+
+import numpy as np
 
 from benchmarks.common import (RESULTS_DIR, decompressed, format_table, machine_description,
                                median, write_json)
@@ -34,6 +40,18 @@ OBJECTIVES = {"sg-ns": 1, "cbow-ns": 0}  # mode: sg
 FIRST_BYTES = 40_000_000  # of the default corpus
 
 
+def _tops(text):
+    """An argparse type: a comma list of integers >= 0 (``"0,64"``)."""
+    try:
+        tops = [int(item) for item in text.split(",")]
+    except ValueError:
+        tops = []
+    if not tops or min(tops) < 0:
+        raise argparse.ArgumentTypeError("expected a comma list of integers >= 0, e.g. 0,64; "
+                                         "got %r" % text)
+    return tops
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.shared_rows",
                                      description=__doc__,
@@ -44,6 +62,9 @@ def parse_args(argv):
     parser.add_argument("--modes", type=comma_list(list(OBJECTIVES)), default=["cbow-ns"],
                         help="comma list of sg-ns,cbow-ns (default: cbow-ns)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the kinds (default: 3)")
+    parser.add_argument("--never-noise", type=_tops, default=[0],
+                        help="comma list: the most frequent words never drawn as negatives, "
+                        "a set of runs for each (default: 0, the model's own noise)")
     parser.add_argument("--out", default=os.path.join(RESULTS_DIR, "shared_rows.json"),
                         help="JSON results path (default: benchmarks/results/shared_rows.json)")
     args = parser.parse_args(argv)
@@ -67,6 +88,16 @@ class Models:
         self.first, self.second = build(), build()
         self.words = _words.WordHash(self.first.wv.index_to_key)
         self.source = LineSentence(corpus).compiled_source()
+        self.noise = self.first._training_tables()["negative_sampling"]
+
+    def never_noise(self, top):
+        """Draw negatives as the model does, but never the ``top`` most frequent words."""
+        from fastw2v import losses
+
+        model = self.first
+        counts = np.array(model.wv.expandos["count"], dtype=np.int64)
+        counts[:top] = 0
+        self.noise = losses.NegativeSampling(counts, model.negative, model.ns_exponent)
 
     def kernel(self, syn0_of, syn1neg_of):
         from fastw2v import _trainer
@@ -76,7 +107,7 @@ class Models:
         return _trainer.TrainingKernel(_trainer.KernelConfig(
             syn0=syn0_of.wv.vectors, keep_threshold=tables["keep"], sg=model.sg,
             window=model.window, cbow_mean=model.cbow_mean, shrink_windows=model.shrink_windows,
-            batched=model.kernel == "batched", negative_sampling=tables["negative_sampling"],
+            batched=model.kernel == "batched", negative_sampling=self.noise,
             syn1neg=syn1neg_of.syn1neg, hierarchical_softmax=None, syn1=None, top_nodes=0,
             top_sync=0, lockf=None))
 
@@ -115,6 +146,20 @@ class Models:
         return tally.raw_words / (time.perf_counter() - started)
 
 
+def summarize(runs):
+    """The row of one mode and noise: median words/s of each kind (millions), and of shared
+    against each private kind the median of the per-repeat ratios."""
+    row = {"mode": runs[0]["mode"], "never noise": runs[0]["never_noise"]}
+    for kind in KINDS:
+        row[kind] = median([r["words_per_second"] for r in runs if r["kind"] == kind]) / 1e6
+    for kind in KINDS[2:]:
+        row["2 shared / " + kind] = median([
+            shared["words_per_second"] / other["words_per_second"]
+            for shared in runs if shared["kind"] == "2 shared"
+            for other in runs if other["kind"] == kind and other["repeat"] == shared["repeat"]])
+    return row
+
+
 def main(argv=None):
     """Entry point of ``python -m benchmarks.shared_rows``; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
@@ -126,28 +171,22 @@ def main(argv=None):
     runs, rows = [], []
     for mode in args.modes:
         models = Models(corpus, OBJECTIVES[mode])
-        for repeat in range(1, args.repeat + 1):
-            for kind in KINDS:
-                before = round_trip()
-                speed = models.epoch(models.kernels(kind))
-                runs.append(dict(mode=mode, kind=kind, repeat=repeat, words_per_second=speed,
-                                 line_round_trip_ns=before,
-                                 line_round_trip_after_ns=round_trip()))
-                print("%-8s %-18s run %d  %.2fM words/s  (line round trip before/after: "
-                      "%s/%s ns)" % (mode, kind, repeat, speed / 1e6, before,
-                                     runs[-1]["line_round_trip_after_ns"]), flush=True)
-        mine = [run for run in runs if run["mode"] == mode]
-        row = {"mode": mode}
-        for kind in KINDS:
-            row[kind] = median([r["words_per_second"] for r in mine if r["kind"] == kind]) / 1e6
-        for kind in KINDS[2:]:  # per repeat, shared against each private kind
-            row["2 shared / " + kind] = median([
-                shared["words_per_second"] / other["words_per_second"]
-                for shared in mine if shared["kind"] == "2 shared"
-                for other in mine
-                if other["kind"] == kind and other["repeat"] == shared["repeat"]])
-        rows.append(row)
-    columns = ["mode", *KINDS, *("2 shared / " + kind for kind in KINDS[2:])]
+        for top in args.never_noise:
+            models.never_noise(top)
+            for repeat in range(1, args.repeat + 1):
+                for kind in KINDS:
+                    before = round_trip()
+                    speed = models.epoch(models.kernels(kind))
+                    runs.append(dict(mode=mode, never_noise=top, kind=kind, repeat=repeat,
+                                     words_per_second=speed, line_round_trip_ns=before,
+                                     line_round_trip_after_ns=round_trip()))
+                    print("%-8s never noise %-5d %-18s run %d  %.2fM words/s  (line round "
+                          "trip before/after: %s/%s ns)" % (
+                              mode, top, kind, repeat, speed / 1e6, before,
+                              runs[-1]["line_round_trip_after_ns"]), flush=True)
+            rows.append(summarize([run for run in runs
+                                   if run["mode"] == mode and run["never_noise"] == top]))
+    columns = ["mode", "never noise", *KINDS, *("2 shared / " + kind for kind in KINDS[2:])]
     print()
     print(format_table(rows, columns))
     print("\nwords/s in millions (medians); ratios: medians of each repeat's own ratio.")

@@ -303,12 +303,31 @@ def test_shared_rows_trains_every_kind_and_compares_shared_with_private(tmp_path
     corpus.write_text(" ".join(words))
     out = tmp_path / "shared_rows.json"
     assert shared_rows.main(["--corpus", str(corpus), "--modes", "cbow-ns,sg-ns",
-                             "--repeat", "1", "--out", str(out)]) == 0
+                             "--never-noise", "0,8", "--repeat", "1", "--out", str(out)]) == 0
     result = json.loads(out.read_text())
-    assert [r["mode"] for r in result["rows"]] == ["cbow-ns", "sg-ns"]
-    assert {(r["mode"], r["kind"]) for r in result["runs"]} == {
-        (mode, kind) for mode in ("cbow-ns", "sg-ns") for kind in shared_rows.KINDS}
+    assert [(r["mode"], r["never noise"]) for r in result["rows"]] == [
+        ("cbow-ns", 0), ("cbow-ns", 8), ("sg-ns", 0), ("sg-ns", 8)]
+    assert {(r["mode"], r["never_noise"], r["kind"]) for r in result["runs"]} == {
+        (mode, top, kind) for mode in ("cbow-ns", "sg-ns") for top in (0, 8)
+        for kind in shared_rows.KINDS}
     assert all(r["words_per_second"] > 0 for r in result["runs"])
     assert "2 shared / 2 private syn1neg" in capsys.readouterr().out
-    with pytest.raises(SystemExit):
-        shared_rows.parse_args(["--repeat", "0"])
+    for bad in (["--repeat", "0"], ["--never-noise", "-1"], ["--never-noise", "x"]):
+        with pytest.raises(SystemExit):
+            shared_rows.parse_args(bad)
+
+
+def test_never_noise_keeps_the_top_words_out_of_the_negatives(tmp_path):
+    pytest.importorskip("fastw2v")
+    from benchmarks import shared_rows
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(" ".join("w%d" % (i * 7919 % 97) for i in range(30000)))
+    models = shared_rows.Models(str(corpus), 0)
+    models.never_noise(10)
+    # the distribution the alias table draws from: bucket b (uniform) is b itself with
+    # probability prob[b] / 2**32, else index[b]
+    keep = models.noise.prob / 2.0**32
+    n = len(keep)
+    drawn = np.bincount(np.arange(n), weights=keep, minlength=n) + np.bincount(
+        models.noise.index, weights=1 - keep, minlength=n)
+    assert drawn[:10].sum() == 0 and drawn[10:].min() > 0
