@@ -51,16 +51,19 @@ def comma_list(choices):
     return parse
 
 
-def _worker_counts(text):
-    """An argparse type: a comma list of positive integers (``"1,2"``)."""
-    try:
-        counts = [int(item) for item in text.split(",")]
-    except ValueError:
-        counts = []
-    if not counts or min(counts) < 1:
-        raise argparse.ArgumentTypeError(
-            "expected a comma list of positive integers, e.g. 1,2; got %r" % text)
-    return counts
+def comma_ints(least):
+    """An argparse type: a comma list of integers of at least ``least`` (``"1,2"``)."""
+    def parse(text):
+        try:
+            values = [int(item) for item in text.split(",")]
+        except ValueError:
+            values = []
+        if not values or min(values) < least:
+            raise argparse.ArgumentTypeError(
+                "expected a comma list of integers >= %d, e.g. %d,%d; got %r"
+                % (least, least, least + 1, text))
+        return values
+    return parse
 
 
 def parse_args(argv=None):
@@ -76,7 +79,7 @@ def parse_args(argv=None):
     parser.add_argument("--modes", type=comma_list(list(MODES)),
                         help="comma list of %s (default: all but the -py modes)"
                         % ",".join(MODES))
-    parser.add_argument("--workers", type=_worker_counts, default=[2],
+    parser.add_argument("--workers", type=comma_ints(1), default=[2],
                         help="comma list of worker counts, e.g. 1,2 (default: 2)")
     parser.add_argument("--repeat", type=int, default=1, help="trials per configuration; "
                         "the table shows medians (default: 1)")

@@ -31,25 +31,13 @@ import numpy as np
 
 from benchmarks.common import (RESULTS_DIR, decompressed, format_table, machine_description,
                                median, write_json)
-from benchmarks.compare import comma_list, corpus_path
+from benchmarks.compare import comma_ints, comma_list, corpus_path
 from benchmarks.scaling import line_round_trip
 from benchmarks.trial import PARAMETERS
 
 KINDS = ("1 thread", "2 shared", "2 private", "2 private syn0", "2 private syn1neg")
 OBJECTIVES = {"sg-ns": 1, "cbow-ns": 0}  # mode: sg
 FIRST_BYTES = 40_000_000  # of the default corpus
-
-
-def _tops(text):
-    """An argparse type: a comma list of integers >= 0 (``"0,64"``)."""
-    try:
-        tops = [int(item) for item in text.split(",")]
-    except ValueError:
-        tops = []
-    if not tops or min(tops) < 0:
-        raise argparse.ArgumentTypeError("expected a comma list of integers >= 0, e.g. 0,64; "
-                                         "got %r" % text)
-    return tops
 
 
 def parse_args(argv):
@@ -62,7 +50,7 @@ def parse_args(argv):
     parser.add_argument("--modes", type=comma_list(list(OBJECTIVES)), default=["cbow-ns"],
                         help="comma list of sg-ns,cbow-ns (default: cbow-ns)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the kinds (default: 3)")
-    parser.add_argument("--never-noise", type=_tops, default=[0],
+    parser.add_argument("--never-noise", type=comma_ints(0), default=[0],
                         help="comma list: the most frequent words never drawn as negatives, "
                         "a set of runs for each (default: 0, the model's own noise)")
     parser.add_argument("--out", default=os.path.join(RESULTS_DIR, "shared_rows.json"),
