@@ -25,15 +25,16 @@ SMALL = dict(vector_size=24, window=3, min_count=1, sample=0, workers=1, progres
 
 
 def local_client(n_workers):
-    """A client of ``n_workers`` in-process workers (threads): quick to start, each with its
-    own replica."""
+    """A client of ``n_workers`` in-process workers (threads), each with its own replica:
+    quick to start (a tenth of a second), so each test has a cluster of its own and no two
+    clusters share the process (an actor handle binds to the newest client)."""
     with distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=False,
                                   dashboard_address=":0") as cluster:
         with distributed.Client(cluster) as dask_client:
             yield dask_client
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def client():
     yield from local_client(2)
 
@@ -222,7 +223,7 @@ def test_diverged_weights_are_named():
     assert sync.diverged(healthy) == "non-finite weights"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def four_workers():
     yield from local_client(4)
 
