@@ -4,6 +4,7 @@ import logging
 import os
 import signal
 import threading
+import time
 import types
 
 import numpy as np
@@ -369,6 +370,92 @@ def test_a_call_to_a_replica_already_known_lost_drops_it(caplog):
         results, lost = team.call("exchange", {0: ("a",), 1: ("b",)})
     assert results == {1: "b"} and lost == [0] and team.alive() == [1]
     assert "replica 0 on Dask worker tcp://gone:1 was lost" in caplog.text
+
+
+def test_replicas_count_the_calls_they_returned_from(client, tmp_path):
+    path, _ = planted_file(tmp_path)
+    team = driver._Team(client, driver._workers(client), [path])
+    try:
+        team.call("sizes", {index: () for index in team.alive()})
+        counts = client.run(driver._returned_calls)
+        assert [member.calls for member in team.members.values()] == [1, 1]
+        assert all(counts[member.address] == {member.future.key: 1}
+                   for member in team.members.values())
+    finally:
+        team.close()
+
+
+class _Undelivered:
+    """The future of a call whose result Dask never delivers."""
+
+    def done(self):
+        return False
+
+    def result(self, timeout=None):
+        time.sleep(timeout)
+        raise TimeoutError
+
+
+class _SilentActor:
+    def exchange(self, value):
+        return _Undelivered()
+
+
+def test_a_result_dask_never_delivers_drops_its_replica_instead_of_waiting(caplog,
+                                                                          monkeypatch):
+    # replica 0 has returned from the one call made to it (so its worker says), and its
+    # result never comes
+    monkeypatch.setattr(driver, "_UNDELIVERED_SECONDS", 0.3)
+    monkeypatch.setattr(driver, "_LIVENESS_SECONDS", 0.1)
+    returned = {"tcp://silent:1": {"replica-0": 1}, "tcp://here:1": {"replica-1": 1}}
+    team = driver._Team.__new__(driver._Team)
+    team.client = types.SimpleNamespace(
+        cancel=lambda futures: None, run_on_scheduler=lambda function: list(returned),
+        run=lambda function, workers: {address: returned[address] for address in workers})
+    team.members = {
+        0: driver._Member("tcp://silent:1", types.SimpleNamespace(key="replica-0"),
+                          _SilentActor()),
+        1: driver._Member("tcp://here:1", types.SimpleNamespace(key="replica-1"), _EchoActor())}
+    with caplog.at_level(logging.WARNING, logger="fastw2v.distributed"):
+        results, lost = team.call("exchange", {0: ("a",), 1: ("b",)})
+    assert results == {1: "b"} and lost == [0] and team.alive() == [1]
+    assert "it returned from exchange" in caplog.text and "has not delivered" in caplog.text
+
+
+class _Later:
+    """The future of a call that returns when the test says so."""
+
+    def __init__(self):
+        self.ready = threading.Event()
+
+    def done(self):
+        return self.ready.is_set()
+
+    def result(self, timeout=None):
+        if not self.ready.wait(timeout):
+            raise TimeoutError
+        return "late"
+
+
+def test_a_replica_still_in_its_call_is_waited_for(monkeypatch):
+    # as above, but the worker says the call has not returned: it is waited for
+    monkeypatch.setattr(driver, "_UNDELIVERED_SECONDS", 0.1)
+    monkeypatch.setattr(driver, "_LIVENESS_SECONDS", 0.05)
+    later = _Later()
+    team = driver._Team.__new__(driver._Team)
+    team.client = types.SimpleNamespace(
+        cancel=lambda futures: None, run_on_scheduler=lambda function: ["tcp://busy:1"],
+        run=lambda function, workers: {"tcp://busy:1": {"replica-0": 0}})
+    team.members = {0: driver._Member("tcp://busy:1", types.SimpleNamespace(key="replica-0"),
+                                      types.SimpleNamespace(exchange=lambda value: later))}
+    answers = []
+    waiter = threading.Thread(target=lambda: answers.append(team.call("exchange", {0: ("a",)})))
+    waiter.start()
+    waiter.join(0.8)
+    assert waiter.is_alive() and team.alive() == [0]
+    later.ready.set()
+    waiter.join(5)
+    assert answers == [({0: "late"}, [])]
 
 
 @pytest.mark.parametrize("epochs_overlap", [False, True])

@@ -14,7 +14,8 @@ that collects an epoch's last round hands out the next epoch's first, unless cal
 at the epoch's end.
 
 A replica whose worker is lost is dropped with a warning: its unfinished ranges go to the
-others, the run goes on from the synchronised state.
+others, the run goes on from the synchronised state. So is one that returned from a call
+``_UNDELIVERED_SECONDS`` (30 s) ago while Dask has not delivered the result.
 """
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 FIRST_ROUND_BYTES = 1 << 16
 _POLL_SECONDS = 0.1  # waiting for a replica, how often to look at the others
 _LIVENESS_SECONDS = 0.5  # how often to ask the scheduler which workers are alive
+#: A replica that returned from a call this long ago, its result still not delivered by Dask,
+#: is treated as lost (asked only of calls pending at least this long).
+_UNDELIVERED_SECONDS = 30.0
 
 PathOrList = Union[str, os.PathLike, Sequence[Union[str, os.PathLike]]]
 
@@ -187,6 +191,7 @@ class _Member:
 
     def __init__(self, address: str, future: Any, actor: Any) -> None:
         self.address, self.future, self.actor = address, future, actor
+        self.calls = 0  # calls made to the replica (it counts those it returned from)
 
 
 class _Team:
@@ -218,9 +223,11 @@ class _Team:
         for index, args in arguments.items():
             try:  # the actor's handle refuses calls once Dask has seen its worker go
                 pending[index] = getattr(self.members[index].actor, method)(*args)
+                self.members[index].calls += 1
             except Exception as exc:
                 self._lose_or_raise(index, exc, lost)
-        checked = time.monotonic()
+        started = checked = time.monotonic()
+        returned: dict[int, float] = {}  # when a pending replica was seen to have returned
         while pending:
             ready = [index for index, future in pending.items() if future.done()]
             if not ready:
@@ -238,6 +245,12 @@ class _Team:
                         self._lose(index, "its worker left the cluster")
                         lost.append(index)
                         del pending[index]
+                    if checked - started >= _UNDELIVERED_SECONDS:
+                        for index in self._undelivered(pending, returned, checked):
+                            self._lose(index, "it returned from %s %.0fs ago and Dask has not "
+                                       "delivered the result" % (method, checked - returned[index]))
+                            lost.append(index)
+                            del pending[index]
                 continue
             for index in ready:
                 future = pending.pop(index)
@@ -248,6 +261,23 @@ class _Team:
         if not self.members:
             raise RuntimeError("every Dask worker holding a replica was lost")
         return results, lost
+
+    def _undelivered(self, pending: dict[int, Any], returned: dict[int, float],
+                     now: float) -> list[int]:
+        """The pending replicas that returned from every call made to them at least
+        ``_UNDELIVERED_SECONDS`` ago (noted in ``returned``): Dask lost their results."""
+        addresses = sorted({self.members[index].address for index in pending})
+        try:
+            counts = self.client.run(_returned_calls, workers=addresses)
+        except Exception as exc:  # a worker leaving meanwhile: the next look drops it
+            logger.debug("asking the replicas what returned failed: %s", exc)
+            return []
+        for index in pending:
+            member = self.members[index]
+            if counts.get(member.address, {}).get(member.future.key) == member.calls:
+                returned.setdefault(index, now)
+        return [index for index in pending
+                if now - returned.get(index, now) >= _UNDELIVERED_SECONDS]
 
     def _lose_or_raise(self, index: int, exc: Exception, lost: list[int]) -> None:
         """Drop replica ``index`` (added to ``lost``) if ``exc`` says its worker was lost,
@@ -275,6 +305,12 @@ class _Team:
 
 def _scheduler_workers(dask_scheduler: Any) -> list[str]:
     return list(dask_scheduler.workers)
+
+
+def _returned_calls(dask_worker: Any) -> dict[Any, int]:
+    """The calls each replica on this worker returned from, by actor key."""
+    return {key: actor.returned for key, actor in dask_worker.state.actors.items()
+            if isinstance(actor, Replica)}
 
 
 def _workers(client: Any) -> list[str]:

@@ -10,17 +10,33 @@ round and returns, so that the replica trains while the client combines.
 """
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import threading
 import time
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 
 from fastw2v import _words, training
 from fastw2v.corpora import MAX_WORDS_IN_BATCH
 from fastw2v.distributed import shards, sync
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _counted(method: _Method) -> _Method:
+    """``method`` counting in ``self.returned`` the calls that returned or raised, which the
+    client compares with the calls it made (a result Dask never delivers is then seen)."""
+    @functools.wraps(method)
+    def call(self: Replica, *args: Any) -> Any:
+        try:
+            return method(self, *args)
+        finally:
+            self.returned += 1
+    return call  # type: ignore[return-value]
 
 
 def _worker_name() -> str:
@@ -50,16 +66,20 @@ class Replica:
         self.round: dict[str, Any] | None = None  # the running round: its thread and tallies
         self.ended: float | None = None  # when the last round ended, if none runs since
         self.cpu = CpuClock()
+        self.returned = 0  # calls that returned (see _counted)
 
+    @_counted
     def sizes(self) -> list[int | None]:
         """The corpus files' sizes as this worker sees them (see ``LocalFiles.sizes``)."""
         return self.files.sizes()
 
+    @_counted
     def count(self, shard: list[tuple[int, float, float]], max_sentence_length: int
               ) -> shards.ShardCounts:
         """Count ``shard`` (see :func:`fastw2v.distributed.shards.count_shard`)."""
         return shards.count_shard(self.files, shard, max_sentence_length)
 
+    @_counted
     def prepare(self, params: dict[str, Any], pickled_words: bytes, counts: np.ndarray,
                 check: float, hot_rows: int) -> None:
         """Build the model of vocabulary ``pickled_words`` (a pickled list, in order, with
@@ -93,6 +113,7 @@ class Replica:
         self.rows = sync.Rows(matrices, hot_rows)
         self.rates = sync.update_rates(model)
 
+    @_counted
     def exchange(self, combined: sync.Delta | None, ranges: list[tuple[int, int, int]] | None,
                  alphas: tuple[float, float], stripe: tuple[int, int]) -> dict[str, Any]:
         """One step of the pipeline: apply the combined delta, wait for the running round,
@@ -141,6 +162,7 @@ class Replica:
                   "take": time.perf_counter() - waited, "idle": idle, **self.cpu.since_last()}
         return {"delta": delta, "stiffness": stiffness, "timing": timing, **finished}
 
+    @_counted
     def close(self) -> None:
         """Wait for any running round and delete the staged files."""
         self._finish_round()
