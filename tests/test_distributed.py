@@ -361,11 +361,24 @@ class _EchoActor:
         return _Done(value)
 
 
-def test_a_call_to_a_replica_already_known_lost_drops_it(caplog):
+def fake_team(actors, returned=()):
+    """A team of ``actors`` by worker address (replica ``i`` the ``i``-th, its key
+    ``"replica-i"``) on a fake client whose workers are all connected; the replicas on the
+    workers in ``returned`` say they returned from one call, the others from none."""
+    keys = {address: "replica-%d" % index for index, address in enumerate(actors)}
     team = driver._Team.__new__(driver._Team)
-    team.client = type("Client", (), {"cancel": lambda self, futures: None})()
-    team.members = {0: driver._Member("tcp://gone:1", None, _LostActor()),
-                    1: driver._Member("tcp://here:1", None, _EchoActor())}
+    team.client = types.SimpleNamespace(
+        cancel=lambda futures: None, run_on_scheduler=lambda function: list(actors),
+        run=lambda function, workers: {address: {keys[address]: int(address in returned)}
+                                       for address in workers})
+    team.members = {index: driver._Member(address, types.SimpleNamespace(key=keys[address]),
+                                          actor)
+                    for index, (address, actor) in enumerate(actors.items())}
+    return team
+
+
+def test_a_call_to_a_replica_already_known_lost_drops_it(caplog):
+    team = fake_team({"tcp://gone:1": _LostActor(), "tcp://here:1": _EchoActor()})
     with caplog.at_level(logging.WARNING, logger="fastw2v.distributed"):
         results, lost = team.call("exchange", {0: ("a",), 1: ("b",)})
     assert results == {1: "b"} and lost == [0] and team.alive() == [1]
@@ -407,18 +420,15 @@ def test_a_result_dask_never_delivers_drops_its_replica_instead_of_waiting(caplo
     # result never comes
     monkeypatch.setattr(driver, "_UNDELIVERED_SECONDS", 0.3)
     monkeypatch.setattr(driver, "_LIVENESS_SECONDS", 0.1)
-    returned = {"tcp://silent:1": {"replica-0": 1}, "tcp://here:1": {"replica-1": 1}}
-    team = driver._Team.__new__(driver._Team)
-    team.client = types.SimpleNamespace(
-        cancel=lambda futures: None, run_on_scheduler=lambda function: list(returned),
-        run=lambda function, workers: {address: returned[address] for address in workers})
-    team.members = {
-        0: driver._Member("tcp://silent:1", types.SimpleNamespace(key="replica-0"),
-                          _SilentActor()),
-        1: driver._Member("tcp://here:1", types.SimpleNamespace(key="replica-1"), _EchoActor())}
+    team = fake_team({"tcp://silent:1": _SilentActor(), "tcp://here:1": _EchoActor()},
+                     returned=("tcp://silent:1", "tcp://here:1"))
+    answers = []
     with caplog.at_level(logging.WARNING, logger="fastw2v.distributed"):
-        results, lost = team.call("exchange", {0: ("a",), 1: ("b",)})
-    assert results == {1: "b"} and lost == [0] and team.alive() == [1]
+        waiter = threading.Thread(target=lambda: answers.append(
+            team.call("exchange", {0: ("a",), 1: ("b",)})), daemon=True)
+        waiter.start()
+        waiter.join(10)  # without the check, the call would wait forever
+    assert answers == [({1: "b"}, [0])] and team.alive() == [1]
     assert "it returned from exchange" in caplog.text and "has not delivered" in caplog.text
 
 
@@ -442,12 +452,7 @@ def test_a_replica_still_in_its_call_is_waited_for(monkeypatch):
     monkeypatch.setattr(driver, "_UNDELIVERED_SECONDS", 0.1)
     monkeypatch.setattr(driver, "_LIVENESS_SECONDS", 0.05)
     later = _Later()
-    team = driver._Team.__new__(driver._Team)
-    team.client = types.SimpleNamespace(
-        cancel=lambda futures: None, run_on_scheduler=lambda function: ["tcp://busy:1"],
-        run=lambda function, workers: {"tcp://busy:1": {"replica-0": 0}})
-    team.members = {0: driver._Member("tcp://busy:1", types.SimpleNamespace(key="replica-0"),
-                                      types.SimpleNamespace(exchange=lambda value: later))}
+    team = fake_team({"tcp://busy:1": types.SimpleNamespace(exchange=lambda value: later)})
     answers = []
     waiter = threading.Thread(target=lambda: answers.append(team.call("exchange", {0: ("a",)})))
     waiter.start()

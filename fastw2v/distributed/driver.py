@@ -227,7 +227,7 @@ class _Team:
             except Exception as exc:
                 self._lose_or_raise(index, exc, lost)
         started = checked = time.monotonic()
-        returned: dict[int, float] = {}  # when a pending replica was seen to have returned
+        returned: dict[int, float] = {}  # seconds waited when a replica was seen returned
         while pending:
             ready = [index for index, future in pending.items() if future.done()]
             if not ready:
@@ -240,17 +240,11 @@ class _Team:
                     pass
                 if time.monotonic() - checked >= _LIVENESS_SECONDS:
                     checked = time.monotonic()
-                    workers = _workers(self.client)
-                    for index in [i for i in pending if self.members[i].address not in workers]:
-                        self._lose(index, "its worker left the cluster")
+                    waited = checked - started
+                    for index, why in self._unanswered(method, pending, waited, returned).items():
+                        self._lose(index, why)
                         lost.append(index)
                         del pending[index]
-                    if checked - started >= _UNDELIVERED_SECONDS:
-                        for index in self._undelivered(pending, returned, checked):
-                            self._lose(index, "it returned from %s %.0fs ago and Dask has not "
-                                       "delivered the result" % (method, checked - returned[index]))
-                            lost.append(index)
-                            del pending[index]
                 continue
             for index in ready:
                 future = pending.pop(index)
@@ -262,22 +256,33 @@ class _Team:
             raise RuntimeError("every Dask worker holding a replica was lost")
         return results, lost
 
-    def _undelivered(self, pending: dict[int, Any], returned: dict[int, float],
-                     now: float) -> list[int]:
-        """The pending replicas that returned from every call made to them at least
-        ``_UNDELIVERED_SECONDS`` ago (noted in ``returned``): Dask lost their results."""
-        addresses = sorted({self.members[index].address for index in pending})
+    def _unanswered(self, method: str, pending: dict[int, Any], waited: float,
+                    returned: dict[int, float]) -> dict[int, str]:
+        """The pending replicas that will not answer, with why: their worker left the
+        cluster, or (asked once the call has waited ``_UNDELIVERED_SECONDS``) they returned
+        from every call made to them at least that long ago and Dask has not delivered the
+        result. ``returned`` notes, by replica, the ``waited`` at which it was seen
+        returned."""
+        workers = _workers(self.client)
+        gone = {index: "its worker left the cluster" for index in pending
+                if self.members[index].address not in workers}
+        asked = [index for index in pending if index not in gone]
+        if waited < _UNDELIVERED_SECONDS or not asked:
+            return gone
         try:
-            counts = self.client.run(_returned_calls, workers=addresses)
+            counts = self.client.run(_returned_calls, workers=sorted(
+                {self.members[index].address for index in asked}))
         except Exception as exc:  # a worker leaving meanwhile: the next look drops it
             logger.debug("asking the replicas what returned failed: %s", exc)
-            return []
-        for index in pending:
+            return gone
+        for index in asked:
             member = self.members[index]
             if counts.get(member.address, {}).get(member.future.key) == member.calls:
-                returned.setdefault(index, now)
-        return [index for index in pending
-                if now - returned.get(index, now) >= _UNDELIVERED_SECONDS]
+                returned.setdefault(index, waited)
+            if waited - returned.get(index, waited) >= _UNDELIVERED_SECONDS:
+                gone[index] = ("it returned from %s %.0fs ago and Dask has not delivered the "
+                               "result" % (method, waited - returned[index]))
+        return gone
 
     def _lose_or_raise(self, index: int, exc: Exception, lost: list[int]) -> None:
         """Drop replica ``index`` (added to ``lost``) if ``exc`` says its worker was lost,
